@@ -1,0 +1,70 @@
+//! Analyses over a [`DepGraph`]: `why` answers (chains, counts, choke points). Pure functions of
+//! the graph: no IO, no output formatting.
+
+pub mod chains;
+pub mod modules;
+pub mod targets;
+
+use petgraph::graph::NodeIndex;
+
+use crate::model::DepGraph;
+
+pub use chains::ChainSummary;
+pub use targets::{Resolved, TargetKind};
+
+/// Options for `why`.
+#[derive(Clone, Copy, Debug)]
+pub struct WhyOptions {
+    /// How many chains to list per target.
+    pub max_chains: usize,
+}
+
+/// The answer for one `why` target.
+#[derive(Clone, Debug)]
+pub struct WhyAnswer {
+    /// The argument as given.
+    pub target: String,
+    /// What it resolved to.
+    pub resolved: Resolved,
+    /// Chains, counts and choke points.
+    pub summary: ChainSummary,
+}
+
+/// Answers `why` for each target, in the order given. `packages` is the package graph that
+/// `graph` was collapsed from, if `graph` is a collapsed module graph.
+pub fn why(
+    graph: &DepGraph,
+    packages: Option<&DepGraph>,
+    targets: &[String],
+    options: WhyOptions,
+) -> Vec<WhyAnswer> {
+    targets
+        .iter()
+        .map(|target| {
+            let resolved = targets::resolve(graph, packages, target);
+            let summary = if resolved.nodes.is_empty() {
+                ChainSummary {
+                    exact: true,
+                    ..ChainSummary::default()
+                }
+            } else {
+                chains::summarize(
+                    graph.graph(),
+                    graph.roots(),
+                    &resolved.nodes,
+                    options.max_chains,
+                )
+            };
+            WhyAnswer {
+                target: target.clone(),
+                resolved,
+                summary,
+            }
+        })
+        .collect()
+}
+
+/// Ids of a chain's nodes.
+pub fn chain_ids(graph: &DepGraph, chain: &[NodeIndex]) -> Vec<String> {
+    chain.iter().map(|&i| graph.node(i).id.clone()).collect()
+}

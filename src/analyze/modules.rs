@@ -1,0 +1,60 @@
+//! Collapsing a package graph into a module graph for `--modules`: one node per module (std
+//! packages form the module `std`), an edge wherever an import crosses module boundaries.
+//! The result may have cycles (module A imports B, and a package of B imports A).
+
+use petgraph::visit::EdgeRef;
+
+use crate::model::{DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Node};
+
+use super::targets::module_node_id;
+
+/// The module graph of a package graph.
+pub fn collapse(packages: &DepGraph) -> DepGraph {
+    let graph = packages.graph();
+    let mut builder = GraphBuilder::new();
+    let ids: Vec<String> = graph
+        .node_indices()
+        .map(|i| module_node_id(packages, i))
+        .collect();
+    for i in graph.node_indices() {
+        let id = &ids[i.index()];
+        if builder.contains(id) {
+            continue;
+        }
+        let package = packages.node(i);
+        let module = if package.standard {
+            Some(ModuleInfo {
+                path: "std".to_owned(),
+                ..ModuleInfo::default()
+            })
+        } else {
+            package.module.clone()
+        };
+        builder.add_node(Node {
+            id: id.clone(),
+            module,
+            standard: package.standard,
+            missing: package.missing,
+            ..Node::default()
+        });
+    }
+    for edge in graph.edge_references() {
+        let (from, to) = (&ids[edge.source().index()], &ids[edge.target().index()]);
+        if from != to {
+            let kind = match edge.weight() {
+                EdgeKind::Cgo => EdgeKind::Cgo,
+                _ => EdgeKind::Require,
+            };
+            builder.add_edge(from, to, kind);
+        }
+    }
+    for problem in &packages.problems {
+        builder.add_problem(problem.clone());
+    }
+    let roots: Vec<String> = packages
+        .roots()
+        .iter()
+        .map(|&r| ids[r.index()].clone())
+        .collect();
+    builder.finish(&roots, Granularity::Module, packages.config.clone())
+}

@@ -1,0 +1,130 @@
+//! linkaudit: why is this binary dynamically linked, and what exactly must change to make it
+//! fully static?
+//!
+//! Data flows one way: `load` (run `go list` or read a recording) builds a `model::DepGraph`,
+//! `analyze` answers questions about it, `report` renders the answers. See
+//! `docs/ARCHITECTURE.md` for the map and the invariants.
+
+pub mod analyze;
+pub mod cli;
+pub mod exec;
+pub mod load;
+pub mod model;
+pub mod pattern;
+pub mod report;
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+
+use cli::{Cli, Command, WhyArgs};
+
+/// Process exit status: 0 clean, 1 findings, 2 error (the ripgrep/ruff split).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Answered; nothing to fail on.
+    Success,
+    /// Findings at or above the failure threshold.
+    Findings,
+    /// Could not answer.
+    Error,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+/// How many load problems are listed on stderr before the rest are summarised.
+const MAX_PROBLEMS_SHOWN: usize = 20;
+
+/// Prints load notes and problems to `stderr`, one line each.
+pub fn print_diagnostics(
+    notes: &[String],
+    graph: &model::DepGraph,
+    stderr: &mut dyn Write,
+) -> Result<()> {
+    for note in notes {
+        writeln!(stderr, "audit: {note}")?;
+    }
+    for problem in graph.problems.iter().take(MAX_PROBLEMS_SHOWN) {
+        writeln!(stderr, "audit: warning: {problem}")?;
+    }
+    if graph.problems.len() > MAX_PROBLEMS_SHOWN {
+        writeln!(
+            stderr,
+            "audit: warning: ... and {} more load problem(s); the result is marked incomplete",
+            graph.problems.len() - MAX_PROBLEMS_SHOWN
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes `render`'s output to `-o FILE` or to `stdout`.
+fn emit(
+    output: Option<&std::path::Path>,
+    stdout: &mut dyn Write,
+    render: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            render(&mut buffer)?;
+            std::fs::write(path, buffer)
+                .with_context(|| format!("{}: cannot write", path.display()))
+        }
+        None => {
+            render(stdout)?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
+}
+
+fn run_why(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
+    let request = args.load.request()?;
+    let parsed = load::load(&request)?;
+    print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
+    let options = analyze::WhyOptions {
+        max_chains: args.max_chains,
+    };
+    let package_graph = parsed.graph;
+    let (graph, packages) =
+        if args.modules && package_graph.granularity() == model::Granularity::Package {
+            (
+                analyze::modules::collapse(&package_graph),
+                Some(&package_graph),
+            )
+        } else {
+            if !args.modules && package_graph.granularity() == model::Granularity::Module {
+                writeln!(
+                    stderr,
+                    "audit: note: the input is a go mod graph, so answers are at module granularity"
+                )?;
+            }
+            // Not collapsed: reuse the loaded graph below.
+            let answers = analyze::why(&package_graph, None, &args.targets, options);
+            emit(args.output.output.as_deref(), stdout, |out| {
+                report::render_why(&package_graph, &answers, args.output.format, out)
+            })?;
+            return Ok(ExitStatus::Success);
+        };
+    let answers = analyze::why(&graph, packages, &args.targets, options);
+    emit(args.output.output.as_deref(), stdout, |out| {
+        report::render_why(&graph, &answers, args.output.format, out)
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+/// Runs a parsed command line. Errors mean "could not answer" (exit 2).
+pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
+    match &cli.command {
+        Command::Why(args) => run_why(args, stdout, stderr),
+    }
+}

@@ -1,0 +1,40 @@
+//! The `audit` binary: parse arguments, run, map the outcome to an exit status. Everything else
+//! lives in the library.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use linkaudit::{ExitStatus, cli::Cli};
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut stdout = std::io::BufWriter::new(stdout.lock());
+    let stderr = std::io::stderr();
+    let mut stderr = stderr.lock();
+    let status = match linkaudit::run(&cli, &mut stdout, &mut stderr) {
+        Ok(status) => status,
+        Err(err) if is_broken_pipe(&err) => ExitStatus::Success,
+        Err(err) => {
+            let message = format!("{err:#}").replace('\n', "; ");
+            let _ = writeln!(stderr, "audit: error: {message}");
+            ExitStatus::Error
+        }
+    };
+    if let Err(err) = stdout.flush()
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(stderr, "audit: error: cannot write output: {err}");
+        return ExitCode::from(ExitStatus::Error.code());
+    }
+    ExitCode::from(status.code())
+}

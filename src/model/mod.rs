@@ -1,0 +1,320 @@
+//! The dependency graph every command works on: one immutable petgraph `DiGraph` of packages (or
+//! modules) and their imports, with the build configuration it was loaded under.
+//!
+//! This module knows nothing about input formats, rules or output: `load` builds a [`DepGraph`]
+//! through [`GraphBuilder`], `analyze` queries it, `report` formats what `analyze` found.
+
+use std::collections::{BTreeMap, HashMap};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+/// Whether nodes are Go packages or Go modules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Granularity {
+    /// Nodes are packages; edges are imports (from `go list`).
+    Package,
+    /// Nodes are modules; edges are requirements (from `go mod graph`) or imports that cross
+    /// module boundaries (collapsed from a package graph).
+    Module,
+}
+
+/// The module a package belongs to, as `go list` reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ModuleInfo {
+    /// Module path, e.g. `github.com/mattn/go-sqlite3`.
+    pub path: String,
+    /// Selected version; `None` for the main module and directory replacements.
+    pub version: Option<String>,
+    /// True for a main module (the module being built).
+    pub main: bool,
+    /// `path@version` (or a directory) that replaces this module, if any.
+    pub replace: Option<String>,
+}
+
+impl ModuleInfo {
+    /// `path@version`, or the bare path when there is no version (main module).
+    pub fn display(&self) -> String {
+        match &self.version {
+            Some(version) => format!("{}@{}", self.path, version),
+            None => self.path.clone(),
+        }
+    }
+}
+
+/// One node of the graph: a package (or a module, at module granularity).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Node {
+    /// Import path (package graph) or `path@version` / bare main-module path (module graph).
+    pub id: String,
+    /// Go package name (`main` for commands); empty for module nodes.
+    pub name: String,
+    /// The module the package belongs to; `None` for std packages and GOPATH-mode packages.
+    pub module: Option<ModuleInfo>,
+    /// Part of the Go standard library.
+    pub standard: bool,
+    /// Listed only as a dependency (`DepOnly`), not matched by the patterns.
+    pub dep_only: bool,
+    /// Files with `import "C"` compiled under this configuration.
+    pub cgo_files: Vec<String>,
+    /// Files excluded by build constraints under this configuration (they show what tags change).
+    pub ignored_go_files: Vec<String>,
+    /// Number of Go files compiled.
+    pub n_go_files: usize,
+    /// C, C++ and prebuilt object (`.syso`) files linked into the package.
+    pub c_files: Vec<String>,
+    /// Prebuilt objects linked in.
+    pub syso_files: Vec<String>,
+    /// Libraries named by `-l` in `#cgo LDFLAGS` (without the `-l`).
+    pub ld_libs: Vec<String>,
+    /// `#cgo pkg-config:` names.
+    pub pkg_config: Vec<String>,
+    /// Load error reported by the Go tool for this package, if any.
+    pub error: Option<String>,
+    /// Referenced by an import but absent from the input (the input is incomplete).
+    pub missing: bool,
+}
+
+impl Node {
+    /// True when the package has cgo files or is `runtime/cgo` itself.
+    pub fn is_cgo(&self) -> bool {
+        !self.cgo_files.is_empty() || self.id == "runtime/cgo"
+    }
+
+    /// `module@version` for packages outside std and the main module.
+    pub fn module_label(&self) -> Option<String> {
+        let module = self.module.as_ref()?;
+        if module.main {
+            return None;
+        }
+        Some(module.display())
+    }
+}
+
+/// How an edge came about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeKind {
+    /// An ordinary Go import.
+    Import,
+    /// The pseudo-import `"C"`, which links `runtime/cgo` (go list lists `"C"` in `Imports` but
+    /// `runtime/cgo` only in `Deps`).
+    Cgo,
+    /// A module requirement (`go mod graph`) or an import crossing a module boundary.
+    Require,
+}
+
+/// The effective build configuration a graph was loaded under. Printed in every output.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BuildConfig {
+    /// `go list` (run by us) or `file` (a recording).
+    pub source: String,
+    /// The recorded file (`-` for stdin), when `source` is `file`.
+    pub input: Option<String>,
+    /// `go-list-json` or `go-mod-graph`.
+    pub input_format: String,
+    /// `GOOS`; `None` when unknown (a recording without `--goos`).
+    pub goos: Option<String>,
+    /// `GOARCH`; `None` when unknown.
+    pub goarch: Option<String>,
+    /// `CGO_ENABLED`; `None` when unknown.
+    pub cgo_enabled: Option<bool>,
+    /// Build tags passed with `-tags`; `None` when unknown (a recording without `--tags`).
+    pub tags: Option<Vec<String>>,
+    /// `go env GOVERSION` of the toolchain that produced the graph, when known.
+    pub go_version: Option<String>,
+    /// `GOFLAGS` in the environment of the run (it can add flags we did not pass).
+    pub goflags: Option<String>,
+    /// Package patterns given to `go list`.
+    pub patterns: Vec<String>,
+    /// Whether `go.work` was honoured (`GOWORK=off` otherwise).
+    pub workspace: bool,
+    /// How roots were chosen: `main`, `all` or a pattern.
+    pub roots: String,
+    /// Package or module granularity.
+    pub granularity: Option<Granularity>,
+}
+
+/// An immutable dependency graph with its roots and the problems met while loading it.
+#[derive(Debug)]
+pub struct DepGraph {
+    graph: DiGraph<Node, EdgeKind>,
+    index: HashMap<String, NodeIndex>,
+    roots: Vec<NodeIndex>,
+    granularity: Granularity,
+    /// The configuration the graph was loaded under.
+    pub config: BuildConfig,
+    /// Load problems (package errors, missing packages), sorted and deduplicated. Non-empty
+    /// means the graph is incomplete.
+    pub problems: Vec<String>,
+}
+
+impl DepGraph {
+    /// The petgraph graph. Node indices follow the sorted order of node ids.
+    pub fn graph(&self) -> &DiGraph<Node, EdgeKind> {
+        &self.graph
+    }
+
+    /// The node with this id.
+    pub fn find(&self, id: &str) -> Option<NodeIndex> {
+        self.index.get(id).copied()
+    }
+
+    /// Node data.
+    pub fn node(&self, idx: NodeIndex) -> &Node {
+        &self.graph[idx]
+    }
+
+    /// The roots (main packages, or what `--roots` chose), sorted by id.
+    pub fn roots(&self) -> &[NodeIndex] {
+        &self.roots
+    }
+
+    /// Package or module graph.
+    pub fn granularity(&self) -> Granularity {
+        self.granularity
+    }
+
+    /// True when loading met errors, so answers may miss chains.
+    pub fn incomplete(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// The kind of the edge `from -> to`, if there is one.
+    pub fn edge_kind(&self, from: NodeIndex, to: NodeIndex) -> Option<EdgeKind> {
+        self.graph
+            .find_edge(from, to)
+            .map(|edge_idx| self.graph[edge_idx])
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+}
+
+/// Collects nodes and edges in any order, then builds a [`DepGraph`] whose node and edge order
+/// depends only on the ids (so output is deterministic whatever the input order).
+#[derive(Debug, Default)]
+pub struct GraphBuilder {
+    nodes: BTreeMap<String, Node>,
+    edges: Vec<(String, String, EdgeKind)>,
+    problems: Vec<String>,
+}
+
+impl GraphBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a node, or replaces a placeholder with the same id. Returns false when a complete
+    /// node with this id already exists (the duplicate is ignored).
+    pub fn add_node(&mut self, node: Node) -> bool {
+        match self.nodes.get(&node.id) {
+            Some(existing) if !existing.missing => false,
+            _ => {
+                self.nodes.insert(node.id.clone(), node);
+                true
+            }
+        }
+    }
+
+    /// True when a node with this id was added.
+    pub fn contains(&self, id: &str) -> bool {
+        self.nodes.contains_key(id)
+    }
+
+    /// Adds an edge; endpoints that are never added become `missing` placeholder nodes.
+    pub fn add_edge(&mut self, from: &str, to: &str, kind: EdgeKind) {
+        self.edges.push((from.to_owned(), to.to_owned(), kind));
+    }
+
+    /// Records a load problem; the graph will be marked incomplete.
+    pub fn add_problem(&mut self, problem: String) {
+        self.problems.push(problem);
+    }
+
+    /// Ids of all nodes added so far, sorted.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.nodes.keys().map(String::as_str)
+    }
+
+    /// Node data by id.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Builds the graph. `roots` are node ids; unknown ids are ignored.
+    pub fn finish(
+        mut self,
+        roots: &[String],
+        granularity: Granularity,
+        config: BuildConfig,
+    ) -> DepGraph {
+        let mut n_missing = 0usize;
+        let mut missing_example = None;
+        for (from, to, _) in &self.edges {
+            for id in [from, to] {
+                if !self.nodes.contains_key(id) {
+                    n_missing += 1;
+                    if missing_example.is_none() {
+                        missing_example = Some((id.clone(), from.clone()));
+                    }
+                    self.nodes.insert(
+                        id.clone(),
+                        Node {
+                            id: id.clone(),
+                            missing: true,
+                            ..Node::default()
+                        },
+                    );
+                }
+            }
+        }
+        if let Some((id, importer)) = missing_example {
+            self.problems.push(format!(
+                "{n_missing} imported package(s) are not in the input, e.g. {id} (imported by {importer}); was it recorded without -deps?"
+            ));
+        }
+        let mut graph = DiGraph::with_capacity(self.nodes.len(), self.edges.len());
+        let mut index = HashMap::with_capacity(self.nodes.len());
+        for (id, node) in self.nodes {
+            let idx = graph.add_node(node);
+            index.insert(id, idx);
+        }
+        let mut edges: Vec<(NodeIndex, NodeIndex, EdgeKind)> = self
+            .edges
+            .iter()
+            .filter(|(from, to, _)| from != to)
+            .map(|(from, to, kind)| (index[from], index[to], *kind))
+            .collect();
+        // One edge per pair; a cgo edge wins over a plain import of the same pair.
+        edges.sort_by(|a, b| {
+            (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2)))
+        });
+        edges.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        for (from, to, kind) in edges {
+            graph.add_edge(from, to, kind);
+        }
+        let mut root_idxs: Vec<NodeIndex> = roots
+            .iter()
+            .filter_map(|id| index.get(id).copied())
+            .collect();
+        root_idxs.sort();
+        root_idxs.dedup();
+        self.problems.sort();
+        self.problems.dedup();
+        let mut config = config;
+        config.granularity = Some(granularity);
+        DepGraph {
+            graph,
+            index,
+            roots: root_idxs,
+            granularity,
+            config,
+            problems: self.problems,
+        }
+    }
+}

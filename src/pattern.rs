@@ -1,0 +1,67 @@
+//! Go package patterns as `go list` understands them: `...` matches any string, and a
+//! trailing `/...` also matches the path before it (`net/...` matches `net` and `net/http`).
+
+/// True when `name` matches the Go package pattern `pattern`.
+pub fn matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains("...") {
+        return pattern == name;
+    }
+    if let Some(prefix) = pattern.strip_suffix("/...")
+        && !prefix.contains("...")
+        && name == prefix
+    {
+        return true;
+    }
+    glob(pattern.as_bytes(), name.as_bytes())
+}
+
+/// Matches with `...` as the only wildcard, iteratively (no exponential backtracking).
+fn glob(pattern: &[u8], name: &[u8]) -> bool {
+    let (mut p, mut n) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if pattern[p..].starts_with(b"...") {
+            star = Some((p + 3, n));
+            p += 3;
+        } else if p < pattern.len() && pattern[p] == name[n] {
+            p += 1;
+            n += 1;
+        } else if let Some((star_p, star_n)) = star {
+            p = star_p;
+            n = star_n + 1;
+            star = Some((star_p, star_n + 1));
+        } else {
+            return false;
+        }
+    }
+    while pattern[p..].starts_with(b"...") {
+        p += 3;
+    }
+    p == pattern.len()
+}
+
+/// True when the string is a pattern rather than a literal path.
+pub fn is_pattern(text: &str) -> bool {
+    text.contains("...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn go_patterns() {
+        assert!(matches("net/...", "net"));
+        assert!(matches("net/...", "net/http"));
+        assert!(!matches("net/...", "netx"));
+        assert!(matches("github.com/a/.../b", "github.com/a/x/y/b"));
+        assert!(!matches("github.com/a/.../b", "github.com/a/x/y/c"));
+        assert!(matches("...", "anything"));
+        assert!(matches("os/user", "os/user"));
+        assert!(!matches("os/user", "os/users"));
+        assert!(matches(
+            "example.com/...sqlite...",
+            "example.com/go-sqlite3/x"
+        ));
+    }
+}

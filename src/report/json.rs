@@ -1,0 +1,132 @@
+//! The JSON document. Its field names are a contract (scripts depend on them): add fields,
+//! never rename or remove one without bumping `schema_version`. Wire types live only here.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::analyze::WhyAnswer;
+use crate::model::{BuildConfig, DepGraph, EdgeKind};
+
+/// Version of the JSON schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Tool name and version, so a report says what produced it.
+#[derive(Serialize)]
+pub struct Tool {
+    /// Always `linkaudit`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+/// The tool that is running.
+pub const TOOL: Tool = Tool {
+    name: "linkaudit",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+#[derive(Serialize)]
+struct NodeJson {
+    module: Option<String>,
+    version: Option<String>,
+    standard: bool,
+    cgo: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ld_libs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pkg_config: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct WhyJson {
+    target: String,
+    resolved_as: &'static str,
+    matched: Vec<String>,
+    note: Option<String>,
+    suggestions: Vec<String>,
+    reachable: bool,
+    chain_count: u64,
+    chain_count_saturated: bool,
+    chain_count_exact: bool,
+    chains: Vec<Vec<String>>,
+    truncated: bool,
+    choke_points: Vec<String>,
+    cgo_edges: Vec<[String; 2]>,
+    nodes: BTreeMap<String, NodeJson>,
+}
+
+#[derive(Serialize)]
+struct WhyDocument<'a> {
+    schema_version: u32,
+    tool: Tool,
+    config: &'a BuildConfig,
+    incomplete: bool,
+    problems: &'a [String],
+    why: Vec<WhyJson>,
+}
+
+fn why_json(graph: &DepGraph, answer: &WhyAnswer) -> WhyJson {
+    let id = |i: petgraph::graph::NodeIndex| graph.node(i).id.clone();
+    let summary = &answer.summary;
+    let mut nodes = BTreeMap::new();
+    let mut cgo_edges = Vec::new();
+    for chain in &summary.chains {
+        for (pos, &i) in chain.iter().enumerate() {
+            let node = graph.node(i);
+            nodes.entry(node.id.clone()).or_insert_with(|| NodeJson {
+                module: node.module.as_ref().map(|m| m.path.clone()),
+                version: node.module.as_ref().and_then(|m| m.version.clone()),
+                standard: node.standard,
+                cgo: node.is_cgo(),
+                ld_libs: node.ld_libs.clone(),
+                pkg_config: node.pkg_config.clone(),
+            });
+            if pos > 0 && graph.edge_kind(chain[pos - 1], i) == Some(EdgeKind::Cgo) {
+                cgo_edges.push([id(chain[pos - 1]), id(i)]);
+            }
+        }
+    }
+    cgo_edges.sort();
+    cgo_edges.dedup();
+    WhyJson {
+        target: answer.target.clone(),
+        resolved_as: answer.resolved.kind.as_str(),
+        matched: answer.resolved.nodes.iter().map(|&i| id(i)).collect(),
+        note: answer.resolved.note.clone(),
+        suggestions: answer.resolved.suggestions.clone(),
+        reachable: summary.reachable,
+        chain_count: summary.count,
+        chain_count_saturated: summary.saturated,
+        chain_count_exact: summary.exact,
+        chains: summary
+            .chains
+            .iter()
+            .map(|chain| chain.iter().map(|&i| id(i)).collect())
+            .collect(),
+        truncated: summary.truncated,
+        choke_points: summary.choke_points.iter().map(|&i| id(i)).collect(),
+        cgo_edges,
+        nodes,
+    }
+}
+
+/// Renders the answers as one pretty-printed JSON document followed by a newline.
+pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) -> Result<()> {
+    let document = WhyDocument {
+        schema_version: SCHEMA_VERSION,
+        tool: TOOL,
+        config: &graph.config,
+        incomplete: graph.incomplete(),
+        problems: &graph.problems,
+        why: answers
+            .iter()
+            .map(|answer| why_json(graph, answer))
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
+    Ok(())
+}

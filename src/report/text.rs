@@ -1,0 +1,142 @@
+//! Text output: `go mod why`'s `# target` stanza (one package per line, root first), extended
+//! with the chain count, "showing k of N", the choke points, each hop's module@version and the
+//! cgo edges.
+
+use std::io::Write;
+
+use anyhow::Result;
+use petgraph::graph::NodeIndex;
+
+use crate::analyze::{TargetKind, WhyAnswer};
+use crate::model::{DepGraph, EdgeKind, Granularity};
+
+use super::escape::text_line;
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn hop_line(graph: &DepGraph, chain: &[NodeIndex], pos: usize) -> String {
+    let node = graph.node(chain[pos]);
+    let mut line = text_line(&node.id);
+    let mut notes = Vec::new();
+    if graph.granularity() == Granularity::Package
+        && let Some(module) = node.module_label()
+    {
+        notes.push(text_line(&module));
+    }
+    if pos > 0 && graph.edge_kind(chain[pos - 1], chain[pos]) == Some(EdgeKind::Cgo) {
+        notes.push("via import \"C\"".to_owned());
+    }
+    if !notes.is_empty() {
+        line.push_str("  [");
+        line.push_str(&notes.join("; "));
+        line.push(']');
+    }
+    line
+}
+
+/// Renders the answers as text.
+pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "# config: {}",
+        text_line(&super::describe_config(&graph.config))
+    )?;
+    if graph.incomplete() {
+        writeln!(
+            out,
+            "# warning: the graph is incomplete ({} load problem(s), listed on stderr); chains may be missing",
+            graph.problems.len()
+        )?;
+    }
+    let n_roots = graph.roots().len() as u64;
+    for answer in answers {
+        let target = text_line(&answer.target);
+        let summary = &answer.summary;
+        writeln!(out)?;
+        writeln!(out, "# {target}")?;
+        if let Some(note) = &answer.resolved.note {
+            writeln!(out, "# note: {}", text_line(note))?;
+        }
+        if !summary.reachable {
+            let what = match graph.granularity() {
+                Granularity::Package => "",
+                Granularity::Module => "module ",
+            };
+            let whose = match graph.granularity() {
+                Granularity::Package => "main packages",
+                Granularity::Module => "main modules",
+            };
+            writeln!(out, "({whose} do not need {what}{target})")?;
+            if answer.resolved.kind == TargetKind::NotFound
+                && !answer.resolved.suggestions.is_empty()
+            {
+                let names: Vec<String> = answer
+                    .resolved
+                    .suggestions
+                    .iter()
+                    .map(|s| text_line(s))
+                    .collect();
+                writeln!(out, "(did you mean {}?)", names.join(", "))?;
+            }
+            continue;
+        }
+        let (count, total) = if summary.saturated {
+            (
+                format!("more than {} chains (count saturated)", u64::MAX),
+                format!("more than {}", u64::MAX),
+            )
+        } else if !summary.exact {
+            (
+                format!(
+                    "at least {} (counting stopped at the work limit)",
+                    plural(summary.count, "chain")
+                ),
+                format!("at least {}", summary.count),
+            )
+        } else {
+            (plural(summary.count, "chain"), summary.count.to_string())
+        };
+        let shown = summary.chains.len();
+        let mut header = format!(
+            "# {count} from {}, showing {shown} of {total}",
+            plural(n_roots, "root")
+        );
+        if summary.truncated {
+            header.push_str(" (raise --max-chains to see more)");
+        }
+        writeln!(out, "{header}")?;
+        if summary.choke_points.is_empty() {
+            writeln!(
+                out,
+                "# choke points: none (no single package is on every chain)"
+            )?;
+        } else {
+            let names: Vec<String> = summary
+                .choke_points
+                .iter()
+                .map(|&i| text_line(&graph.node(i).id))
+                .collect();
+            writeln!(
+                out,
+                "# choke points (on every chain, root to target): {}",
+                names.join(", ")
+            )?;
+        }
+        for (chain_idx, chain) in summary.chains.iter().enumerate() {
+            if chain_idx > 0 {
+                writeln!(out)?;
+                writeln!(out, "# {target} (chain {} of {total})", chain_idx + 1)?;
+            }
+            for pos in 0..chain.len() {
+                writeln!(out, "{}", hop_line(graph, chain, pos))?;
+            }
+        }
+    }
+    Ok(())
+}
