@@ -63,7 +63,11 @@ pub fn resolve(graph: &DepGraph, packages: Option<&DepGraph>, target: &str) -> R
             kind: TargetKind::NotFound,
             nodes: Vec::new(),
             note: None,
-            suggestions: suggest(graph, target),
+            suggestions: if target == "cgo" {
+                Vec::new()
+            } else {
+                suggest(graph, target)
+            },
         },
     }
 }
@@ -242,14 +246,16 @@ pub fn suggest(graph: &DepGraph, target: &str) -> Vec<String> {
             0
         } else if last == target_last {
             1
+        } else if target_last.len() >= 4 && last.contains(target_last) {
+            2
         } else {
             let distance = strsim::levenshtein(target, id_path);
             let last_distance = strsim::levenshtein(target_last, last);
             let limit = (target.len() / 4).max(2);
             if distance <= limit {
-                2 + distance
+                3 + distance
             } else if last_distance <= (target_last.len() / 4).max(1) && target_last.len() >= 3 {
-                2 + limit + last_distance
+                3 + limit + last_distance
             } else {
                 continue;
             }

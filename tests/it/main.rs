@@ -1,1 +1,8 @@
+//! The one integration-test binary (matklad's "delete cargo integration tests"): modules by
+//! topic, sharing `support`.
 
+mod cli;
+mod exactness;
+mod live;
+mod snapshots;
+mod support;
