@@ -1,1 +1,1473 @@
-fn main() {}
+//! Benchmark: loading a `go list -e -deps -json=...` stream and answering `why`, on synthetic
+//! streams of 1,000, 10,000 and 100,000 packages.
+//!
+//! No criterion: a small harness times each step with `Instant` (at least 3 runs, more while
+//! a per-step time budget lasts) and prints the minimum and the median. Run with
+//! `cargo bench --bench load_and_why`; `benches/README.md` describes the output.
+//!
+//! Environment:
+//! - `LINKAUDIT_BENCH_SIZES=1000,10000` picks the sizes (default `1000,10000,100000`);
+//! - `LINKAUDIT_BENCH_DUMP=DIR` also writes each stream to `DIR/go-list-<size>.json` (used by
+//!   `benches/run.sh` to time the `audit` binary end to end).
+//!
+//! The generator is deterministic (splitmix64, fixed seed) and writes what `go list` writes:
+//! one `json.MarshalIndent(p, "", "\t")` object per package followed by a newline, fields in
+//! the order of Go's `Package` struct, empty fields omitted, dependencies before dependents.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::io::BufReader;
+use std::time::{Duration, Instant};
+
+use linkaudit::analyze::{self, WhyAnswer, WhyOptions};
+use linkaudit::load::{self, InputFormat, Parsed, RootMode};
+use linkaudit::model::{BuildConfig, DepGraph};
+use serde::Deserialize;
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic PRNG
+// ---------------------------------------------------------------------------------------------
+
+/// splitmix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn between(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64) / ((1u64 << 53) as f64) < p
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON writer with Go's MarshalIndent(p, "", "\t") layout
+// ---------------------------------------------------------------------------------------------
+
+fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push('\t');
+    }
+}
+
+fn quote(out: &mut String, s: &str) {
+    debug_assert!(!s.contains(['"', '\\', '\n', '<', '>', '&']));
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+}
+
+/// One JSON object being written; fields in call order, empty ones omitted (Go's `omitempty`).
+struct Obj<'a> {
+    out: &'a mut String,
+    depth: usize,
+    empty: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn new(out: &'a mut String, depth: usize) -> Self {
+        out.push('{');
+        Obj {
+            out,
+            depth,
+            empty: true,
+        }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        self.out.push('\n');
+        indent(self.out, self.depth + 1);
+        quote(self.out, key);
+        self.out.push_str(": ");
+    }
+
+    fn string(&mut self, key: &str, value: &str) {
+        self.key(key);
+        quote(self.out, value);
+    }
+
+    fn flag(&mut self, key: &str, value: bool) {
+        if value {
+            self.key(key);
+            self.out.push_str("true");
+        }
+    }
+
+    fn list<S: AsRef<str>>(&mut self, key: &str, items: &[S]) {
+        if items.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.out.push('\n');
+            indent(self.out, self.depth + 2);
+            quote(self.out, item.as_ref());
+        }
+        self.out.push('\n');
+        indent(self.out, self.depth + 1);
+        self.out.push(']');
+    }
+
+    /// A pre-rendered value (a nested object written at `depth + 1`).
+    fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.out.push_str(json);
+    }
+
+    fn close(self) {
+        if !self.empty {
+            self.out.push('\n');
+            indent(self.out, self.depth);
+        }
+        self.out.push('}');
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The synthetic module graph
+// ---------------------------------------------------------------------------------------------
+
+/// The bottom of std, in dependency order, with their real (trimmed) imports. `C` marks cgo.
+const STD_CORE: &[(&str, &str)] = &[
+    ("unsafe", ""),
+    ("internal/goarch", ""),
+    ("internal/abi", "internal/goarch unsafe"),
+    ("internal/bytealg", "internal/abi unsafe"),
+    ("internal/runtime/sys", "internal/goarch unsafe"),
+    ("internal/runtime/atomic", "unsafe"),
+    ("internal/cpu", "unsafe"),
+    ("internal/race", "unsafe"),
+    ("internal/godebugs", ""),
+    (
+        "runtime",
+        "internal/abi internal/bytealg internal/cpu internal/goarch internal/godebugs internal/runtime/atomic internal/runtime/sys unsafe",
+    ),
+    (
+        "internal/reflectlite",
+        "internal/abi internal/goarch runtime unsafe",
+    ),
+    ("errors", "internal/reflectlite"),
+    ("sync/atomic", "unsafe"),
+    ("sync", "internal/race runtime sync/atomic unsafe"),
+    ("io", "errors sync"),
+    ("unicode", ""),
+    ("unicode/utf8", ""),
+    ("unicode/utf16", ""),
+    ("cmp", ""),
+    ("math/bits", ""),
+    ("math", "internal/cpu math/bits unsafe"),
+    ("internal/itoa", ""),
+    (
+        "strconv",
+        "errors internal/bytealg math math/bits unicode/utf8",
+    ),
+    ("slices", "cmp math/bits unsafe"),
+    ("iter", "internal/race runtime unsafe"),
+    ("maps", "iter"),
+    (
+        "syscall",
+        "errors internal/bytealg internal/itoa internal/race runtime sync sync/atomic unsafe",
+    ),
+    ("time", "errors runtime sync syscall unsafe"),
+    ("internal/oserror", "errors"),
+    (
+        "io/fs",
+        "errors internal/oserror io path slices time unicode/utf8",
+    ),
+    (
+        "internal/poll",
+        "errors internal/race internal/syscall/unix io runtime sync sync/atomic syscall time unsafe",
+    ),
+    ("internal/syscall/unix", "sync/atomic syscall unsafe"),
+    (
+        "internal/godebug",
+        "internal/godebugs sync sync/atomic unsafe",
+    ),
+    (
+        "os",
+        "errors internal/godebug internal/poll internal/syscall/unix io io/fs runtime slices sync syscall time unsafe",
+    ),
+    ("sort", "math/bits slices"),
+    (
+        "strings",
+        "errors internal/bytealg io math/bits unicode unicode/utf8 unsafe",
+    ),
+    (
+        "bytes",
+        "errors internal/bytealg io unicode unicode/utf8 unsafe",
+    ),
+    (
+        "reflect",
+        "errors internal/abi internal/goarch iter math runtime strconv sync unicode unicode/utf8 unsafe",
+    ),
+    (
+        "fmt",
+        "errors io math os reflect slices strconv sync unicode/utf8",
+    ),
+    (
+        "context",
+        "errors internal/reflectlite sync sync/atomic time",
+    ),
+    (
+        "runtime/cgo",
+        "C internal/runtime/sys sync sync/atomic unsafe",
+    ),
+    ("bufio", "bytes errors io strings unicode/utf8"),
+    ("path", "errors internal/bytealg unicode/utf8"),
+    (
+        "path/filepath",
+        "errors io/fs os runtime slices strings syscall unicode/utf8",
+    ),
+    ("encoding", ""),
+    ("encoding/binary", "errors io math reflect slices sync"),
+    ("encoding/base64", "encoding/binary io slices strconv"),
+    ("encoding/hex", "errors fmt io slices strings"),
+    (
+        "encoding/json",
+        "bytes cmp encoding encoding/base64 errors fmt io math reflect slices strconv strings sync unicode unicode/utf16 unicode/utf8",
+    ),
+    (
+        "log",
+        "fmt io log/internal os runtime sync sync/atomic time",
+    ),
+    ("log/internal", ""),
+    ("regexp/syntax", "sort strconv strings unicode unicode/utf8"),
+    (
+        "regexp",
+        "bytes io regexp/syntax slices sort strconv strings sync unicode unicode/utf8",
+    ),
+    ("hash", "io"),
+    ("crypto", "hash io strconv"),
+    ("crypto/sha256", "crypto errors hash internal/byteorder"),
+    ("internal/byteorder", ""),
+    ("crypto/rand", "crypto errors io math/big"),
+    (
+        "math/big",
+        "bytes encoding/binary errors fmt io math math/bits math/rand slices strconv strings sync",
+    ),
+    ("math/rand", "internal/godebug math sync sync/atomic unsafe"),
+    (
+        "net/netip",
+        "cmp errors internal/bytealg internal/byteorder internal/itoa math math/bits strconv unique",
+    ),
+    ("unique", "internal/abi runtime sync unsafe"),
+    ("internal/nettrace", ""),
+    ("internal/singleflight", "sync"),
+    (
+        "net",
+        "C cmp context errors internal/bytealg internal/godebug internal/nettrace internal/poll internal/singleflight internal/syscall/unix io io/fs net/netip os runtime slices sync sync/atomic syscall time unsafe",
+    ),
+    ("net/url", "errors fmt path slices strconv strings"),
+    (
+        "crypto/x509",
+        "bytes crypto crypto/sha256 encoding/hex errors fmt io math/big net net/netip net/url os runtime strconv strings sync time unicode/utf8",
+    ),
+    (
+        "crypto/tls",
+        "bytes context crypto crypto/rand crypto/sha256 crypto/x509 encoding/binary errors fmt hash io net os slices strconv strings sync sync/atomic time",
+    ),
+    (
+        "net/textproto",
+        "bufio bytes errors fmt io net strings sync",
+    ),
+    (
+        "mime",
+        "bufio bytes encoding/base64 errors fmt io os slices strings sync unicode unicode/utf8",
+    ),
+    (
+        "net/http",
+        "bufio bytes context crypto/rand crypto/tls encoding/base64 encoding/binary errors fmt io log maps math math/rand mime net net/netip net/textproto net/url os path path/filepath reflect slices sort strconv strings sync sync/atomic time unicode unicode/utf8",
+    ),
+    (
+        "os/user",
+        "C fmt runtime strconv strings sync syscall unsafe",
+    ),
+    ("plugin", "C errors sync unsafe"),
+    (
+        "database/sql/driver",
+        "context errors fmt reflect strconv time",
+    ),
+    (
+        "database/sql",
+        "context database/sql/driver errors fmt io math/rand reflect slices sort strconv sync sync/atomic time",
+    ),
+    (
+        "os/exec",
+        "bytes context errors internal/godebug io io/fs os path/filepath runtime strconv strings syscall time",
+    ),
+    ("os/signal", "context os slices sync syscall"),
+    (
+        "flag",
+        "encoding errors fmt io os reflect runtime slices strconv strings time",
+    ),
+];
+
+/// More real std names for the middle of std; those in `NET_USERS` import `net`.
+const STD_MORE: &[&str] = &[
+    "archive/tar",
+    "archive/zip",
+    "compress/flate",
+    "compress/gzip",
+    "compress/zlib",
+    "container/heap",
+    "container/list",
+    "container/ring",
+    "crypto/aes",
+    "crypto/cipher",
+    "crypto/des",
+    "crypto/ecdh",
+    "crypto/ecdsa",
+    "crypto/ed25519",
+    "crypto/elliptic",
+    "crypto/hmac",
+    "crypto/md5",
+    "crypto/rsa",
+    "crypto/sha1",
+    "crypto/sha512",
+    "crypto/subtle",
+    "crypto/x509/pkix",
+    "debug/dwarf",
+    "debug/elf",
+    "embed",
+    "encoding/asn1",
+    "encoding/csv",
+    "encoding/gob",
+    "encoding/pem",
+    "encoding/xml",
+    "errors/internal",
+    "expvar",
+    "go/ast",
+    "go/build",
+    "go/parser",
+    "go/scanner",
+    "go/token",
+    "hash/adler32",
+    "hash/crc32",
+    "hash/crc64",
+    "hash/fnv",
+    "hash/maphash",
+    "html",
+    "html/template",
+    "image",
+    "image/color",
+    "image/draw",
+    "image/gif",
+    "image/jpeg",
+    "image/png",
+    "index/suffixarray",
+    "io/ioutil",
+    "log/slog",
+    "log/syslog",
+    "math/cmplx",
+    "math/rand/v2",
+    "mime/multipart",
+    "mime/quotedprintable",
+    "net/http/httptrace",
+    "net/http/httputil",
+    "net/http/pprof",
+    "net/http/cookiejar",
+    "net/mail",
+    "net/rpc",
+    "net/rpc/jsonrpc",
+    "net/smtp",
+    "runtime/debug",
+    "runtime/metrics",
+    "runtime/pprof",
+    "runtime/trace",
+    "text/scanner",
+    "text/tabwriter",
+    "text/template",
+    "text/template/parse",
+    "time/tzdata",
+    "testing",
+    "testing/iotest",
+    "internal/fmtsort",
+    "internal/lazyregexp",
+    "internal/saferio",
+    "internal/sysinfo",
+    "vendor/golang.org/x/net/dns/dnsmessage",
+    "vendor/golang.org/x/net/http/httpguts",
+    "vendor/golang.org/x/net/http2/hpack",
+    "vendor/golang.org/x/net/idna",
+    "vendor/golang.org/x/text/unicode/bidi",
+    "vendor/golang.org/x/text/unicode/norm",
+    "vendor/golang.org/x/crypto/chacha20",
+    "vendor/golang.org/x/crypto/cryptobyte",
+];
+
+const NET_USERS: &[&str] = &[
+    "net/http/httptrace",
+    "net/http/httputil",
+    "net/http/pprof",
+    "net/http/cookiejar",
+    "net/mail",
+    "net/rpc",
+    "net/rpc/jsonrpc",
+    "net/smtp",
+    "log/syslog",
+    "expvar",
+    "vendor/golang.org/x/net/http/httpguts",
+];
+
+/// What third-party packages import from std most of the time.
+const POPULAR_STD: &[&str] = &[
+    "bytes",
+    "context",
+    "encoding/json",
+    "errors",
+    "fmt",
+    "io",
+    "net",
+    "net/http",
+    "net/url",
+    "os",
+    "path/filepath",
+    "reflect",
+    "sort",
+    "strconv",
+    "strings",
+    "sync",
+    "sync/atomic",
+    "time",
+    "bufio",
+    "regexp",
+    "crypto/tls",
+    "os/exec",
+    "log",
+    "math",
+    "unicode/utf8",
+    "encoding/binary",
+];
+
+/// Number of std packages in every stream.
+const N_STD: usize = 300;
+
+/// Hub modules at the bottom of the third-party graph that everybody imports.
+const HUB_MODULES: &[(&str, &str)] = &[
+    ("golang.org/x/sys", "v0.18.0"),
+    ("github.com/pkg/errors", "v0.9.1"),
+    ("github.com/sirupsen/logrus", "v1.9.3"),
+    ("google.golang.org/protobuf", "v1.33.0"),
+    ("github.com/golang/protobuf", "v1.5.4"),
+    ("golang.org/x/net", "v0.22.0"),
+    ("google.golang.org/grpc", "v1.59.0"),
+    ("github.com/prometheus/client_golang", "v1.19.0"),
+    ("gopkg.in/yaml.v3", "v3.0.1"),
+    ("github.com/spf13/cobra", "v1.8.0"),
+    ("k8s.io/apimachinery", "v0.29.3"),
+    ("github.com/gogo/protobuf", "v1.3.2"),
+];
+
+/// The module whose packages are the third-party `why` target (`<module path>` below).
+const TARGET_MODULE: &str = "google.golang.org/grpc";
+
+const WORDS: &[&str] = &[
+    "api", "auth", "cache", "client", "codec", "config", "core", "crypto", "db", "decode",
+    "encode", "errors", "event", "exec", "fs", "grpc", "http", "internal", "io", "json", "kv",
+    "log", "metrics", "net", "proto", "queue", "retry", "rpc", "runtime", "schema", "server",
+    "signal", "sql", "store", "stream", "sync", "term", "text", "trace", "types", "util", "wire",
+    "xds", "yaml", "zap",
+];
+
+const ORGS: &[&str] = &[
+    "acme",
+    "cloudcorp",
+    "containerd",
+    "docker",
+    "etcd-io",
+    "go-kit",
+    "gorilla",
+    "hashicorp",
+    "jackc",
+    "klauspost",
+    "kubernetes",
+    "mattn",
+    "minio",
+    "moby",
+    "nats-io",
+    "opencontainers",
+    "prometheus",
+    "rs",
+    "spf13",
+    "uber-go",
+];
+
+const LDFLAGS: &[&str] = &[
+    "-lsqlite3",
+    "-lz",
+    "-lssl",
+    "-lpcap",
+    "-lseccomp",
+    "-lsystemd",
+    "-ldl",
+];
+
+/// A generated stream and what the loader should find in it.
+struct Synthetic {
+    json: Vec<u8>,
+    n_packages: usize,
+    n_edges: usize,
+    n_roots: usize,
+    n_modules: usize,
+}
+
+/// One package about to be written.
+#[derive(Default)]
+struct Pkg {
+    path: String,
+    name: String,
+    standard: bool,
+    module_json: Option<usize>,
+    matched: bool,
+    go_files: Vec<String>,
+    cgo_files: Vec<String>,
+    ignored_go_files: Vec<String>,
+    c_files: Vec<String>,
+    cgo_ldflags: Vec<String>,
+    cgo_pkg_config: Vec<String>,
+    /// Indices of imported packages; `C` is added at write time when `cgo` is set.
+    imports: Vec<usize>,
+    cgo: bool,
+}
+
+struct Builder {
+    rng: Rng,
+    out: String,
+    paths: Vec<String>,
+    /// Index into `modules` for third-party and main-module packages.
+    module_of: Vec<Option<usize>>,
+    imported: Vec<bool>,
+    /// Packages nobody imports yet, oldest first (lazily cleaned).
+    unimported: VecDeque<usize>,
+    /// Rendered `Module` objects.
+    modules: Vec<String>,
+    module_paths: Vec<String>,
+    n_edges: usize,
+    std_index: std::collections::HashMap<String, usize>,
+}
+
+fn package_name(path: &str) -> String {
+    let mut parts = path.rsplit('/');
+    let mut last = parts.next().unwrap_or(path);
+    if last.len() >= 2
+        && last.starts_with('v')
+        && last[1..].bytes().all(|b| b.is_ascii_digit())
+        && let Some(prev) = parts.next()
+    {
+        last = prev;
+    }
+    let last = last.split('.').next().unwrap_or(last);
+    last.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+fn fake_hash(rng: &mut Rng) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(48);
+    s.push_str("h1:");
+    for _ in 0..43 {
+        s.push(ALPHABET[rng.below(64)] as char);
+    }
+    s.push('=');
+    s
+}
+
+impl Builder {
+    fn new(seed: u64) -> Self {
+        Builder {
+            rng: Rng(seed),
+            out: String::new(),
+            paths: Vec::new(),
+            module_of: Vec::new(),
+            imported: Vec::new(),
+            unimported: VecDeque::new(),
+            modules: Vec::new(),
+            module_paths: Vec::new(),
+            n_edges: 0,
+            std_index: std::collections::HashMap::new(),
+        }
+    }
+
+    fn std(&self, path: &str) -> usize {
+        *self
+            .std_index
+            .get(path)
+            .unwrap_or_else(|| panic!("std package {path} not generated yet"))
+    }
+
+    fn add_module(&mut self, path: &str, version: Option<&str>, main: bool) -> usize {
+        let rng = &mut self.rng;
+        let mut json = String::new();
+        let mut obj = Obj::new(&mut json, 1);
+        obj.string("Path", path);
+        if let Some(version) = version {
+            obj.string("Version", version);
+            let time = format!(
+                "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                rng.between(18, 25),
+                rng.between(1, 12),
+                rng.between(1, 28),
+                rng.below(24),
+                rng.below(60),
+                rng.below(60)
+            );
+            obj.string("Time", &time);
+        }
+        obj.flag("Main", main);
+        if !main {
+            obj.flag("Indirect", rng.chance(0.6));
+        }
+        if main {
+            obj.string("Dir", "/home/dev/src/app");
+            obj.string("GoMod", "/home/dev/src/app/go.mod");
+        } else {
+            let version = version.unwrap_or("v0.0.0");
+            obj.string("Dir", &format!("/root/go/pkg/mod/{path}@{version}"));
+            obj.string(
+                "GoMod",
+                &format!("/root/go/pkg/mod/cache/download/{path}/@v/{version}.mod"),
+            );
+        }
+        obj.string("GoVersion", &format!("1.{}", rng.between(13, 22)));
+        if !main {
+            let sum = fake_hash(rng);
+            let mod_sum = fake_hash(rng);
+            obj.string("Sum", &sum);
+            obj.string("GoModSum", &mod_sum);
+        }
+        obj.close();
+        self.modules.push(json);
+        self.module_paths.push(path.to_owned());
+        self.modules.len() - 1
+    }
+
+    fn files(&mut self, stem: &str, lo: usize, hi: usize, suffix: &str) -> Vec<String> {
+        let n = self.rng.between(lo, hi);
+        let mut files: Vec<String> = (0..n)
+            .map(|i| format!("{}_{}{}", stem, self.rng.pick(WORDS), i) + suffix)
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Writes `pkg` and records its edges; returns its index.
+    fn emit(&mut self, mut pkg: Pkg) -> usize {
+        let idx = self.paths.len();
+        pkg.imports.sort_unstable();
+        pkg.imports.dedup();
+        for &i in &pkg.imports {
+            assert!(i < idx, "imports must come first (post-order)");
+            self.imported[i] = true;
+        }
+        let mut imports: Vec<&str> = pkg
+            .imports
+            .iter()
+            .map(|&i| self.paths[i].as_str())
+            .collect();
+        if pkg.cgo {
+            imports.push("C");
+        }
+        imports.sort_unstable();
+        // Edges as the loader sees them: "C" becomes runtime/cgo, duplicates collapse.
+        let cgo_is_new = pkg.cgo && !pkg.imports.iter().any(|&i| self.paths[i] == "runtime/cgo");
+        self.n_edges += pkg.imports.len() + usize::from(cgo_is_new && pkg.path != "runtime/cgo");
+
+        let out = &mut self.out;
+        let mut obj = Obj::new(out, 0);
+        obj.string("ImportPath", &pkg.path);
+        obj.string("Name", &pkg.name);
+        obj.flag("Standard", pkg.standard);
+        if let Some(m) = pkg.module_json {
+            obj.raw("Module", &self.modules[m]);
+        }
+        if pkg.matched {
+            obj.list("Match", &["./..."]);
+        }
+        obj.flag("DepOnly", !pkg.matched);
+        obj.list("GoFiles", &pkg.go_files);
+        obj.list("CgoFiles", &pkg.cgo_files);
+        obj.list("IgnoredGoFiles", &pkg.ignored_go_files);
+        obj.list("CFiles", &pkg.c_files);
+        obj.list("CgoLDFLAGS", &pkg.cgo_ldflags);
+        obj.list("CgoPkgConfig", &pkg.cgo_pkg_config);
+        obj.list("Imports", &imports);
+        obj.close();
+        out.push('\n');
+
+        if pkg.standard {
+            self.std_index.insert(pkg.path.clone(), idx);
+        }
+        self.paths.push(pkg.path);
+        self.module_of.push(pkg.module_json);
+        self.imported.push(false);
+        self.unimported.push_back(idx);
+        idx
+    }
+
+    fn oldest_unimported(&mut self) -> Option<usize> {
+        while let Some(&i) = self.unimported.front() {
+            if self.imported[i] {
+                self.unimported.pop_front();
+            } else {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    fn std_packages(&mut self) {
+        for &(path, imports) in STD_CORE {
+            let cgo = imports.split_whitespace().any(|i| i == "C");
+            let imports: Vec<usize> = imports
+                .split_whitespace()
+                .filter(|&i| i != "C")
+                .map(|i| self.std(i))
+                .collect();
+            let stem = package_name(path);
+            let go_files = self.files(&stem, 1, 25, ".go");
+            let ignored_go_files = if self.rng.chance(0.5) {
+                self.files(&stem, 1, 12, "_windows.go")
+            } else {
+                Vec::new()
+            };
+            let (cgo_files, c_files, cgo_ldflags) = match path {
+                "runtime/cgo" => (
+                    vec!["cgo.go".to_owned()],
+                    [
+                        "gcc_context.c",
+                        "gcc_libinit.c",
+                        "gcc_linux_amd64.c",
+                        "gcc_mmap.c",
+                        "gcc_setenv.c",
+                        "gcc_util.c",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                    vec!["-lpthread".to_owned()],
+                ),
+                "net" => (
+                    [
+                        "cgo_linux.go",
+                        "cgo_resnew.go",
+                        "cgo_socknew.go",
+                        "cgo_unix_cgo.go",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                    Vec::new(),
+                    vec!["-lresolv".to_owned()],
+                ),
+                "os/user" => (
+                    ["cgo_lookup_cgo.go", "getgrouplist_unix.go"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                    Vec::new(),
+                    Vec::new(),
+                ),
+                "plugin" => (
+                    vec!["plugin_dlopen.go".to_owned()],
+                    Vec::new(),
+                    vec!["-ldl".to_owned()],
+                ),
+                _ => (Vec::new(), Vec::new(), Vec::new()),
+            };
+            self.emit(Pkg {
+                path: path.to_owned(),
+                name: if path == "runtime/cgo" {
+                    "cgo".to_owned()
+                } else {
+                    stem
+                },
+                standard: true,
+                go_files,
+                cgo_files,
+                ignored_go_files,
+                c_files,
+                cgo_ldflags,
+                imports,
+                cgo,
+                ..Pkg::default()
+            });
+        }
+        // The first STD_CORE packages are the bottom of std; fillers import them and each other.
+        let core_count = self.paths.len();
+        let mut names: Vec<String> = STD_MORE.iter().map(|s| (*s).to_owned()).collect();
+        let mut k = 0;
+        while core_count + names.len() < N_STD {
+            names.push(format!("internal/synth/p{k:03}"));
+            k += 1;
+        }
+        let cgo_std = ["runtime/cgo", "net", "os/user", "plugin"].map(|p| self.std(p));
+        for path in names {
+            let n = self.rng.between(2, 10);
+            let mut imports = Vec::with_capacity(n + 1);
+            for _ in 0..n {
+                let i = if self.rng.chance(0.7) {
+                    self.std(self.rng.pick(POPULAR_STD))
+                } else {
+                    self.rng.below(self.paths.len())
+                };
+                if !cgo_std.contains(&i) || self.paths[i] == "net" {
+                    imports.push(i);
+                }
+            }
+            if NET_USERS.contains(&path.as_str()) {
+                imports.push(self.std("net"));
+            }
+            let stem = package_name(&path);
+            let go_files = self.files(&stem, 1, 20, ".go");
+            self.emit(Pkg {
+                name: stem,
+                path,
+                standard: true,
+                go_files,
+                imports,
+                ..Pkg::default()
+            });
+        }
+        assert_eq!(self.paths.len(), N_STD);
+    }
+
+    /// Picks one import for third-party package number `self.paths.len()` of module `module`.
+    fn pick_import(&mut self, hubs: &[usize], module_pkgs: &[usize], first_tp: usize) -> usize {
+        let here = self.paths.len();
+        let r = self.rng.below(100);
+        if r < 40 || here == first_tp {
+            self.std(self.rng.pick(POPULAR_STD))
+        } else if r < 55 && !hubs.is_empty() {
+            *self.rng.pick(hubs)
+        } else if r < 75 && !module_pkgs.is_empty() {
+            *self.rng.pick(module_pkgs)
+        } else if self.rng.chance(0.5) {
+            first_tp + self.rng.below(here - first_tp)
+        } else {
+            let window = (here - first_tp).min(1000);
+            here - 1 - self.rng.below(window)
+        }
+    }
+
+    fn third_party(&mut self, n: usize) -> Vec<usize> {
+        let first_tp = self.paths.len();
+        let end = first_tp + n;
+        let mut hubs: Vec<usize> = Vec::new();
+        let mut hub_module = 0;
+        let mut m = 0usize;
+        // Packages of each third-party module so far (for intra-module imports and late adds).
+        let mut module_pkgs: Vec<Vec<usize>> = vec![Vec::new(); self.modules.len()];
+        let (plugin, os_user) = (self.std("plugin"), self.std("os/user"));
+        while self.paths.len() < end {
+            let (path, version) = if hub_module < HUB_MODULES.len() {
+                let (p, v) = HUB_MODULES[hub_module];
+                hub_module += 1;
+                (p.to_owned(), v.to_owned())
+            } else {
+                let org = self.rng.pick(ORGS);
+                let word = self.rng.pick(WORDS);
+                let mut path = format!("github.com/{org}{}/{word}-{m}", m % 7);
+                let major = self.rng.below(10);
+                if major >= 8 {
+                    write!(path, "/v{}", major - 6).unwrap();
+                }
+                let version = format!(
+                    "v{}.{}.{}",
+                    if major >= 8 {
+                        major - 6
+                    } else {
+                        self.rng.below(2)
+                    },
+                    self.rng.below(30),
+                    self.rng.below(12)
+                );
+                (path, version)
+            };
+            m += 1;
+            let module = self.add_module(&path, Some(&version), false);
+            module_pkgs.push(Vec::new());
+            let size = self.rng.between(1, 19).min(end - self.paths.len());
+            for j in 0..size {
+                // About 1% of packages are added to an older module: module graphs get cycles.
+                let (module, pkg_path) = if j > 0 && module > 0 && self.rng.chance(0.01) {
+                    let old = self.rng.below(module);
+                    let old = if module_pkgs[old].is_empty() {
+                        module
+                    } else {
+                        old
+                    };
+                    let p = format!(
+                        "{}/late/{}{}",
+                        self.module_paths[old],
+                        self.rng.pick(WORDS),
+                        self.paths.len()
+                    );
+                    (old, p)
+                } else if j == 0 {
+                    (module, path.clone())
+                } else {
+                    let word = self.rng.pick(WORDS);
+                    let p = match self.rng.below(4) {
+                        0 => format!("{path}/pkg/{word}{j}"),
+                        1 => format!("{path}/internal/{word}{j}"),
+                        2 => format!("{path}/{word}{j}"),
+                        _ => format!("{path}/{word}/{}{j}", self.rng.pick(WORDS)),
+                    };
+                    (module, p)
+                };
+                let n_imports = self.rng.between(5, 15);
+                let mut imports = Vec::with_capacity(n_imports + 2);
+                if let Some(i) = self.oldest_unimported() {
+                    imports.push(i);
+                }
+                while imports.len() < n_imports {
+                    let i = self.pick_import(&hubs, &module_pkgs[module], first_tp);
+                    imports.push(i);
+                }
+                if self.rng.chance(0.003) {
+                    imports.push(plugin);
+                }
+                if self.rng.chance(0.01) {
+                    imports.push(os_user);
+                }
+                let cgo = self.rng.chance(0.03);
+                let stem = package_name(&pkg_path);
+                let go_files = self.files(&stem, 1, 12, ".go");
+                let ignored_go_files = if self.rng.chance(0.3) {
+                    self.files(&stem, 1, 4, "_windows.go")
+                } else {
+                    Vec::new()
+                };
+                let (cgo_files, c_files, cgo_ldflags, cgo_pkg_config) = if cgo {
+                    let ld = if self.rng.chance(0.5) {
+                        vec![format!("-L/usr/lib"), (*self.rng.pick(LDFLAGS)).to_owned()]
+                    } else {
+                        Vec::new()
+                    };
+                    let pc = if self.rng.chance(0.2) {
+                        vec!["libsystemd".to_owned()]
+                    } else {
+                        Vec::new()
+                    };
+                    let c = if self.rng.chance(0.5) {
+                        self.files(&stem, 1, 3, ".c")
+                    } else {
+                        Vec::new()
+                    };
+                    (self.files(&stem, 1, 3, "_cgo.go"), c, ld, pc)
+                } else {
+                    Default::default()
+                };
+                let idx = self.emit(Pkg {
+                    name: stem,
+                    path: pkg_path,
+                    module_json: Some(module),
+                    go_files,
+                    cgo_files,
+                    ignored_go_files,
+                    c_files,
+                    cgo_ldflags,
+                    cgo_pkg_config,
+                    imports,
+                    cgo,
+                    ..Pkg::default()
+                });
+                if j == 0 && hub_module <= HUB_MODULES.len() && module < HUB_MODULES.len() {
+                    hubs.push(idx);
+                }
+                module_pkgs[module].push(idx);
+            }
+        }
+        let _ = self.module_paths.len();
+        hubs
+    }
+
+    fn main_module(&mut self, n_internal: usize, n_mains: usize, hubs: &[usize]) {
+        let module = self.add_module("example.com/app", None, true);
+        let first_tp = N_STD;
+        let mut internals = Vec::new();
+        for j in 0..n_internal {
+            let path = format!("example.com/app/internal/{}{j}", self.rng.pick(WORDS));
+            let mut imports = Vec::new();
+            for _ in 0..self.rng.between(5, 15) {
+                let here = self.paths.len();
+                let i = match self.rng.below(3) {
+                    0 => self.std(self.rng.pick(POPULAR_STD)),
+                    1 => *self.rng.pick(hubs),
+                    _ => here - 1 - self.rng.below((here - first_tp).min(3000)),
+                };
+                imports.push(i);
+            }
+            let stem = package_name(&path);
+            let go_files = self.files(&stem, 1, 10, ".go");
+            internals.push(self.emit(Pkg {
+                name: stem,
+                path,
+                module_json: Some(module),
+                matched: true,
+                go_files,
+                imports,
+                ..Pkg::default()
+            }));
+        }
+        // Whatever nobody imports yet goes to the mains, so every package is a dependency of a
+        // main package, as in real `-deps` output.
+        let mut leftovers = Vec::new();
+        while let Some(i) = self.oldest_unimported() {
+            self.unimported.pop_front();
+            leftovers.push(i);
+        }
+        for k in 0..n_mains {
+            let path = format!("example.com/app/cmd/{}{k}", self.rng.pick(WORDS));
+            let mut imports: Vec<usize> = internals
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(j, _)| j % n_mains == k || self.rng.chance(0.3))
+                .map(|(_, i)| i)
+                .collect();
+            imports.extend(leftovers.iter().copied().skip(k).step_by(n_mains));
+            for _ in 0..self.rng.between(20, 40) {
+                let here = self.paths.len();
+                let i = match self.rng.below(4) {
+                    0 => self.std(self.rng.pick(POPULAR_STD)),
+                    1 => *self.rng.pick(hubs),
+                    _ => first_tp + self.rng.below(here - first_tp),
+                };
+                imports.push(i);
+            }
+            let go_files = self.files("main", 1, 6, ".go");
+            self.emit(Pkg {
+                name: "main".to_owned(),
+                path,
+                module_json: Some(module),
+                matched: true,
+                go_files,
+                imports,
+                ..Pkg::default()
+            });
+        }
+    }
+}
+
+/// A `go list -e -deps -json=...` stream of exactly `n_packages` packages.
+fn generate(n_packages: usize) -> Synthetic {
+    const N_INTERNAL: usize = 10;
+    const N_MAINS: usize = 5;
+    assert!(n_packages >= N_STD + N_INTERNAL + N_MAINS + 2 * HUB_MODULES.len() * 10);
+    let mut b = Builder::new(0x5EED_0000_0000_0000 ^ n_packages as u64);
+    b.out.reserve(n_packages * 1300);
+    b.std_packages();
+    let hubs = b.third_party(n_packages - N_STD - N_INTERNAL - N_MAINS);
+    b.main_module(N_INTERNAL, N_MAINS, &hubs);
+    assert_eq!(b.paths.len(), n_packages);
+    let n_modules = b.modules.len();
+    Synthetic {
+        n_packages,
+        n_edges: b.n_edges,
+        n_roots: N_MAINS,
+        n_modules,
+        json: b.out.into_bytes(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing harness
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+struct Sample {
+    min: Duration,
+    median: Duration,
+    runs: usize,
+}
+
+/// Runs `f` at least `MIN_RUNS` times and then while `BUDGET` lasts (at most `MAX_RUNS`).
+/// Returns the timings and the last result (earlier results are dropped outside the timing).
+fn measure<T>(mut f: impl FnMut() -> T) -> (Sample, T) {
+    const MIN_RUNS: usize = 3;
+    const MAX_RUNS: usize = 51;
+    const BUDGET: Duration = Duration::from_millis(1500);
+    let started = Instant::now();
+    let mut times = Vec::new();
+    let mut last = None;
+    while times.len() < MIN_RUNS || (times.len() < MAX_RUNS && started.elapsed() < BUDGET) {
+        let start = Instant::now();
+        let out = black_box(f());
+        times.push(start.elapsed());
+        last = Some(out);
+    }
+    times.sort();
+    let sample = Sample {
+        min: times[0],
+        median: times[times.len() / 2],
+        runs: times.len(),
+    };
+    (sample, last.expect("at least one run"))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn fmt_ms(s: Sample) -> String {
+    format!("{:.2} / {:.2}", ms(s.min), ms(s.median))
+}
+
+/// A field of /proc/self/status in MB (Linux only).
+fn proc_status_mb(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Resets VmHWM to the current RSS (Linux >= 4.0); false when not possible.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn load(stream: &[u8]) -> Parsed {
+    load::parse_recording(
+        BufReader::with_capacity(1 << 16, stream),
+        "synthetic",
+        InputFormat::Auto,
+        &RootMode::Main,
+        BuildConfig::default(),
+    )
+    .expect("the synthetic stream loads")
+}
+
+/// A copy of the loader's private `GoPackage`, to time serde_json alone.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(dead_code)]
+struct MirrorPackage {
+    #[serde(rename = "ImportPath")]
+    import_path: Option<String>,
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "Standard")]
+    standard: bool,
+    #[serde(rename = "DepOnly")]
+    dep_only: bool,
+    #[serde(rename = "Module")]
+    module: Option<MirrorModule>,
+    #[serde(rename = "Imports")]
+    imports: Vec<String>,
+    #[serde(rename = "GoFiles")]
+    go_files: Vec<String>,
+    #[serde(rename = "CgoFiles")]
+    cgo_files: Vec<String>,
+    #[serde(rename = "IgnoredGoFiles")]
+    ignored_go_files: Vec<String>,
+    #[serde(rename = "CFiles")]
+    c_files: Vec<String>,
+    #[serde(rename = "CgoLDFLAGS")]
+    cgo_ldflags: Vec<String>,
+    #[serde(rename = "CgoPkgConfig")]
+    cgo_pkg_config: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(dead_code)]
+struct MirrorModule {
+    #[serde(rename = "Path")]
+    path: String,
+    #[serde(rename = "Version")]
+    version: Option<String>,
+    #[serde(rename = "Main")]
+    main: bool,
+}
+
+fn count_reader(stream: &[u8]) -> usize {
+    serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, stream))
+        .into_iter::<MirrorPackage>()
+        .map(|p| p.expect("valid json").imports.len())
+        .sum()
+}
+
+fn count_slice(stream: &[u8]) -> usize {
+    serde_json::Deserializer::from_slice(stream)
+        .into_iter::<MirrorPackage>()
+        .map(|p| p.expect("valid json").imports.len())
+        .sum()
+}
+
+fn describe(answer: &WhyAnswer) -> String {
+    let s = &answer.summary;
+    if !s.reachable {
+        return "unreachable".to_owned();
+    }
+    let count = if s.saturated {
+        ">= 2^64 (saturated)".to_owned()
+    } else if !s.exact {
+        format!(">= {} (work limit)", s.count)
+    } else {
+        s.count.to_string()
+    };
+    format!(
+        "{} target(s), {} chain(s){}, {} shown, {} choke point(s)",
+        answer.resolved.nodes.len(),
+        count,
+        if s.cyclic { ", cyclic" } else { "" },
+        s.chains.len(),
+        s.choke_points.len()
+    )
+}
+
+struct WhyRow {
+    target: String,
+    packages: Sample,
+    packages_answer: String,
+    modules: Sample,
+    modules_answer: String,
+}
+
+struct SizeResult {
+    size: usize,
+    mb: f64,
+    n_edges: usize,
+    n_modules: usize,
+    module_nodes: usize,
+    module_edges: usize,
+    load: Sample,
+    serde_reader: Sample,
+    serde_slice: Sample,
+    peak_rss: Option<f64>,
+    rss_before: Option<f64>,
+    collapse: Sample,
+    why: Vec<WhyRow>,
+    why_all: Sample,
+    why_all_modules: Sample,
+}
+
+fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
+    let started = Instant::now();
+    let synthetic = generate(size);
+    let stream = &synthetic.json;
+    let mb = stream.len() as f64 / 1e6;
+    eprintln!(
+        "[{size}] generated {mb:.1} MB ({} edges, {} modules) in {:.2} s",
+        synthetic.n_edges,
+        synthetic.n_modules,
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(dir) = dump {
+        std::fs::create_dir_all(dir).expect("create dump dir");
+        let path = format!("{dir}/go-list-{size}.json");
+        std::fs::write(&path, stream).expect("write dump");
+        eprintln!("[{size}] wrote {path}");
+    }
+
+    // Check the stream before timing anything.
+    let parsed = load(stream);
+    let graph = &parsed.graph;
+    assert_eq!(graph.node_count(), synthetic.n_packages, "node count");
+    assert_eq!(graph.graph().edge_count(), synthetic.n_edges, "edge count");
+    assert_eq!(graph.roots().len(), synthetic.n_roots, "roots");
+    assert!(graph.problems.is_empty(), "problems: {:?}", graph.problems);
+    assert!(
+        graph.graph().node_weights().all(|n| !n.missing),
+        "no missing packages"
+    );
+    drop(parsed);
+
+    let rss_before = proc_status_mb("VmRSS:");
+    let can_reset = reset_peak_rss();
+    let (load_sample, parsed) = measure(|| load(stream));
+    let peak_rss = if can_reset {
+        proc_status_mb("VmHWM:")
+    } else {
+        None
+    };
+    let (serde_reader, n1) = measure(|| count_reader(stream));
+    let (serde_slice, n2) = measure(|| count_slice(stream));
+    assert_eq!(n1, n2);
+    eprintln!("[{size}] load {:.1} ms", ms(load_sample.median));
+
+    let graph: &DepGraph = &parsed.graph;
+    let (collapse, modules) = measure(|| analyze::modules::collapse(graph));
+    let targets: Vec<String> = ["plugin", "runtime/cgo", "cgo", TARGET_MODULE]
+        .map(str::to_owned)
+        .to_vec();
+    let options = WhyOptions { max_chains: 10 };
+    let mut why = Vec::new();
+    for target in &targets {
+        let one = std::slice::from_ref(target);
+        let (packages, answer) = measure(|| analyze::why(graph, None, one, options));
+        let packages_answer = describe(&answer[0]);
+        if size >= 100_000 && target == "runtime/cgo" {
+            assert!(
+                answer[0].summary.saturated,
+                "the largest size must saturate the chain count"
+            );
+        }
+        let (modules_time, answer) = measure(|| analyze::why(&modules, Some(graph), one, options));
+        let modules_answer = describe(&answer[0]);
+        eprintln!(
+            "[{size}] why {target}: {:.2} ms packages, {:.2} ms modules",
+            ms(packages.median),
+            ms(modules_time.median)
+        );
+        why.push(WhyRow {
+            target: target.clone(),
+            packages,
+            packages_answer,
+            modules: modules_time,
+            modules_answer,
+        });
+    }
+    let (why_all, _) = measure(|| analyze::why(graph, None, &targets, options));
+    let (why_all_modules, _) = measure(|| {
+        let modules = analyze::modules::collapse(graph);
+        analyze::why(&modules, Some(graph), &targets, options).len()
+    });
+    eprintln!("[{size}] done in {:.1} s", started.elapsed().as_secs_f64());
+    SizeResult {
+        size,
+        mb,
+        n_edges: synthetic.n_edges,
+        n_modules: synthetic.n_modules,
+        module_nodes: modules.node_count(),
+        module_edges: modules.graph().edge_count(),
+        load: load_sample,
+        serde_reader,
+        serde_slice,
+        peak_rss,
+        rss_before,
+        collapse,
+        why,
+        why_all,
+        why_all_modules,
+    }
+}
+
+fn print_tables(results: &[SizeResult]) {
+    println!();
+    println!("## Load (parse_recording from memory through a 64 KiB BufReader, full graph build)");
+    println!("times in ms as min / median; MB = 10^6 bytes; throughput from the median");
+    println!();
+    println!(
+        "| packages | edges | modules | stream MB | load ms | load MB/s | serde_json only (from_reader) ms | serde_json only (from_slice) ms | peak RSS MB (stream resident before) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in results {
+        let rss = match (r.peak_rss, r.rss_before) {
+            (Some(peak), Some(before)) => format!("{peak:.0} ({before:.0})"),
+            _ => "n/a".to_owned(),
+        };
+        println!(
+            "| {} | {} | {} | {:.1} | {} | {:.0} | {} | {} | {} |",
+            r.size,
+            r.n_edges,
+            r.n_modules,
+            r.mb,
+            fmt_ms(r.load),
+            r.mb / r.load.median.as_secs_f64(),
+            fmt_ms(r.serde_reader),
+            fmt_ms(r.serde_slice),
+            rss
+        );
+    }
+    println!();
+    println!("## why (max_chains 10), package graph and --modules graph");
+    println!("times in ms as min / median; module column excludes the collapse");
+    println!();
+    println!("| packages | target | packages ms | answer | modules ms | answer |");
+    println!("|---:|---|---:|---|---:|---|");
+    for r in results {
+        for w in &r.why {
+            println!(
+                "| {} | `{}` | {} | {} | {} | {} |",
+                r.size,
+                w.target,
+                fmt_ms(w.packages),
+                w.packages_answer,
+                fmt_ms(w.modules),
+                w.modules_answer
+            );
+        }
+        println!(
+            "| {} | all 4 at once | {} | | {} | collapse + why, all 4 |",
+            r.size,
+            fmt_ms(r.why_all),
+            fmt_ms(r.why_all_modules)
+        );
+    }
+    println!();
+    println!("## --modules collapse (analyze::modules::collapse)");
+    println!();
+    println!("| packages | module nodes | module edges | collapse ms |");
+    println!("|---:|---:|---:|---:|");
+    for r in results {
+        println!(
+            "| {} | {} | {} | {} |",
+            r.size,
+            r.module_nodes,
+            r.module_edges,
+            fmt_ms(r.collapse)
+        );
+    }
+    println!();
+    let runs: Vec<String> = results
+        .iter()
+        .map(|r| format!("{}: load {} runs", r.size, r.load.runs))
+        .collect();
+    println!("runs: {}", runs.join(", "));
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("LINKAUDIT_BENCH_SIZES")
+        .ok()
+        .map(|s| {
+            s.split(',')
+                .map(|n| {
+                    n.trim()
+                        .replace('_', "")
+                        .parse()
+                        .expect("LINKAUDIT_BENCH_SIZES: numbers")
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let dump = std::env::var("LINKAUDIT_BENCH_DUMP").ok();
+    let started = Instant::now();
+    let results: Vec<SizeResult> = sizes
+        .iter()
+        .map(|&size| run_size(size, dump.as_deref()))
+        .collect();
+    print_tables(&results);
+    println!(
+        "total bench time {:.1} s ({} logical CPUs)",
+        started.elapsed().as_secs_f64(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+}
