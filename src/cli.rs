@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::load::{InputFormat, LoadRequest, RequestedConfig, RootMode, Source};
 use crate::report::Format;
+use crate::rules::Severity;
 
 /// Why is this binary dynamically linked, and what exactly must change to make it fully static?
 #[derive(Debug, Parser)]
@@ -24,6 +25,11 @@ pub enum Command {
     /// Every chain from the main packages to a package, pattern, module or `cgo`: counted
     /// exactly, shortest first, with the choke points every chain passes through.
     Why(WhyArgs),
+    /// Verdict per main package, findings from the rule catalog with chains and fixes, and what
+    /// a fully static link would meet. Exits 1 on findings at or above --fail-on.
+    Check(CheckArgs),
+    /// List, show, lint and document the rule catalog.
+    Rules(RulesArgs),
 }
 
 /// `--input-format` values.
@@ -161,4 +167,98 @@ pub struct WhyArgs {
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `--format` of `audit check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Verdicts, findings, static-link report, summary paragraph.
+    Text,
+    /// The JSON document (`schema_version` 1), also the baseline format.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+/// `audit check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Config file (default: `audit.toml` in the project directory or an ancestor).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Extra rule directory (repeatable); its rules add to or replace the built-in ones.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Fail on findings at or above this severity (default: the config's, else error).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// Report findings but exit 0.
+    #[arg(long)]
+    pub warn_only: bool,
+    /// A JSON report from the base branch: only new findings and new chains fail.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also write the JSON report to FILE, for use as a later --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Chains listed per finding.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_chains: usize,
+    /// The -ldflags the build uses (`-linkmode external -extldflags '-static'` makes the
+    /// verdict "static-external").
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub ldflags: Option<String>,
+    /// Do not ask the C compiler which static archives exist.
+    #[arg(long)]
+    pub no_archive_check: bool,
+    /// Where the graph comes from.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `audit rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+/// `audit rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// One line per rule.
+    List {
+        /// Extra rule directory (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// A rule's documentation.
+    Show {
+        /// Rule id.
+        id: String,
+        /// Extra rule directory (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Lint a rule directory: unknown keys, duplicate ids, bad version ranges. Exit 1 on
+    /// problems.
+    Check {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Write the generated rule docs (`docs/rules/`).
+    Docs {
+        /// Output directory.
+        #[arg(long, value_name = "DIR", default_value = "docs/rules")]
+        out: PathBuf,
+    },
 }

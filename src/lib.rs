@@ -7,17 +7,20 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod exec;
 pub mod load;
 pub mod model;
 pub mod pattern;
 pub mod report;
+pub mod rules;
 
 use std::io::Write;
 
 use anyhow::{Context, Result};
 
-use cli::{Cli, Command, WhyArgs};
+use cli::{Cli, Command};
 
 /// Process exit status: 0 clean, 1 findings, 2 error (the ripgrep/ruff split).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +70,7 @@ pub fn print_diagnostics(
 }
 
 /// Writes `render`'s output to `-o FILE` or to `stdout`.
-fn emit(
+pub fn emit(
     output: Option<&std::path::Path>,
     stdout: &mut dyn Write,
     render: impl FnOnce(&mut dyn Write) -> Result<()>,
@@ -87,44 +90,11 @@ fn emit(
     }
 }
 
-fn run_why(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
-    let request = args.load.request()?;
-    let parsed = load::load(&request)?;
-    print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
-    let options = analyze::WhyOptions {
-        max_chains: args.max_chains,
-    };
-    let package_graph = parsed.graph;
-    let (graph, packages) =
-        if args.modules && package_graph.granularity() == model::Granularity::Package {
-            (
-                analyze::modules::collapse(&package_graph),
-                Some(&package_graph),
-            )
-        } else {
-            if !args.modules && package_graph.granularity() == model::Granularity::Module {
-                writeln!(
-                    stderr,
-                    "audit: note: the input is a go mod graph, so answers are at module granularity"
-                )?;
-            }
-            // Not collapsed: reuse the loaded graph below.
-            let answers = analyze::why(&package_graph, None, &args.targets, options);
-            emit(args.output.output.as_deref(), stdout, |out| {
-                report::render_why(&package_graph, &answers, args.output.format, out)
-            })?;
-            return Ok(ExitStatus::Success);
-        };
-    let answers = analyze::why(&graph, packages, &args.targets, options);
-    emit(args.output.output.as_deref(), stdout, |out| {
-        report::render_why(&graph, &answers, args.output.format, out)
-    })?;
-    Ok(ExitStatus::Success)
-}
-
 /// Runs a parsed command line. Errors mean "could not answer" (exit 2).
 pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
     match &cli.command {
-        Command::Why(args) => run_why(args, stdout, stderr),
+        Command::Why(args) => commands::why::run(args, stdout, stderr),
+        Command::Check(args) => commands::check::run(args, stdout, stderr),
+        Command::Rules(args) => commands::rules::run(args, stdout, stderr),
     }
 }

@@ -2,7 +2,9 @@
 //! the graph: no IO, no output formatting.
 
 pub mod chains;
+pub mod check;
 pub mod modules;
+pub mod policy;
 pub mod targets;
 
 use petgraph::graph::NodeIndex;

@@ -196,7 +196,7 @@ pub fn parse(
             pkg_config: package.cgo_pkg_config,
             cgo_files: package.cgo_files,
             ignored_go_files: package.ignored_go_files,
-            n_go_files: package.go_files.len(),
+            go_files: package.go_files,
             c_files,
             syso_files: package.syso_files,
             error: package.error.map(|error| one_line(&error.err)),

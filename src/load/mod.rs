@@ -5,6 +5,7 @@
 
 pub mod go_list;
 pub mod go_mod_graph;
+pub mod locate;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};

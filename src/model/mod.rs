@@ -60,8 +60,8 @@ pub struct Node {
     pub cgo_files: Vec<String>,
     /// Files excluded by build constraints under this configuration (they show what tags change).
     pub ignored_go_files: Vec<String>,
-    /// Number of Go files compiled.
-    pub n_go_files: usize,
+    /// Go files compiled under this configuration, other than the cgo files.
+    pub go_files: Vec<String>,
     /// C, C++ and prebuilt object (`.syso`) files linked into the package.
     pub c_files: Vec<String>,
     /// Prebuilt objects linked in.
@@ -77,6 +77,14 @@ pub struct Node {
 }
 
 impl Node {
+    /// True when the file (a base name) is compiled under this configuration.
+    pub fn compiles(&self, file: &str) -> bool {
+        self.go_files
+            .iter()
+            .chain(&self.cgo_files)
+            .any(|f| f == file)
+    }
+
     /// True when the package has cgo files or is `runtime/cgo` itself.
     pub fn is_cgo(&self) -> bool {
         !self.cgo_files.is_empty() || self.id == "runtime/cgo"

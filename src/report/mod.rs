@@ -1,9 +1,14 @@
 //! Rendering answers: one file per output format. Renderers format what `analyze` computed
 //! and never recompute chains.
 
+pub mod check;
+pub mod check_json;
+pub mod check_text;
 pub mod dot;
 pub mod escape;
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::io::Write;

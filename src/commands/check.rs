@@ -1,0 +1,201 @@
+//! `audit check`: load each configuration of the matrix, evaluate the catalog, apply the policy
+//! (allow entries, baseline, fail-on), render, and decide the exit status.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{Context, Result};
+
+use crate::analyze::check::{self, ArchiveProbe, CheckOptions, NoProbe};
+use crate::analyze::policy::{self, Baseline, Policy};
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::config::{AuditConfig, BuildEntry};
+use crate::exec::{self, CommandSpec};
+use crate::load::{self, Source, locate::SourceIndex};
+use crate::report::check::{CheckOutput, CheckRun};
+use crate::rules::{Catalog, Severity};
+use crate::{ExitStatus, emit, print_diagnostics, report};
+
+/// Asks the C compiler (`$CC`, else `cc`) where `libX.a` is: `-print-file-name` echoes the bare
+/// name back when the archive is not on its search path.
+struct CcProbe {
+    compiler: String,
+    cache: BTreeMap<String, Option<bool>>,
+}
+
+impl CcProbe {
+    fn new() -> CcProbe {
+        let compiler = std::env::var("CC")
+            .ok()
+            .and_then(|cc| cc.split_whitespace().next().map(str::to_owned))
+            .unwrap_or_else(|| "cc".to_owned());
+        CcProbe {
+            compiler,
+            cache: BTreeMap::new(),
+        }
+    }
+}
+
+impl ArchiveProbe for CcProbe {
+    fn has_static(&mut self, library: &str) -> Option<bool> {
+        if let Some(known) = self.cache.get(library) {
+            return *known;
+        }
+        let archive = format!("lib{library}.a");
+        let spec = CommandSpec {
+            program: self.compiler.clone(),
+            args: vec![format!("-print-file-name={archive}")],
+            install_hint: "install a C compiler".to_owned(),
+            ..CommandSpec::default()
+        };
+        let answer = exec::capture(&spec).ok().map(|stdout| {
+            let path = String::from_utf8_lossy(&stdout).trim().to_owned();
+            path != archive && std::path::Path::new(&path).is_file()
+        });
+        self.cache.insert(library.to_owned(), answer);
+        answer
+    }
+}
+
+fn label(config: &crate::model::BuildConfig) -> String {
+    let unknown = "?".to_owned();
+    format!(
+        "{}/{} CGO_ENABLED={} tags={}",
+        config.goos.as_ref().unwrap_or(&unknown),
+        config.goarch.as_ref().unwrap_or(&unknown),
+        match config.cgo_enabled {
+            Some(true) => "1",
+            Some(false) => "0",
+            None => "?",
+        },
+        config
+            .tags
+            .as_ref()
+            .map_or("?".to_owned(), |t| if t.is_empty() {
+                "none".to_owned()
+            } else {
+                t.join(",")
+            })
+    )
+}
+
+/// Runs `audit check`.
+pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
+    let project_dir = args.load.dir.clone();
+    let audit_config = match &args.config {
+        Some(path) => Some(AuditConfig::read(path)?),
+        None => AuditConfig::discover(&project_dir)?,
+    };
+    let audit_config = audit_config.unwrap_or_default();
+    let mut rule_dirs = audit_config.rules.clone();
+    rule_dirs.extend(args.rules.iter().cloned());
+    let catalog = Catalog::with_dirs(&rule_dirs)?;
+
+    let base = args.load.request()?;
+    let mut builds = audit_config.builds();
+    if builds.is_empty() || matches!(base.source, Source::File { .. }) {
+        builds = vec![BuildEntry::default()];
+    }
+    let mut runs = Vec::new();
+    let mut probe: Box<dyn ArchiveProbe> = if args.no_archive_check {
+        Box::new(NoProbe)
+    } else {
+        Box::new(CcProbe::new())
+    };
+    for build in &builds {
+        let mut request = base.clone();
+        let requested = &mut request.config;
+        if requested.goos.is_none() {
+            requested.goos = build.goos.clone();
+        }
+        if requested.goarch.is_none() {
+            requested.goarch = build.goarch.clone();
+        }
+        if requested.cgo_enabled.is_none() {
+            requested.cgo_enabled = build.cgo;
+        }
+        if requested.tags.is_none() {
+            requested.tags = build.tags.clone();
+        }
+        let parsed = load::load(&request)?;
+        print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
+        let options = CheckOptions {
+            max_chains: args.max_chains,
+            ldflags: args.ldflags.clone().or_else(|| build.ldflags.clone()),
+        };
+        let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
+        let label = if builds.len() > 1 {
+            label(&parsed.graph.config)
+        } else {
+            String::new()
+        };
+        runs.push(CheckRun {
+            label,
+            graph: parsed.graph,
+            result,
+        });
+    }
+
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::read(path)?),
+        None => None,
+    };
+    let policy = Policy {
+        fail_on: args
+            .fail_on
+            .or(audit_config.fail_on)
+            .unwrap_or(Severity::Error),
+        allow: audit_config.allow.clone(),
+        today: crate::config::today()?,
+        baseline,
+    };
+    let allow_report = {
+        let mut views: Vec<(&crate::model::DepGraph, &str, &mut Vec<check::Finding>)> = runs
+            .iter_mut()
+            .map(|run| (&run.graph, run.label.as_str(), &mut run.result.findings))
+            .collect();
+        policy::apply(&policy, &mut views)
+    };
+    for allow in &allow_report.expired {
+        writeln!(
+            stderr,
+            "audit: warning: allow entry for {} expired on {}; it no longer suppresses the finding",
+            allow.rule,
+            allow.until.as_deref().unwrap_or("?")
+        )?;
+    }
+    for allow in &allow_report.stale {
+        writeln!(
+            stderr,
+            "audit: warning: allow entry for {} matches no finding (stale)",
+            allow.rule
+        )?;
+    }
+    let sources = SourceIndex::open(&project_dir);
+    let output = CheckOutput {
+        runs: &runs,
+        allow: &allow_report,
+        fail_on: policy.fail_on,
+        baseline: policy.baseline.is_some(),
+        warn_only: args.warn_only,
+        sources: &sources,
+        catalog: &catalog,
+    };
+    if let Some(path) = &args.write_baseline {
+        let mut buffer = Vec::new();
+        report::check_json::render(&output, &mut buffer)?;
+        std::fs::write(path, buffer)
+            .with_context(|| format!("{}: cannot write baseline", path.display()))?;
+    }
+    emit(args.output.as_deref(), stdout, |out| match args.format {
+        CheckFormat::Text => report::check_text::render(&output, out),
+        CheckFormat::Json => report::check_json::render(&output, out),
+        CheckFormat::Sarif => report::sarif::render(&output, out),
+        CheckFormat::Github => report::github::render(&output, out),
+    })?;
+    if output.n_failing() > 0 && !args.warn_only {
+        Ok(ExitStatus::Findings)
+    } else {
+        Ok(ExitStatus::Success)
+    }
+}

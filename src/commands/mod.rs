@@ -1,0 +1,5 @@
+//! One file per subcommand: each wires load, analysis and report for its command.
+
+pub mod check;
+pub mod rules;
+pub mod why;

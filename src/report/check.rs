@@ -1,0 +1,137 @@
+//! What every `check` renderer receives, and the helpers they share: the fix of a finding as
+//! one line, and where in the repository a finding points.
+
+use crate::analyze::check::{CheckResult, Finding};
+use crate::analyze::policy::AllowReport;
+use crate::load::locate::{Location, SourceIndex};
+use crate::model::DepGraph;
+use crate::rules::version::Version;
+use crate::rules::{Catalog, CgoOff, Severity};
+
+/// One checked configuration.
+pub struct CheckRun {
+    /// Label when several configurations are checked (empty for one).
+    pub label: String,
+    /// The graph.
+    pub graph: DepGraph,
+    /// What `check` found.
+    pub result: CheckResult,
+}
+
+/// Everything a renderer needs.
+pub struct CheckOutput<'a> {
+    /// The runs, one per configuration.
+    pub runs: &'a [CheckRun],
+    /// Expired and stale allow entries.
+    pub allow: &'a AllowReport,
+    /// The failure threshold.
+    pub fail_on: Severity,
+    /// A baseline was given.
+    pub baseline: bool,
+    /// `--warn-only`.
+    pub warn_only: bool,
+    /// The project's files, for locations.
+    pub sources: &'a SourceIndex,
+    /// The catalog (SARIF lists its rules).
+    pub catalog: &'a Catalog,
+}
+
+impl CheckOutput<'_> {
+    /// Findings that fail the run.
+    pub fn n_failing(&self) -> usize {
+        self.runs
+            .iter()
+            .flat_map(|run| &run.result.findings)
+            .filter(|f| f.fails)
+            .count()
+    }
+}
+
+/// The fix as one line: tags (with the version they need), upgrade, `CGO_ENABLED=0`, alternative.
+pub fn fix_line(graph: &DepGraph, finding: &Finding) -> String {
+    let fix = &finding.fix;
+    let mut parts = Vec::new();
+    if !fix.tags.is_empty() {
+        let mut part = format!("-tags {}", fix.tags.join(","));
+        if let Some(min) = &fix.tags_min_version {
+            let have = graph
+                .node(finding.package)
+                .module
+                .as_ref()
+                .and_then(|m| m.version.as_deref())
+                .and_then(|v| Version::parse(v).ok());
+            let need = Version::parse(min).ok();
+            if let (Some(have), Some(need)) = (have, need)
+                && have < need
+            {
+                part.push_str(&format!(" (needs {min}; this build has v{have})"));
+            }
+        }
+        parts.push(part);
+    }
+    if let Some(upgrade) = &fix.upgrade {
+        let tags = if upgrade.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" with -tags {}", upgrade.tags.join(","))
+        };
+        parts.push(format!(
+            "or upgrade: go get {}@{}{tags}",
+            upgrade.module, upgrade.version
+        ));
+    }
+    match fix.cgo_off {
+        Some(CgoOff::Fixes) => parts.push("or CGO_ENABLED=0".to_owned()),
+        Some(CgoOff::Stub) => parts.push("(CGO_ENABLED=0 turns it into a stub)".to_owned()),
+        Some(CgoOff::Fails) => parts.push("(CGO_ENABLED=0 fails to build)".to_owned()),
+        None => {}
+    }
+    if let Some(alternative) = &fix.alternative {
+        parts.push(format!("alternative: {alternative}"));
+    }
+    if parts.is_empty() {
+        first_sentence(&fix.text)
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn first_sentence(text: &str) -> String {
+    let text = text.trim().replace('\n', " ");
+    match text.find(". ") {
+        Some(end) => text[..=end].to_owned(),
+        None => text,
+    }
+}
+
+/// Where a finding points: the import line in the root package that starts its shortest
+/// chain, else the go.mod `require` line of the package's module, else go.mod line 1.
+pub fn finding_location(
+    sources: &SourceIndex,
+    graph: &DepGraph,
+    finding: &Finding,
+) -> Option<Location> {
+    if let Some(chain) = finding.chains.chains.first()
+        && chain.len() >= 2
+        && let Some(location) =
+            sources.import_line(&graph.node(chain[0]).id, &graph.node(chain[1]).id)
+    {
+        return Some(location);
+    }
+    let module = graph
+        .node(finding.package)
+        .module
+        .as_ref()
+        .map(|m| m.path.clone());
+    sources.require_line(module.as_deref().unwrap_or(""))
+}
+
+/// The package id, with `module@version` for non-std, non-main packages.
+pub fn package_label(graph: &DepGraph, finding: &Finding) -> String {
+    let node = graph.node(finding.package);
+    match node.module_label() {
+        Some(module) => format!("{} ({module})", node.id),
+        None if node.standard => format!("{} (std)", node.id),
+        None => node.id.clone(),
+    }
+}

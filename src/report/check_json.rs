@@ -1,0 +1,276 @@
+//! JSON output of `audit check`: the `why` document's envelope (schema_version, tool, config,
+//! incomplete) extended with `targets`, `findings`, `static_link` and `allow`. Also the format
+//! of `--write-baseline` and the input of `--baseline`.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::analyze::chain_ids;
+use crate::config::Allow;
+use crate::model::BuildConfig;
+
+use super::check::{CheckOutput, fix_line};
+use super::json::{SCHEMA_VERSION, TOOL, Tool};
+
+#[derive(Serialize)]
+struct TargetJson {
+    package: String,
+    linkage: &'static str,
+    reasons: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    config: String,
+}
+
+#[derive(Serialize)]
+struct UpgradeJson {
+    module: String,
+    version: String,
+    tags: Vec<String>,
+    command: String,
+}
+
+#[derive(Serialize)]
+struct FixJson {
+    tags: Vec<String>,
+    tags_min_version: Option<String>,
+    upgrade: Option<UpgradeJson>,
+    cgo_off: Option<crate::rules::CgoOff>,
+    alternative: Option<String>,
+    summary: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct AllowJson {
+    reason: String,
+    until: Option<String>,
+}
+
+impl From<&Allow> for AllowJson {
+    fn from(allow: &Allow) -> Self {
+        AllowJson {
+            reason: allow.reason.clone(),
+            until: allow.until.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FindingJson {
+    key: String,
+    rule: String,
+    package: String,
+    module: Option<String>,
+    version: Option<String>,
+    library: Option<String>,
+    effects: Vec<&'static str>,
+    severity: &'static str,
+    summary: String,
+    chain_count: u64,
+    chain_count_saturated: bool,
+    chains: Vec<Vec<String>>,
+    truncated: bool,
+    choke_points: Vec<String>,
+    explains: Vec<[String; 2]>,
+    fix: FixJson,
+    allowed: Option<AllowJson>,
+    allow_expired: Option<AllowJson>,
+    new: Option<bool>,
+    new_chains: Vec<Vec<String>>,
+    fails: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    config: String,
+}
+
+#[derive(Serialize)]
+struct WarningJson {
+    symbol: String,
+    package: String,
+    rule: String,
+}
+
+#[derive(Serialize)]
+struct LibraryJson {
+    library: String,
+    pkg_config: bool,
+    archive_found: Option<bool>,
+    packages: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct CgoOffJson {
+    package: String,
+    outcome: String,
+    rule: String,
+}
+
+#[derive(Serialize)]
+struct StaticJson {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    config: String,
+    warnings: Vec<WarningJson>,
+    libraries: Vec<LibraryJson>,
+    cgo_off: Vec<CgoOffJson>,
+}
+
+#[derive(Serialize)]
+struct AllowReportJson {
+    expired: Vec<Allow>,
+    stale: Vec<Allow>,
+}
+
+#[derive(Serialize)]
+struct SummaryJson {
+    fail_on: &'static str,
+    failing: usize,
+    warn_only: bool,
+    baseline: bool,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct CheckDocument<'a> {
+    schema_version: u32,
+    tool: Tool,
+    config: &'a BuildConfig,
+    configs: Vec<&'a BuildConfig>,
+    incomplete: bool,
+    problems: Vec<String>,
+    targets: Vec<TargetJson>,
+    findings: Vec<FindingJson>,
+    static_link: Vec<StaticJson>,
+    allow: AllowReportJson,
+    summary: SummaryJson,
+}
+
+/// Renders the check as one JSON document.
+pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
+    let mut targets = Vec::new();
+    let mut findings = Vec::new();
+    let mut static_link = Vec::new();
+    let mut problems = Vec::new();
+    for run in output.runs {
+        let graph = &run.graph;
+        let id = |i: petgraph::graph::NodeIndex| graph.node(i).id.clone();
+        problems.extend(graph.problems.iter().cloned());
+        for target in &run.result.targets {
+            targets.push(TargetJson {
+                package: id(target.package),
+                linkage: target.linkage,
+                reasons: target.reasons.clone(),
+                config: run.label.clone(),
+            });
+        }
+        for finding in &run.result.findings {
+            let node = graph.node(finding.package);
+            let fix = &finding.fix;
+            findings.push(FindingJson {
+                key: finding.key(graph),
+                rule: finding.rule.clone(),
+                package: node.id.clone(),
+                module: node.module.as_ref().map(|m| m.path.clone()),
+                version: node.module.as_ref().and_then(|m| m.version.clone()),
+                library: finding.library.clone(),
+                effects: finding.effects.iter().map(|e| e.as_str()).collect(),
+                severity: finding.severity.as_str(),
+                summary: finding.summary.clone(),
+                chain_count: finding.chains.count,
+                chain_count_saturated: finding.chains.saturated,
+                chains: finding
+                    .chains
+                    .chains
+                    .iter()
+                    .map(|c| chain_ids(graph, c))
+                    .collect(),
+                truncated: finding.chains.truncated,
+                choke_points: finding.chains.choke_points.iter().map(|&i| id(i)).collect(),
+                explains: finding
+                    .explains
+                    .iter()
+                    .map(|(r, p)| [r.clone(), p.clone()])
+                    .collect(),
+                fix: FixJson {
+                    tags: fix.tags.clone(),
+                    tags_min_version: fix.tags_min_version.clone(),
+                    upgrade: fix.upgrade.as_ref().map(|u| UpgradeJson {
+                        module: u.module.clone(),
+                        version: u.version.clone(),
+                        tags: u.tags.clone(),
+                        command: format!("go get {}@{}", u.module, u.version),
+                    }),
+                    cgo_off: fix.cgo_off,
+                    alternative: fix.alternative.clone(),
+                    summary: fix_line(graph, finding),
+                    text: fix.text.clone(),
+                },
+                allowed: finding.allowed.as_ref().map(AllowJson::from),
+                allow_expired: finding.expired.as_ref().map(AllowJson::from),
+                new: finding.new,
+                new_chains: finding.new_chains.clone(),
+                fails: finding.fails,
+                config: run.label.clone(),
+            });
+        }
+        let report = &run.result.static_link;
+        static_link.push(StaticJson {
+            config: run.label.clone(),
+            warnings: report
+                .warnings
+                .iter()
+                .map(|w| WarningJson {
+                    symbol: w.symbol.clone(),
+                    package: w.package.clone(),
+                    rule: w.rule.clone(),
+                })
+                .collect(),
+            libraries: report
+                .libraries
+                .iter()
+                .map(|l| LibraryJson {
+                    library: l.library.clone(),
+                    pkg_config: l.pkg_config,
+                    archive_found: l.archive_found,
+                    packages: l.packages.clone(),
+                })
+                .collect(),
+            cgo_off: report
+                .cgo_off
+                .iter()
+                .map(|c| CgoOffJson {
+                    package: c.package.clone(),
+                    outcome: c.outcome.clone(),
+                    rule: c.rule.clone(),
+                })
+                .collect(),
+        });
+    }
+    problems.sort();
+    problems.dedup();
+    let document = CheckDocument {
+        schema_version: SCHEMA_VERSION,
+        tool: TOOL,
+        config: &output.runs[0].graph.config,
+        configs: output.runs.iter().map(|run| &run.graph.config).collect(),
+        incomplete: output.runs.iter().any(|run| run.graph.incomplete()),
+        problems,
+        targets,
+        findings,
+        static_link,
+        allow: AllowReportJson {
+            expired: output.allow.expired.clone(),
+            stale: output.allow.stale.clone(),
+        },
+        summary: SummaryJson {
+            fail_on: output.fail_on.as_str(),
+            failing: output.n_failing(),
+            warn_only: output.warn_only,
+            baseline: output.baseline,
+            text: super::check_text::summary(output),
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
+    Ok(())
+}
