@@ -4,5 +4,6 @@
 mod cli;
 mod exactness;
 mod live;
+mod rules;
 mod snapshots;
 mod support;
