@@ -371,3 +371,123 @@ fn modules_agree_with_go_mod_why_m() {
         assert_eq!(answer["chains"][0][0], "example.com/myagent");
     }
 }
+
+fn check_live(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = audit(&all);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "audit {all:?}: {}",
+        run.stderr
+    );
+    (run.code, serde_json::from_str(&run.stdout).expect("json"))
+}
+
+/// Live: containerd >= 1.7.25 with the three other tags leaves only the plugin finding, fixed by
+/// no_dynamic_plugins; with all four the check passes and every archive the static link
+/// needs is found by the real C compiler.
+#[test]
+fn check_live_fixed_agent() {
+    if !go_available() {
+        return;
+    }
+    let dir = "fixtures/go/myagent-fixed";
+    let (code, json) = check_live(&[
+        "-C",
+        dir,
+        "--tags",
+        "osusergo,netgo,sqlite_omit_load_extension",
+    ]);
+    assert_eq!(code, 1);
+    let errors: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["rule"], "go-containerd-dynamic-plugins");
+    assert_eq!(
+        errors[0]["fix"]["tags"],
+        serde_json::json!(["no_dynamic_plugins"])
+    );
+    let (code, json) = check_live(&[
+        "-C",
+        dir,
+        "--tags",
+        "osusergo,netgo,sqlite_omit_load_extension,no_dynamic_plugins",
+    ]);
+    assert_eq!(code, 0, "{json}");
+    for library in json["static_link"][0]["libraries"].as_array().unwrap() {
+        assert_eq!(
+            library["archive_found"], true,
+            "{library}: is libc6-dev installed?"
+        );
+    }
+}
+
+/// The archive probe asks the real C compiler: a library nobody has is reported missing.
+#[test]
+fn check_reports_missing_static_archives() {
+    if !go_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stream = r#"{"ImportPath": "example.com/app", "Name": "main", "Imports": ["example.com/c"]}
+{"ImportPath": "example.com/c", "DepOnly": true, "Imports": ["C"], "CgoFiles": ["c.go"], "CgoLDFLAGS": ["-lnosuchlib_linkaudit", "-lresolv"]}
+{"ImportPath": "runtime/cgo", "Standard": true, "DepOnly": true}
+"#;
+    let file = dir.path().join("c.json");
+    std::fs::write(&file, stream).unwrap();
+    let (code, json) = check_live(&["--input", file.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "a missing archive is reported, the system-library finding is a warning"
+    );
+    let libraries = json["static_link"][0]["libraries"].as_array().unwrap();
+    let by_name = |name: &str| {
+        libraries
+            .iter()
+            .find(|l| l["library"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("nosuchlib_linkaudit")["archive_found"], false);
+    assert_eq!(by_name("resolv")["archive_found"], true);
+    let text = audit(&["check", "--input", file.to_str().unwrap()]);
+    assert!(text.stdout.contains("libnosuchlib_linkaudit.a MISSING: the link fails with `cannot find -lnosuchlib_linkaudit`"), "{}", text.stdout);
+}
+
+/// audit.toml's build matrix: each configuration is loaded with the real go and reported.
+#[test]
+fn check_build_matrix_from_config() {
+    if !go_available() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("audit.toml");
+    std::fs::write(&config, "fail-on = \"error\"\n\n[[build]]\ngoos = [\"linux\"]\ncgo = [\"on\"]\ntags = [[], [\"osusergo\", \"netgo\", \"sqlite_omit_load_extension\", \"no_dynamic_plugins\"]]\n").unwrap();
+    let (code, json) = check_live(&[
+        "-C",
+        "fixtures/go/myagent-fixed",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "the untagged configuration has findings");
+    assert_eq!(json["configs"].as_array().unwrap().len(), 2);
+    let labels: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["fails"] == true)
+        .map(|f| f["config"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels.len(),
+        1,
+        "only the untagged configuration has failing findings: {labels:?}"
+    );
+    assert!(labels.iter().next().unwrap().contains("tags=none"));
+    assert_eq!(json["targets"].as_array().unwrap().len(), 2);
+}
