@@ -30,6 +30,10 @@ pub enum Command {
     Check(CheckArgs),
     /// List, show, lint and document the rule catalog.
     Rules(RulesArgs),
+    /// Inspect a built executable without the source: ELF linkage, glibc floor, Go build info,
+    /// and the catalog's rules at module level. Exits 1 when it is not static or a finding is
+    /// at or above --fail-on.
+    Binary(BinaryArgs),
 }
 
 /// `--input-format` values.
@@ -261,4 +265,35 @@ pub enum RulesCommand {
         #[arg(long, value_name = "DIR", default_value = "docs/rules")]
         out: PathBuf,
     },
+}
+
+/// `--format` of `audit binary`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BinaryFormat {
+    /// Human-readable.
+    Text,
+    /// JSON (`schema_version` 1).
+    Json,
+}
+
+/// `audit binary`.
+#[derive(Debug, Args)]
+pub struct BinaryArgs {
+    /// The executable.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = BinaryFormat::Text)]
+    pub format: BinaryFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Fail on findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Error)]
+    pub fail_on: Severity,
+    /// Do not fail because the binary is dynamically linked.
+    #[arg(long)]
+    pub allow_dynamic: bool,
+    /// Extra rule directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }

@@ -6,6 +6,7 @@
 //! `docs/ARCHITECTURE.md` for the map and the invariants.
 
 pub mod analyze;
+pub mod binary;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -96,5 +97,6 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
         Command::Why(args) => commands::why::run(args, stdout, stderr),
         Command::Check(args) => commands::check::run(args, stdout, stderr),
         Command::Rules(args) => commands::rules::run(args, stdout, stderr),
+        Command::Binary(args) => commands::binary::run(args, stdout),
     }
 }

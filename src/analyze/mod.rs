@@ -2,6 +2,7 @@
 //! the graph: no IO, no output formatting.
 
 pub mod chains;
+pub mod binary;
 pub mod check;
 pub mod modules;
 pub mod policy;

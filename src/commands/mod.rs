@@ -1,5 +1,6 @@
 //! One file per subcommand: each wires load, analysis and report for its command.
 
+pub mod binary;
 pub mod check;
 pub mod rules;
 pub mod why;

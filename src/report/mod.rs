@@ -1,6 +1,7 @@
 //! Rendering answers: one file per output format. Renderers format what `analyze` computed
 //! and never recompute chains.
 
+pub mod binary;
 pub mod check;
 pub mod check_json;
 pub mod check_text;

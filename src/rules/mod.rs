@@ -205,6 +205,16 @@ pub struct StaticLink {
     pub libraries: Vec<String>,
 }
 
+/// How to recognise the rule in a built binary (`audit binary`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BinaryEvidence {
+    /// Substrings of `.symtab` names that prove the source is linked (for a std package the
+    /// default is its cgo symbols, `<package>._C...`).
+    #[serde(default)]
+    pub symbols: Vec<String>,
+}
+
 /// One rule, as written in `queries/<ecosystem>/<id>.toml`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -237,6 +247,9 @@ pub struct Rule {
     /// What a static link meets.
     #[serde(default, rename = "static")]
     pub static_link: StaticLink,
+    /// How to recognise it in a binary.
+    #[serde(default)]
+    pub binary: BinaryEvidence,
     /// Why it matters (prose).
     pub why: String,
     /// Public references.
