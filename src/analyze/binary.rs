@@ -42,7 +42,9 @@ fn is_std_path(path: &str) -> bool {
 /// The module a rule's package belongs to, among the binary's dependencies.
 fn rule_module<'a>(rule: &'a Rule, info: &'a BuildInfo) -> Option<(String, Option<String>)> {
     if let Some(module) = &rule.matcher.module {
-        return info.module(module).map(|m| (m.path.clone(), Some(effective_version(m))));
+        return info
+            .module(module)
+            .map(|m| (m.path.clone(), Some(effective_version(m))));
     }
     let package = rule.matcher.package.as_deref()?;
     let package = package.trim_end_matches("/...");
@@ -58,13 +60,19 @@ fn rule_module<'a>(rule: &'a Rule, info: &'a BuildInfo) -> Option<(String, Optio
 
 fn effective_version(module: &crate::binary::buildinfo::BuildModule) -> String {
     match &module.replace {
-        Some(replacement) if !replacement.version.is_empty() && replacement.version != "(devel)" => replacement.version.clone(),
+        Some(replacement)
+            if !replacement.version.is_empty() && replacement.version != "(devel)" =>
+        {
+            replacement.version.clone()
+        }
         _ => module.version.clone(),
     }
 }
 
 fn needs_cgo(rule: &Rule) -> bool {
-    rule.when.cgo == Some(true) || rule.matcher.cgo_files == Some(true) || rule.effects.contains(&Effect::Cgo)
+    rule.when.cgo == Some(true)
+        || rule.matcher.cgo_files == Some(true)
+        || rule.effects.contains(&Effect::Cgo)
 }
 
 /// Runs the catalog on a binary.
@@ -76,7 +84,9 @@ pub fn evaluate(info: &BuildInfo, facts: &ElfFacts, catalog: &Catalog) -> Vec<Bi
         if rule.report != Report::Finding || rule.matcher.generic.is_some() {
             continue;
         }
-        let Some((module, version)) = rule_module(rule, info) else { continue };
+        let Some((module, version)) = rule_module(rule, info) else {
+            continue;
+        };
         if let (Some(range), Some(version)) = (&rule.matcher.versions, &version)
             && let (Ok(range), Ok(version)) = (VersionRange::parse(range), Version::parse(version))
             && !range.contains(&version)
@@ -89,7 +99,9 @@ pub fn evaluate(info: &BuildInfo, facts: &ElfFacts, catalog: &Catalog) -> Vec<Bi
         if rule.when.cgo == Some(false) && cgo != Some(false) {
             continue;
         }
-        if rule.when.tags_absent.iter().any(|t| tags.contains(t)) || rule.when.tags_present.iter().any(|t| !tags.contains(t)) {
+        if rule.when.tags_absent.iter().any(|t| tags.contains(t))
+            || rule.when.tags_present.iter().any(|t| !tags.contains(t))
+        {
             continue;
         }
         if rule.fix.tags.iter().any(|t| tags.contains(t)) {
@@ -108,11 +120,20 @@ pub fn evaluate(info: &BuildInfo, facts: &ElfFacts, catalog: &Catalog) -> Vec<Bi
             let package = rule.matcher.package.as_deref().unwrap_or("");
             let cgo_prefixes = [format!("{package}._C"), format!("local.{package}._C")];
             let proof = facts.symbols.iter().find(|symbol| {
-                cgo_prefixes.iter().any(|prefix| symbol.starts_with(prefix.as_str()))
-                    || rule.binary.symbols.iter().any(|needle| symbol.contains(needle.as_str()))
+                cgo_prefixes
+                    .iter()
+                    .any(|prefix| symbol.starts_with(prefix.as_str()))
+                    || rule
+                        .binary
+                        .symbols
+                        .iter()
+                        .any(|needle| symbol.contains(needle.as_str()))
             });
             if let Some(symbol) = proof {
-                (format!("symbol {symbol} of {package} in the symbol table"), "certain")
+                (
+                    format!("symbol {symbol} of {package} in the symbol table"),
+                    "certain",
+                )
             } else if facts.symbols.is_empty() {
                 let imports: Vec<&str> = rule
                     .static_link
@@ -125,14 +146,23 @@ pub fn evaluate(info: &BuildInfo, facts: &ElfFacts, catalog: &Catalog) -> Vec<Bi
                     continue;
                 }
                 (
-                    format!("stripped binary imports {} (possibly from {package})", imports.join(", ")),
+                    format!(
+                        "stripped binary imports {} (possibly from {package})",
+                        imports.join(", ")
+                    ),
                     "possible",
                 )
             } else {
                 continue;
             }
         } else {
-            let mut evidence = format!("built with {module}{}", version.as_ref().map(|v| format!(" {v}")).unwrap_or_default());
+            let mut evidence = format!(
+                "built with {module}{}",
+                version
+                    .as_ref()
+                    .map(|v| format!(" {v}"))
+                    .unwrap_or_default()
+            );
             if needs_cgo(rule) {
                 evidence.push_str(match cgo {
                     Some(true) => " and CGO_ENABLED=1",
@@ -157,6 +187,8 @@ pub fn evaluate(info: &BuildInfo, facts: &ElfFacts, catalog: &Catalog) -> Vec<Bi
             fix: rule.fix.text.trim().to_owned(),
         });
     }
-    out.sort_by(|a, b| (std::cmp::Reverse(a.severity), &a.rule).cmp(&(std::cmp::Reverse(b.severity), &b.rule)));
+    out.sort_by(|a, b| {
+        (std::cmp::Reverse(a.severity), &a.rule).cmp(&(std::cmp::Reverse(b.severity), &b.rule))
+    });
     out
 }

@@ -226,6 +226,9 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
         if !m.files.is_empty() && !m.files.iter().any(|f| node.compiles(f)) {
             continue;
         }
+        if m.files_absent.iter().any(|f| node.compiles(f)) {
+            continue;
+        }
         if !m.imports.is_empty()
             && !graph
                 .graph()
@@ -313,6 +316,7 @@ pub fn check(
     // Catalog rules.
     let mut covered: BTreeSet<NodeIndex> = BTreeSet::new();
     let mut dlopen_covered: BTreeSet<NodeIndex> = BTreeSet::new();
+    let mut library_covered: BTreeSet<NodeIndex> = BTreeSet::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut linkage_hits: Vec<(&Rule, NodeIndex)> = Vec::new();
     let mut rule_hits: Vec<(&Rule, NodeIndex)> = Vec::new();
@@ -324,6 +328,9 @@ pub fn check(
             }
             if rule.effects.contains(&Effect::Dlopen) {
                 dlopen_covered.insert(idx);
+            }
+            if rule.effects.contains(&Effect::SystemLibrary) {
+                library_covered.insert(idx);
             }
             rule_hits.push((rule, idx));
             match rule.report {
@@ -351,8 +358,13 @@ pub fn check(
                     findings.push(finding(graph, rule, idx, None, options));
                 }
                 Some(Generic::SystemLibrary) => {
-                    if node.cgo_files.is_empty() {
-                        continue; // LDFLAGS of files that are not compiled
+                    if node.cgo_files.is_empty()
+                        || node.ldflags_static
+                        || library_covered.contains(&idx)
+                    {
+                        // LDFLAGS of files that are not compiled, or a catalog rule that
+                        // already explains the package's libraries.
+                        continue;
                     }
                     let mut libraries: BTreeSet<String> = node
                         .ld_libs
@@ -399,11 +411,11 @@ pub fn check(
         if still[finding.package.index()] {
             return true;
         }
-        folded.push((
-            0,
-            finding.rule.clone(),
-            graph.node(finding.package).id.clone(),
-        ));
+        let mut package = graph.node(finding.package).id.clone();
+        if let Some(library) = &finding.library {
+            package.push_str(&format!(" (library {library})"));
+        }
+        folded.push((0, finding.rule.clone(), package));
         false
     });
     for (_, rule_id, package) in folded {
@@ -415,6 +427,10 @@ pub fn check(
                 finding.explains.push((rule_id.clone(), package.clone()));
             }
         }
+    }
+    for finding in findings.iter_mut() {
+        finding.explains.sort();
+        finding.explains.dedup();
     }
     findings.sort_by(|a, b| {
         (
@@ -585,7 +601,9 @@ fn static_report(
         });
     }
     report.warnings.sort();
-    report.warnings.dedup();
+    report
+        .warnings
+        .dedup_by(|a, b| a.symbol == b.symbol && a.package == b.package);
     report.cgo_off.sort();
     report.cgo_off.dedup();
     report

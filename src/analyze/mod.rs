@@ -1,8 +1,8 @@
 //! Analyses over a [`DepGraph`]: `why` answers (chains, counts, choke points). Pure functions of
 //! the graph: no IO, no output formatting.
 
-pub mod chains;
 pub mod binary;
+pub mod chains;
 pub mod check;
 pub mod modules;
 pub mod policy;

@@ -52,7 +52,12 @@ impl BuildInfo {
     pub fn tags(&self) -> Vec<String> {
         self.settings
             .get("-tags")
-            .map(|tags| tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect())
+            .map(|tags| {
+                tags.split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -63,14 +68,19 @@ impl BuildInfo {
 
     /// The dependency (or main module) with this path.
     pub fn module(&self, path: &str) -> Option<&BuildModule> {
-        self.deps.iter().chain(self.main.iter()).find(|m| m.path == path)
+        self.deps
+            .iter()
+            .chain(self.main.iter())
+            .find(|m| m.path == path)
     }
 }
 
 fn read_uvarint(data: &[u8], pos: &mut usize) -> Result<u64> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
-        let Some(&byte) = data.get(*pos) else { bail!("truncated build info") };
+        let Some(&byte) = data.get(*pos) else {
+            bail!("truncated build info")
+        };
         *pos += 1;
         value |= u64::from(byte & 0x7f) << shift;
         if byte & 0x80 == 0 {
@@ -85,18 +95,33 @@ fn read_inline_string<'a>(data: &'a [u8], pos: &mut usize) -> Result<&'a [u8]> {
     if len > MAX_STRING {
         bail!("malformed build info: string of {len} bytes");
     }
-    let end = pos.checked_add(len as usize).filter(|&end| end <= data.len());
-    let Some(end) = end else { bail!("truncated build info") };
+    let end = pos
+        .checked_add(len as usize)
+        .filter(|&end| end <= data.len());
+    let Some(end) = end else {
+        bail!("truncated build info")
+    };
     let bytes = &data[*pos..end];
     *pos = end;
     Ok(bytes)
 }
 
 /// Reads `size` bytes at virtual address `vaddr` through the `PT_LOAD` segments.
-fn read_vaddr<'a>(file: &'a [u8], loads: &[(u64, u64, u64)], vaddr: u64, size: u64) -> Result<&'a [u8]> {
+fn read_vaddr<'a>(
+    file: &'a [u8],
+    loads: &[(u64, u64, u64)],
+    vaddr: u64,
+    size: u64,
+) -> Result<&'a [u8]> {
     for &(start, offset, filesz) in loads {
-        if vaddr >= start && vaddr.checked_add(size).is_some_and(|end| end <= start.saturating_add(filesz)) {
-            let from = offset.checked_add(vaddr - start).and_then(|v| usize::try_from(v).ok());
+        if vaddr >= start
+            && vaddr
+                .checked_add(size)
+                .is_some_and(|end| end <= start.saturating_add(filesz))
+        {
+            let from = offset
+                .checked_add(vaddr - start)
+                .and_then(|v| usize::try_from(v).ok());
             let to = from.and_then(|f| f.checked_add(size as usize));
             if let (Some(from), Some(to)) = (from, to)
                 && to <= file.len()
@@ -109,10 +134,16 @@ fn read_vaddr<'a>(file: &'a [u8], loads: &[(u64, u64, u64)], vaddr: u64, size: u
 }
 
 fn read_pointer(bytes: &[u8], size: usize, big_endian: bool) -> Result<u64> {
-    let Some(bytes) = bytes.get(..size) else { bail!("truncated build info") };
+    let Some(bytes) = bytes.get(..size) else {
+        bail!("truncated build info")
+    };
     let mut value = 0u64;
     for i in 0..size {
-        let byte = if big_endian { bytes[i] } else { bytes[size - 1 - i] };
+        let byte = if big_endian {
+            bytes[i]
+        } else {
+            bytes[size - 1 - i]
+        };
         value = (value << 8) | u64::from(byte);
     }
     Ok(value)
@@ -121,7 +152,10 @@ fn read_pointer(bytes: &[u8], size: usize, big_endian: bool) -> Result<u64> {
 /// Finds the build-info blob in `region` and returns (go version, modinfo text).
 pub fn extract(region: &[u8], file: &[u8], facts: &ElfFacts) -> Result<Option<(String, String)>> {
     let limit = region.len().min(SEARCH_LIMIT);
-    let Some(start) = (0..limit).step_by(16).find(|&i| region[i..].starts_with(MAGIC)) else {
+    let Some(start) = (0..limit)
+        .step_by(16)
+        .find(|&i| region[i..].starts_with(MAGIC))
+    else {
         return Ok(None);
     };
     let header = &region[start..];
@@ -141,7 +175,11 @@ pub fn extract(region: &[u8], file: &[u8], facts: &ElfFacts) -> Result<Option<(S
         }
         let big_endian = flags & 1 != 0;
         let read_string = |field: usize| -> Result<Vec<u8>> {
-            let pointer = read_pointer(&header[16 + field * pointer_size..], pointer_size, big_endian)?;
+            let pointer = read_pointer(
+                &header[16 + field * pointer_size..],
+                pointer_size,
+                big_endian,
+            )?;
             let string_header = read_vaddr(file, &facts.loads, pointer, 2 * pointer_size as u64)?;
             let data = read_pointer(string_header, pointer_size, big_endian)?;
             let len = read_pointer(&string_header[pointer_size..], pointer_size, big_endian)?;
@@ -157,7 +195,10 @@ pub fn extract(region: &[u8], file: &[u8], facts: &ElfFacts) -> Result<Option<(S
     if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' {
         modinfo = modinfo[16..modinfo.len() - 16].to_vec();
     }
-    Ok(Some((String::from_utf8_lossy(&version).into_owned(), String::from_utf8_lossy(&modinfo).into_owned())))
+    Ok(Some((
+        String::from_utf8_lossy(&version).into_owned(),
+        String::from_utf8_lossy(&modinfo).into_owned(),
+    )))
 }
 
 /// Undoes Go's `strconv.Quote` for the escapes it produces.
@@ -204,7 +245,10 @@ fn module_line(fields: &[&str]) -> Option<BuildModule> {
     Some(BuildModule {
         path: (*path).to_owned(),
         version: fields.get(1).copied().unwrap_or("").to_owned(),
-        sum: fields.get(2).filter(|s| !s.is_empty()).map(|s| (*s).to_owned()),
+        sum: fields
+            .get(2)
+            .filter(|s| !s.is_empty())
+            .map(|s| (*s).to_owned()),
         replace: None,
     })
 }
@@ -236,7 +280,11 @@ pub fn parse_modinfo(go_version: &str, text: &str) -> Result<BuildInfo> {
             }
             "=>" => {
                 let replacement = module_line(&fields).map(Box::new);
-                let target = if last_is_dep { info.deps.last_mut() } else { info.main.as_mut() };
+                let target = if last_is_dep {
+                    info.deps.last_mut()
+                } else {
+                    info.main.as_mut()
+                };
                 match target {
                     Some(module) => module.replace = replacement,
                     None => bail!("malformed build info: `=>` before any module"),
@@ -257,15 +305,23 @@ pub fn parse_modinfo(go_version: &str, text: &str) -> Result<BuildInfo> {
                             _ => escaped = false,
                         }
                     }
-                    let Some(end) = end else { bail!("malformed build setting {rest:?}") };
+                    let Some(end) = end else {
+                        bail!("malformed build setting {rest:?}")
+                    };
                     let key = unquote(&rest[..=end]).unwrap_or_default();
                     let value = rest[end + 1..].strip_prefix('=').unwrap_or("");
                     (key, value.to_owned())
                 } else {
-                    let Some((key, value)) = rest.split_once('=') else { bail!("malformed build setting {rest:?}") };
+                    let Some((key, value)) = rest.split_once('=') else {
+                        bail!("malformed build setting {rest:?}")
+                    };
                     (key.to_owned(), value.to_owned())
                 };
-                let value = if value.starts_with('"') { unquote(&value).unwrap_or(value) } else { value };
+                let value = if value.starts_with('"') {
+                    unquote(&value).unwrap_or(value)
+                } else {
+                    value
+                };
                 info.settings.insert(key, value);
             }
             _ => {}
@@ -276,8 +332,13 @@ pub fn parse_modinfo(go_version: &str, text: &str) -> Result<BuildInfo> {
 
 /// Reads the Go build info of an ELF file, if it is a Go binary.
 pub fn read(file: &[u8], facts: &ElfFacts) -> Result<Option<BuildInfo>> {
-    let region = facts.go_buildinfo_section.as_deref().or(facts.first_data_segment.as_deref());
-    let Some(region) = region else { return Ok(None) };
+    let region = facts
+        .go_buildinfo_section
+        .as_deref()
+        .or(facts.first_data_segment.as_deref());
+    let Some(region) = region else {
+        return Ok(None);
+    };
     match extract(region, file, facts)? {
         Some((version, modinfo)) => parse_modinfo(&version, &modinfo).map(Some),
         None => Ok(None),
@@ -295,7 +356,10 @@ mod tests {
         assert_eq!(info.path.as_deref(), Some("example.com/app/cmd/x"));
         assert_eq!(info.deps[0].version, "v1.14.53");
         assert_eq!(info.deps[0].replace.as_ref().unwrap().path, "../sqlite");
-        assert_eq!(info.settings["-ldflags"], "-linkmode external -extldflags \"-static\"");
+        assert_eq!(
+            info.settings["-ldflags"],
+            "-linkmode external -extldflags \"-static\""
+        );
         assert_eq!(info.tags(), vec!["netgo", "osusergo"]);
         assert_eq!(info.cgo_enabled(), Some(true));
     }

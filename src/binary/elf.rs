@@ -55,7 +55,10 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn facts<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8], class: &'static str) -> Result<ElfFacts> {
+fn facts<Elf: FileHeader<Endian = object::Endianness>>(
+    data: &[u8],
+    class: &'static str,
+) -> Result<ElfFacts> {
     let file = ElfFile::<Elf>::parse(data).map_err(|err| anyhow!("malformed ELF: {err}"))?;
     let endian = file.endian();
     let header = file.elf_header();
@@ -97,9 +100,11 @@ fn facts<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8], class: &'sta
         .map_err(|err| anyhow!("malformed dynamic section: {err}"))?;
     for entry in &dynamic {
         if entry.tag == elf::DT_NEEDED {
-            let name = dynamic.string(entry).map_err(|err| anyhow!("malformed DT_NEEDED: {err}"))?;
+            let name = dynamic
+                .string(entry)
+                .map_err(|err| anyhow!("malformed DT_NEEDED: {err}"))?;
             out.needed.push(text(name));
-        } else if entry.tag == elf::DT_FLAGS_1 && entry.val & u64::from(elf::DF_1_PIE.0) != 0 {
+        } else if entry.tag == elf::DT_FLAGS_1 && entry.val & elf::DF_1_PIE.0 != 0 {
             out.pie = true;
         }
     }
@@ -110,9 +115,15 @@ fn facts<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8], class: &'sta
         let strings = sections
             .strings(endian, data, link)
             .map_err(|err| anyhow!("malformed .gnu.version_r strings: {err}"))?;
-        while let Some((need, mut auxes)) = needs.next().map_err(|err| anyhow!("malformed .gnu.version_r: {err}"))? {
+        while let Some((need, mut auxes)) = needs
+            .next()
+            .map_err(|err| anyhow!("malformed .gnu.version_r: {err}"))?
+        {
             let library = need.file(endian, strings).map(text).unwrap_or_default();
-            while let Some(aux) = auxes.next().map_err(|err| anyhow!("malformed .gnu.version_r entry: {err}"))? {
+            while let Some(aux) = auxes
+                .next()
+                .map_err(|err| anyhow!("malformed .gnu.version_r entry: {err}"))?
+            {
                 if let Ok(name) = aux.name(endian, strings) {
                     out.version_needs.push((library.clone(), text(name)));
                 }
@@ -127,7 +138,9 @@ fn facts<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8], class: &'sta
             .map_err(|err| anyhow!("malformed symbol table: {err}"))?;
         let strings = table.strings();
         for symbol in table.symbols() {
-            let Ok(name) = symbol.name(endian, strings) else { continue };
+            let Ok(name) = symbol.name(endian, strings) else {
+                continue;
+            };
             if name.is_empty() {
                 continue;
             }

@@ -47,7 +47,9 @@ pub fn floor<'a>(version_names: impl Iterator<Item = &'a str>) -> Option<String>
 /// For each distribution, its oldest release whose glibc is at least `floor`; distributions
 /// none of whose listed releases is new enough are left out.
 pub fn oldest_releases(floor: &str) -> Vec<OldestRelease> {
-    let Ok(floor) = Version::parse(floor) else { return Vec::new() };
+    let Ok(floor) = Version::parse(floor) else {
+        return Vec::new();
+    };
     let mut out: Vec<OldestRelease> = Vec::new();
     for &(distribution, release, glibc) in DISTRIBUTIONS {
         if out.iter().any(|o| o.distribution == distribution) {
@@ -73,7 +75,15 @@ mod tests {
         let names = ["GLIBC_2.2.5", "GLIBC_2.34", "GLIBC_2.3.2", "GLIBC_2.32"];
         assert_eq!(floor(names.iter().copied()).as_deref(), Some("2.34"));
         let releases = oldest_releases("2.34");
-        assert!(releases.contains(&OldestRelease { distribution: "Debian".into(), release: "12 (bookworm)".into(), glibc: "2.36".into() }));
-        assert!(releases.iter().any(|r| r.distribution == "RHEL/Rocky/Alma" && r.release == "9"));
+        assert!(releases.contains(&OldestRelease {
+            distribution: "Debian".into(),
+            release: "12 (bookworm)".into(),
+            glibc: "2.36".into()
+        }));
+        assert!(
+            releases
+                .iter()
+                .any(|r| r.distribution == "RHEL/Rocky/Alma" && r.release == "9")
+        );
     }
 }

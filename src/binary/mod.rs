@@ -40,7 +40,12 @@ pub struct BinaryReport {
 /// Classifies linkage: static iff no `PT_INTERP` and no `DT_NEEDED` (`PT_DYNAMIC` alone proves
 /// nothing: static-pie has it for self-relocation).
 pub fn linkage(facts: &elf::ElfFacts) -> &'static str {
-    match (facts.interpreter.is_some(), facts.needed.is_empty(), facts.is_dyn, facts.pie) {
+    match (
+        facts.interpreter.is_some(),
+        facts.needed.is_empty(),
+        facts.is_dyn,
+        facts.pie,
+    ) {
         (false, true, false, _) => "static",
         (false, true, true, true) => "static-pie",
         (false, _, true, false) => "shared-library",
@@ -52,7 +57,8 @@ pub fn linkage(facts: &elf::ElfFacts) -> &'static str {
 pub fn inspect(path: &std::path::Path, catalog: &Catalog) -> Result<BinaryReport> {
     let data = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let facts = elf::parse(&data).with_context(|| path.display().to_string())?;
-    let go = buildinfo::read(&data, &facts).with_context(|| format!("{}: Go build info", path.display()))?;
+    let go = buildinfo::read(&data, &facts)
+        .with_context(|| format!("{}: Go build info", path.display()))?;
     let glibc_floor = glibc::floor(
         facts
             .version_needs
@@ -60,11 +66,16 @@ pub fn inspect(path: &std::path::Path, catalog: &Catalog) -> Result<BinaryReport
             .filter(|(library, _)| library.starts_with("libc.so"))
             .map(|(_, name)| name.as_str()),
     );
-    let glibc_oldest_releases = glibc_floor.as_deref().map(glibc::oldest_releases).unwrap_or_default();
+    let glibc_oldest_releases = glibc_floor
+        .as_deref()
+        .map(glibc::oldest_releases)
+        .unwrap_or_default();
     let linkage = linkage(&facts);
     let mut reasons = Vec::new();
     match &facts.interpreter {
-        Some(interp) => reasons.push(format!("PT_INTERP {interp}: the kernel starts the dynamic loader")),
+        Some(interp) => reasons.push(format!(
+            "PT_INTERP {interp}: the kernel starts the dynamic loader"
+        )),
         None => reasons.push("no PT_INTERP".to_owned()),
     }
     if facts.needed.is_empty() {
@@ -73,9 +84,14 @@ pub fn inspect(path: &std::path::Path, catalog: &Catalog) -> Result<BinaryReport
         reasons.push(format!("DT_NEEDED {}", facts.needed.join(", ")));
     }
     if facts.has_dynamic_segment && linkage.starts_with("static") {
-        reasons.push("PT_DYNAMIC present (self-relocation of a static-pie; not a dependency)".to_owned());
+        reasons.push(
+            "PT_DYNAMIC present (self-relocation of a static-pie; not a dependency)".to_owned(),
+        );
     }
-    let findings = go.as_ref().map(|info| binary::evaluate(info, &facts, catalog)).unwrap_or_default();
+    let findings = go
+        .as_ref()
+        .map(|info| binary::evaluate(info, &facts, catalog))
+        .unwrap_or_default();
     Ok(BinaryReport {
         file: path.display().to_string(),
         class: facts.class,

@@ -17,7 +17,10 @@ pub fn run(args: &BinaryArgs, stdout: &mut dyn Write) -> Result<ExitStatus> {
         BinaryFormat::Json => report::binary::render_json(&inspected, out),
     })?;
     let dynamic = !inspected.linkage.starts_with("static");
-    let failing = inspected.findings.iter().any(|f| f.severity >= args.fail_on);
+    let failing = inspected
+        .findings
+        .iter()
+        .any(|f| f.severity >= args.fail_on);
     if (dynamic && !args.allow_dynamic) || failing {
         Ok(ExitStatus::Findings)
     } else {

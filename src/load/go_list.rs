@@ -193,7 +193,21 @@ pub fn parse(
             standard: package.standard,
             dep_only: package.dep_only,
             ld_libs: ld_libs(&package.cgo_ldflags),
-            pkg_config: package.cgo_pkg_config,
+            ldflags_static: package
+                .cgo_ldflags
+                .iter()
+                .any(|flag| flag == "-static" || flag == "-Wl,-Bstatic"),
+            // `#cgo pkg-config: --static foo` lists flags beside the names, and a name may be
+            // a path to a `.pc` file.
+            pkg_config: package
+                .cgo_pkg_config
+                .into_iter()
+                .filter(|name| !name.starts_with('-'))
+                .map(|name| match name.strip_suffix(".pc") {
+                    Some(path) => path.rsplit('/').next().unwrap_or(path).to_owned(),
+                    None => name,
+                })
+                .collect(),
             cgo_files: package.cgo_files,
             ignored_go_files: package.ignored_go_files,
             go_files: package.go_files,
@@ -210,6 +224,15 @@ pub fn parse(
         bail!("{source}: empty input: no packages in the go list stream");
     }
     let (root_ids, notes) = choose_roots(&builder, &matched, roots);
+    // Sanitizer runtimes are linked in by -race/-msan/-asan without any import: attribute them
+    // to every root, so that chains (and the runtime/cgo they import) stay visible.
+    for runtime in ["runtime/race", "runtime/msan", "runtime/asan"] {
+        if builder.contains(runtime) && !builder.is_imported(runtime) {
+            for root in &root_ids {
+                builder.add_edge(root, runtime, EdgeKind::Linker);
+            }
+        }
+    }
     if root_ids.is_empty() {
         bail!("{source}: no package matches --roots {}", roots.describe());
     }

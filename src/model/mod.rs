@@ -70,6 +70,9 @@ pub struct Node {
     pub ld_libs: Vec<String>,
     /// `#cgo pkg-config:` names.
     pub pkg_config: Vec<String>,
+    /// `#cgo LDFLAGS` ask for a static link (`-static`, `-Wl,-Bstatic`): its libraries are
+    /// archives, not shared objects.
+    pub ldflags_static: bool,
     /// Load error reported by the Go tool for this package, if any.
     pub error: Option<String>,
     /// Referenced by an import but absent from the input (the input is incomplete).
@@ -111,6 +114,9 @@ pub enum EdgeKind {
     Cgo,
     /// A module requirement (`go mod graph`) or an import crossing a module boundary.
     Require,
+    /// Added by the linker, not by an import: `runtime/race`, `runtime/msan`, `runtime/asan`
+    /// for `-race`/`-msan`/`-asan` builds (go list lists them only in `Deps`).
+    Linker,
 }
 
 /// The effective build configuration a graph was loaded under. Printed in every output.
@@ -242,6 +248,11 @@ impl GraphBuilder {
     /// Records a load problem; the graph will be marked incomplete.
     pub fn add_problem(&mut self, problem: String) {
         self.problems.push(problem);
+    }
+
+    /// True when some edge added so far points at `id`.
+    pub fn is_imported(&self, id: &str) -> bool {
+        self.edges.iter().any(|(_, to, _)| to == id)
     }
 
     /// Ids of all nodes added so far, sorted.

@@ -32,19 +32,32 @@ pub fn render_json(report: &BinaryReport, out: &mut dyn Write) -> Result<()> {
 
 /// Text.
 pub fn render_text(report: &BinaryReport, out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "{}: {} {}", text_line(&report.file), report.class, report.linkage)?;
+    writeln!(
+        out,
+        "{}: {} {}",
+        text_line(&report.file),
+        report.class,
+        report.linkage
+    )?;
     for reason in &report.reasons {
         writeln!(out, "  {}", text_line(reason))?;
     }
     match &report.glibc_floor {
         Some(floor) => {
-            writeln!(out, "glibc floor: GLIBC_{floor} (the binary fails with `GLIBC_{floor} not found` on older hosts)")?;
+            writeln!(
+                out,
+                "glibc floor: GLIBC_{floor} (the binary fails with `GLIBC_{floor} not found` on older hosts)"
+            )?;
             let releases: Vec<String> = report
                 .glibc_oldest_releases
                 .iter()
                 .map(|r| format!("{} {} (glibc {})", r.distribution, r.release, r.glibc))
                 .collect();
-            writeln!(out, "  oldest releases that run it: {}", releases.join(", "))?;
+            writeln!(
+                out,
+                "  oldest releases that run it: {}",
+                releases.join(", ")
+            )?;
         }
         None => writeln!(out, "glibc floor: none (no versioned glibc symbols)")?,
     }
@@ -56,7 +69,12 @@ pub fn render_text(report: &BinaryReport, out: &mut dyn Write) -> Result<()> {
                 writeln!(out, "  path: {}", text_line(path))?;
             }
             if let Some(main) = &info.main {
-                writeln!(out, "  main module: {} {}", text_line(&main.path), text_line(&main.version))?;
+                writeln!(
+                    out,
+                    "  main module: {} {}",
+                    text_line(&main.path),
+                    text_line(&main.version)
+                )?;
             }
             for (key, value) in &info.settings {
                 writeln!(out, "  build {}={}", text_line(key), text_line(value))?;
@@ -68,7 +86,13 @@ pub fn render_text(report: &BinaryReport, out: &mut dyn Write) -> Result<()> {
                     .as_ref()
                     .map(|r| format!(" => {} {}", r.path, r.version))
                     .unwrap_or_default();
-                writeln!(out, "    {} {}{}", text_line(&dep.path), text_line(&dep.version), text_line(&replace))?;
+                writeln!(
+                    out,
+                    "    {} {}{}",
+                    text_line(&dep.path),
+                    text_line(&dep.version),
+                    text_line(&replace)
+                )?;
             }
         }
     }
@@ -78,7 +102,14 @@ pub fn render_text(report: &BinaryReport, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "findings:")?;
     }
     for finding in &report.findings {
-        writeln!(out, "  {} {} ({}): {}", finding.severity.as_str(), finding.rule, finding.confidence, text_line(&finding.summary))?;
+        writeln!(
+            out,
+            "  {} {} ({}): {}",
+            finding.severity.as_str(),
+            finding.rule,
+            finding.confidence,
+            text_line(&finding.summary)
+        )?;
         writeln!(out, "    evidence: {}", text_line(&finding.evidence))?;
         if !finding.fix_tags.is_empty() {
             writeln!(out, "    fix: -tags {}", finding.fix_tags.join(","))?;

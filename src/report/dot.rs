@@ -155,11 +155,19 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
         }
         for &(from, to) in &edges {
             let edge = digraph.edge(&ids[&from], &ids[&to]);
-            if graph.edge_kind(from, to) == Some(EdgeKind::Cgo) {
-                edge.attributes()
-                    .set("color", "red", false)
-                    .set("fontcolor", "red", false)
-                    .set("label", &esc("import \"C\""), true);
+            match graph.edge_kind(from, to) {
+                Some(EdgeKind::Cgo) => {
+                    edge.attributes()
+                        .set("color", "red", false)
+                        .set("fontcolor", "red", false)
+                        .set("label", &esc("import \"C\""), true);
+                }
+                Some(EdgeKind::Linker) => {
+                    edge.attributes()
+                        .set("style", "dashed", true)
+                        .set("label", "linker", true);
+                }
+                _ => {}
             }
         }
     }

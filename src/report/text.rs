@@ -29,8 +29,13 @@ fn hop_line(graph: &DepGraph, chain: &[NodeIndex], pos: usize) -> String {
     {
         notes.push(text_line(&module));
     }
-    if pos > 0 && graph.edge_kind(chain[pos - 1], chain[pos]) == Some(EdgeKind::Cgo) {
-        notes.push("via import \"C\"".to_owned());
+    match pos
+        .checked_sub(1)
+        .and_then(|prev| graph.edge_kind(chain[prev], chain[pos]))
+    {
+        Some(EdgeKind::Cgo) => notes.push("via import \"C\"".to_owned()),
+        Some(EdgeKind::Linker) => notes.push("added by the linker".to_owned()),
+        _ => {}
     }
     if !notes.is_empty() {
         line.push_str("  [");

@@ -63,6 +63,9 @@ pub fn rule_page(rule: &Rule) -> String {
     if !m.files.is_empty() {
         matches.push(format!("compiling one of {}", list(&m.files)));
     }
+    if !m.files_absent.is_empty() {
+        matches.push(format!("compiling none of {}", list(&m.files_absent)));
+    }
     if !m.imports.is_empty() {
         matches.push(format!("importing one of {}", list(&m.imports)));
     }

@@ -122,6 +122,9 @@ pub struct Match {
     /// At least one of these files (base names) must be compiled.
     #[serde(default)]
     pub files: Vec<String>,
+    /// None of these files may be compiled (e.g. the file a tag swaps in).
+    #[serde(default)]
+    pub files_absent: Vec<String>,
     /// The package must import at least one of these packages.
     #[serde(default)]
     pub imports: Vec<String>,
