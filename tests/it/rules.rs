@@ -20,8 +20,13 @@ fn read_env(path: &Path) -> BTreeMap<String, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = line.split_once('=').unwrap_or_else(|| panic!("{}: bad line {line:?}", path.display()));
-        env.insert(key.trim().to_owned(), value.trim().trim_matches('"').trim_matches('\'').to_owned());
+        let (key, value) = line
+            .split_once('=')
+            .unwrap_or_else(|| panic!("{}: bad line {line:?}", path.display()));
+        env.insert(
+            key.trim().to_owned(),
+            value.trim().trim_matches('"').trim_matches('\'').to_owned(),
+        );
     }
     env
 }
@@ -46,19 +51,36 @@ fn declared_config(env: &BTreeMap<String, String>, side: &str) -> BuildConfig {
 
 /// What the rule did on one recording.
 fn fired(catalog: &Catalog, rule_id: &str, recording: &Path, config: BuildConfig) -> bool {
-    let text = std::fs::read_to_string(recording).unwrap_or_else(|e| panic!("{}: {e}", recording.display()));
-    let parsed = load::parse_recording(text.as_bytes(), &recording.display().to_string(), InputFormat::GoList, &RootMode::Main, config)
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let text = std::fs::read_to_string(recording)
+        .unwrap_or_else(|e| panic!("{}: {e}", recording.display()));
+    let parsed = load::parse_recording(
+        text.as_bytes(),
+        &recording.display().to_string(),
+        InputFormat::GoList,
+        &RootMode::Main,
+        config,
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
     let graph = parsed.graph;
-    let options = CheckOptions { max_chains: 3, ldflags: None };
+    let options = CheckOptions {
+        max_chains: 3,
+        ldflags: None,
+    };
     let result = check::check(&graph, catalog, &options, &mut NoProbe);
     let rule = catalog.get(rule_id).unwrap();
     match rule.report {
         Report::Finding => {
             result.findings.iter().any(|f| f.rule == rule_id)
-                || result.findings.iter().any(|f| f.explains.iter().any(|(r, _)| r == rule_id))
+                || result
+                    .findings
+                    .iter()
+                    .any(|f| f.explains.iter().any(|(r, _)| r == rule_id))
         }
-        Report::Linkage => result.targets.iter().any(|t| t.reasons.iter().any(|r| r.contains(&format!("rule {rule_id}")))),
+        Report::Linkage => result.targets.iter().any(|t| {
+            t.reasons
+                .iter()
+                .any(|r| r.contains(&format!("rule {rule_id}")))
+        }),
         Report::None => {
             // A documented non-finding: it matches, and nothing is reported for what it matched.
             let matched = check::matched_packages(&graph, rule);
@@ -88,7 +110,10 @@ fn every_rule_fires_on_its_positive_fixture_only() {
             continue;
         }
         let env = read_env(&env_path);
-        for (side, file, expected) in [("POSITIVE", "positive.json", true), ("NEGATIVE", "negative.json", false)] {
+        for (side, file, expected) in [
+            ("POSITIVE", "positive.json", true),
+            ("NEGATIVE", "negative.json", false),
+        ] {
             let recording = dir.join(file);
             if !recording.is_file() {
                 missing.push(format!("{}/{file}", rule.id));
@@ -96,7 +121,11 @@ fn every_rule_fires_on_its_positive_fixture_only() {
             }
             let got = fired(&catalog, &rule.id, &recording, declared_config(&env, side));
             if got != expected {
-                wrong.push(format!("{}: {file} {}", rule.id, if expected { "does not fire" } else { "fires" }));
+                wrong.push(format!(
+                    "{}: {file} {}",
+                    rule.id,
+                    if expected { "does not fire" } else { "fires" }
+                ));
             }
         }
     }
@@ -125,10 +154,16 @@ fn generated_rule_docs_are_up_to_date() {
         .unwrap_or_default();
     on_disk.sort();
     let expected: Vec<String> = files.keys().cloned().collect();
-    assert_eq!(on_disk, expected, "docs/rules is stale: run `UPDATE_DOCS=1 cargo test` (or `audit rules docs`)");
+    assert_eq!(
+        on_disk, expected,
+        "docs/rules is stale: run `UPDATE_DOCS=1 cargo test` (or `audit rules docs`)"
+    );
     for (name, content) in &files {
         let disk = std::fs::read_to_string(dir.join(name)).unwrap();
-        assert_eq!(&disk, content, "docs/rules/{name} is stale: run `UPDATE_DOCS=1 cargo test`");
+        assert_eq!(
+            &disk, content,
+            "docs/rules/{name} is stale: run `UPDATE_DOCS=1 cargo test`"
+        );
     }
 }
 
@@ -149,29 +184,69 @@ fn rules_check_finds_problems() {
     let good = std::fs::read_to_string(repo_path("queries/go/go-os-user-cgo-nss.toml")).unwrap();
     std::fs::write(dir.path().join("go-os-user-cgo-nss.toml"), &good).unwrap();
     std::fs::write(dir.path().join("copy.toml"), &good).unwrap();
-    std::fs::write(dir.path().join("unknown-key.toml"), good.replace("id = \"go-os-user-cgo-nss\"", "id = \"unknown-key\"\ncolour = \"red\"")).unwrap();
+    std::fs::write(
+        dir.path().join("unknown-key.toml"),
+        good.replace(
+            "id = \"go-os-user-cgo-nss\"",
+            "id = \"unknown-key\"\ncolour = \"red\"",
+        ),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("bad-range.toml"),
-        good.replace("id = \"go-os-user-cgo-nss\"", "id = \"bad-range\"").replace("package = \"os/user\"", "package = \"os/user\"\nversions = \"~> 1.2\""),
+        good.replace("id = \"go-os-user-cgo-nss\"", "id = \"bad-range\"")
+            .replace(
+                "package = \"os/user\"",
+                "package = \"os/user\"\nversions = \"~> 1.2\"",
+            ),
     )
     .unwrap();
     let run = audit(&["rules", "check", dir.path().to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("copy.toml: id go-os-user-cgo-nss does not match the file name copy.toml"), "{}", run.stderr);
-    assert!(run.stderr.contains("duplicate id go-os-user-cgo-nss"), "{}", run.stderr);
-    assert!(run.stderr.contains("unknown-key.toml") && run.stderr.contains("colour"), "{}", run.stderr);
-    assert!(run.stderr.contains("bad-range.toml: match.versions"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("copy.toml: id go-os-user-cgo-nss does not match the file name copy.toml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("duplicate id go-os-user-cgo-nss"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("unknown-key.toml") && run.stderr.contains("colour"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("bad-range.toml: match.versions"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn rules_list_and_show() {
     let run = audit(&["rules", "list"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.lines().any(|l| l.starts_with("go-net-cgo-resolver")));
-    let run = audit(&["rules", "show", "go-containerd-dynamic-plugins-before-1-7-25"]);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("go-net-cgo-resolver"))
+    );
+    let run = audit(&[
+        "rules",
+        "show",
+        "go-containerd-dynamic-plugins-before-1-7-25",
+    ]);
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("static_build"));
     let run = audit(&["rules", "show", "go-net-cgo-resolvr"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("did you mean go-net-cgo-resolver"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean go-net-cgo-resolver"),
+        "{}",
+        run.stderr
+    );
 }
