@@ -30,6 +30,12 @@ pub enum Command {
     Check(CheckArgs),
     /// List, show, lint and document the rule catalog.
     Rules(RulesArgs),
+    /// The smallest change that gives a fully static binary (build tags, CGO_ENABLED, an
+    /// external static link, upgrades), checked by loading the graph again under it.
+    Fix(FixArgs),
+    /// Build the way `audit fix` says (or --command), inspect the binary and the linker's
+    /// warnings, and compare with the prediction.
+    Verify(VerifyArgs),
     /// Inspect a built executable without the source: ELF linkage, glibc floor, Go build info,
     /// and the catalog's rules at module level. Exits 1 when it is not static or a finding is
     /// at or above --fail-on.
@@ -296,4 +302,40 @@ pub struct BinaryArgs {
     /// Extra rule directory (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+}
+
+/// `audit fix`.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Config file (default: `audit.toml` in the project directory or an ancestor).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Extra rule directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Where the graph comes from (a module directory: the fix is checked by re-loading).
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = BinaryFormat::Text)]
+    pub format: BinaryFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `audit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Build with this shell command instead of the one `audit fix` computes. It runs in the
+    /// module directory with `AUDIT_OUT` set to a temporary directory, where it must write the
+    /// binaries (e.g. `go build -o "$AUDIT_OUT/" ./cmd/agent`).
+    #[arg(long, value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Keep the built binaries in DIR instead of a temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// The fix computation's flags.
+    #[command(flatten)]
+    pub fix: FixArgs,
 }

@@ -142,3 +142,32 @@ pub fn stream<T>(
     }
     result
 }
+
+/// What a finished command printed, and whether it succeeded.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    /// Exit status was 0.
+    pub success: bool,
+    /// The status, for messages.
+    pub status: String,
+    /// Stdout.
+    pub stdout: Vec<u8>,
+    /// Stderr.
+    pub stderr: Vec<u8>,
+}
+
+/// Runs the command to completion and returns its output whatever its exit status (for
+/// builds, whose failure is a result to report, not an error of ours).
+pub fn run(spec: &CommandSpec) -> Result<Finished> {
+    let output = spec
+        .command()
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|err| spawn_error(spec, err))?;
+    Ok(Finished {
+        success: output.status.success(),
+        status: output.status.to_string(),
+        stdout: output.stdout,
+        stderr: output.stderr,
+    })
+}

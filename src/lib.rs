@@ -98,5 +98,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
         Command::Check(args) => commands::check::run(args, stdout, stderr),
         Command::Rules(args) => commands::rules::run(args, stdout, stderr),
         Command::Binary(args) => commands::binary::run(args, stdout),
+        Command::Fix(args) => commands::fix::run(args, stdout, stderr),
+        Command::Verify(args) => commands::verify::run(args, stdout, stderr),
     }
 }

@@ -242,6 +242,11 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
     out
 }
 
+/// Nodes reachable from the roots, indexed by node index.
+pub fn reachable_set(graph: &DepGraph) -> Vec<bool> {
+    reachable_from(graph, graph.roots(), &BTreeSet::new())
+}
+
 fn reachable_from(
     graph: &DepGraph,
     start: &[NodeIndex],

@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod chains;
 pub mod check;
+pub mod fix;
 pub mod modules;
 pub mod policy;
 pub mod targets;

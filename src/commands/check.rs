@@ -18,13 +18,14 @@ use crate::{ExitStatus, emit, print_diagnostics, report};
 
 /// Asks the C compiler (`$CC`, else `cc`) where `libX.a` is: `-print-file-name` echoes the bare
 /// name back when the archive is not on its search path.
-struct CcProbe {
+pub struct CcProbe {
     compiler: String,
     cache: BTreeMap<String, Option<bool>>,
 }
 
 impl CcProbe {
-    fn new() -> CcProbe {
+    /// A probe using `$CC` or `cc`.
+    pub fn new() -> CcProbe {
         let compiler = std::env::var("CC")
             .ok()
             .and_then(|cc| cc.split_whitespace().next().map(str::to_owned))
@@ -33,6 +34,12 @@ impl CcProbe {
             compiler,
             cache: BTreeMap::new(),
         }
+    }
+}
+
+impl Default for CcProbe {
+    fn default() -> Self {
+        CcProbe::new()
     }
 }
 

@@ -2,5 +2,7 @@
 
 pub mod binary;
 pub mod check;
+pub mod fix;
 pub mod rules;
+pub mod verify;
 pub mod why;

@@ -7,6 +7,7 @@ pub mod check_json;
 pub mod check_text;
 pub mod dot;
 pub mod escape;
+pub mod fix;
 pub mod github;
 pub mod json;
 pub mod sarif;

@@ -4,6 +4,7 @@
 mod check;
 mod cli;
 mod exactness;
+mod fix;
 mod live;
 mod rules;
 mod snapshots;

@@ -1,0 +1,263 @@
+//! The pure parts of `audit fix`: which tags the findings ask for (and which need an upgrade
+//! first), what a tag changes between two loads of the graph, and whether `CGO_ENABLED=0` is
+//! safe (it is not when a package needs cgo to work: it would fail to build or be a stub).
+//! Loading the graph under each proposed configuration is the command's job.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::Direction;
+use serde::Serialize;
+
+use crate::model::DepGraph;
+use crate::rules::version::Version;
+use crate::rules::{Catalog, CgoOff, Effect};
+
+use super::check::{CheckOptions, Finding, NoProbe, check};
+
+/// An upgrade the fix needs or offers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct UpgradeStep {
+    /// The module.
+    pub module: String,
+    /// The minimum version.
+    pub version: String,
+    /// Tags to set after upgrading.
+    pub tags: Vec<String>,
+    /// `go get module@version`.
+    pub command: String,
+    /// The rule that asks for it.
+    pub rule: String,
+    /// `needed` (nothing else fixes the finding) or `alternative` (the tags fix it already).
+    pub kind: &'static str,
+}
+
+/// Tags the findings ask for, and upgrades: a tag whose module is older than the version that
+/// honours it becomes a needed upgrade; a rule's own upgrade is an alternative.
+pub fn requested_tags(
+    graph: &DepGraph,
+    findings: &[Finding],
+) -> (BTreeSet<String>, Vec<UpgradeStep>) {
+    let mut tags = BTreeSet::new();
+    let mut upgrades = Vec::new();
+    for finding in findings {
+        if finding.allowed.is_some() {
+            continue;
+        }
+        let fix = &finding.fix;
+        let module = graph.node(finding.package).module.as_ref();
+        let have = module
+            .and_then(|m| m.version.as_deref())
+            .and_then(|v| Version::parse(v).ok());
+        let usable = match (&fix.tags_min_version, &have) {
+            (Some(min), Some(have)) => Version::parse(min).is_ok_and(|min| *have >= min),
+            _ => true,
+        };
+        if usable {
+            tags.extend(fix.tags.iter().cloned());
+        } else if let (Some(min), Some(module)) = (&fix.tags_min_version, module) {
+            upgrades.push(UpgradeStep {
+                module: module.path.clone(),
+                version: min.clone(),
+                tags: fix.tags.clone(),
+                command: format!("go get {}@{min}", module.path),
+                rule: finding.rule.clone(),
+                kind: "needed",
+            });
+        }
+        if let Some(upgrade) = &fix.upgrade {
+            let kind = if usable && !fix.tags.is_empty() {
+                "alternative"
+            } else {
+                "needed"
+            };
+            upgrades.push(UpgradeStep {
+                module: upgrade.module.clone(),
+                version: upgrade.version.clone(),
+                tags: upgrade.tags.clone(),
+                command: format!("go get {}@{}", upgrade.module, upgrade.version),
+                rule: finding.rule.clone(),
+                kind,
+            });
+        }
+    }
+    upgrades.sort();
+    upgrades.dedup();
+    (tags, upgrades)
+}
+
+/// How one package differs between two loads.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PackageChange {
+    /// The package.
+    pub package: String,
+    /// What changed, e.g. `-cgo files cgo_unix_cgo.go`, `+imports net`, `removed`.
+    pub changes: Vec<String>,
+}
+
+fn imports_of(graph: &DepGraph, id: &str) -> BTreeSet<String> {
+    let Some(idx) = graph.find(id) else {
+        return BTreeSet::new();
+    };
+    graph
+        .graph()
+        .neighbors_directed(idx, Direction::Outgoing)
+        .map(|dep| graph.node(dep).id.clone())
+        .collect()
+}
+
+fn set_diff(label: &str, before: &[String], after: &[String], out: &mut Vec<String>) {
+    let before: BTreeSet<&String> = before.iter().collect();
+    let after: BTreeSet<&String> = after.iter().collect();
+    let removed: Vec<&str> = before.difference(&after).map(|s| s.as_str()).collect();
+    let added: Vec<&str> = after.difference(&before).map(|s| s.as_str()).collect();
+    if !removed.is_empty() {
+        out.push(format!("-{label} {}", removed.join(" ")));
+    }
+    if !added.is_empty() {
+        out.push(format!("+{label} {}", added.join(" ")));
+    }
+}
+
+/// Every package whose files or imports differ between two loads, sorted.
+pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
+    let ids: BTreeSet<String> = before
+        .graph()
+        .node_weights()
+        .chain(after.graph().node_weights())
+        .filter(|node| !node.missing)
+        .map(|node| node.id.clone())
+        .collect();
+    let mut out = Vec::new();
+    for id in ids {
+        let mut changes = Vec::new();
+        match (before.find(&id), after.find(&id)) {
+            (Some(_), None) => changes.push("removed from the build".to_owned()),
+            (None, Some(_)) => changes.push("added to the build".to_owned()),
+            (Some(b), Some(a)) => {
+                let (nb, na) = (before.node(b), after.node(a));
+                set_diff("go files", &nb.go_files, &na.go_files, &mut changes);
+                set_diff("cgo files", &nb.cgo_files, &na.cgo_files, &mut changes);
+                let ib: Vec<String> = imports_of(before, &id).into_iter().collect();
+                let ia: Vec<String> = imports_of(after, &id).into_iter().collect();
+                set_diff("imports", &ib, &ia, &mut changes);
+            }
+            (None, None) => {}
+        }
+        if !changes.is_empty() {
+            out.push(PackageChange {
+                package: id,
+                changes,
+            });
+        }
+    }
+    out
+}
+
+/// A reason `CGO_ENABLED=0` is not safe.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CgoOffBlocker {
+    /// The package.
+    pub package: String,
+    /// `fails` or `stub`.
+    pub outcome: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+/// Compares the graph with cgo (`with_cgo`) and the same configuration with `CGO_ENABLED=0`
+/// (`without`): packages that fail to build (no files left, or a load error) or that become
+/// stubs (a stub rule fires, or a rule says cgo off makes its package a stub or fail).
+pub fn cgo_off_blockers(
+    with_cgo: &DepGraph,
+    without: &DepGraph,
+    catalog: &Catalog,
+) -> Vec<CgoOffBlocker> {
+    let mut out = BTreeSet::new();
+    let reachable_with = super::check::reachable_set(with_cgo);
+    for idx in without.graph().node_indices() {
+        let node = without.node(idx);
+        if node.missing || node.standard {
+            continue;
+        }
+        let had_cgo = with_cgo
+            .find(&node.id)
+            .is_some_and(|i| !with_cgo.node(i).cgo_files.is_empty());
+        if !had_cgo {
+            continue;
+        }
+        if let Some(error) = &node.error {
+            out.insert(CgoOffBlocker {
+                package: node.id.clone(),
+                outcome: "fails",
+                reason: error.clone(),
+            });
+        } else if node.go_files.is_empty() && node.cgo_files.is_empty() {
+            out.insert(CgoOffBlocker {
+                package: node.id.clone(),
+                outcome: "fails",
+                reason: "every Go file needs cgo (build constraints exclude all Go files)"
+                    .to_owned(),
+            });
+        }
+    }
+    // Stub rules that fire without cgo.
+    let options = CheckOptions {
+        max_chains: 1,
+        ldflags: None,
+    };
+    let result = check(without, catalog, &options, &mut NoProbe);
+    for finding in &result.findings {
+        if finding.effects.contains(&Effect::Stub) {
+            out.insert(CgoOffBlocker {
+                package: without.node(finding.package).id.clone(),
+                outcome: "stub",
+                reason: format!("{} ({})", finding.summary, finding.rule),
+            });
+        }
+    }
+    // Rules that say what cgo off does to a package that is linked with cgo.
+    for rule in &catalog.rules {
+        let outcome = match rule.fix.cgo_off {
+            Some(CgoOff::Stub) => "stub",
+            Some(CgoOff::Fails) => "fails",
+            _ => continue,
+        };
+        for idx in super::check::matched_packages(with_cgo, rule) {
+            if !reachable_with[idx.index()] || rule.report == crate::rules::Report::None {
+                continue;
+            }
+            let package = with_cgo.node(idx).id.clone();
+            if out.iter().any(|b| b.package == package) {
+                continue;
+            }
+            out.insert(CgoOffBlocker {
+                package,
+                outcome,
+                reason: format!("{} ({})", rule.summary, rule.id),
+            });
+        }
+    }
+    let mut blockers: Vec<CgoOffBlocker> = out.into_iter().collect();
+    // std `plugin` as a stub only matters when something still imports it: it is listed like
+    // any other package.
+    blockers.dedup_by(|a, b| a.package == b.package);
+    blockers
+}
+
+/// Main packages as `./relative/path` patterns of the main module, for the build command.
+pub fn build_patterns(graph: &DepGraph) -> Vec<String> {
+    let mut out: BTreeMap<String, ()> = BTreeMap::new();
+    for &root in graph.roots() {
+        let node = graph.node(root);
+        let pattern = match &node.module {
+            Some(module) if module.main => match node.id.strip_prefix(&module.path) {
+                Some("") => ".".to_owned(),
+                Some(rest) => format!(".{rest}"),
+                None => node.id.clone(),
+            },
+            _ => node.id.clone(),
+        };
+        out.insert(pattern, ());
+    }
+    out.into_keys().collect()
+}
