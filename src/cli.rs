@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::load::{InputFormat, LoadRequest, RequestedConfig, RootMode, Source};
+use crate::load::{Ecosystem, InputFormat, LoadRequest, RequestedConfig, RootMode, Source};
 use crate::report::Format;
 use crate::rules::Severity;
 
@@ -51,6 +51,19 @@ pub enum InputFormatArg {
     GoList,
     /// `go mod graph` text.
     GoModGraph,
+    /// `cargo metadata --format-version 1` JSON.
+    CargoMetadata,
+}
+
+/// `--ecosystem` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EcosystemArg {
+    /// Whatever the directory has (go.mod, Cargo.toml, or both in one report).
+    Auto,
+    /// Go only.
+    Go,
+    /// Cargo only.
+    Cargo,
 }
 
 /// `--cgo` values.
@@ -103,6 +116,21 @@ pub struct LoadArgs {
     /// main), `all` (every matched package) or an import-path pattern.
     #[arg(long, value_name = "main|all|PATTERN", default_value = "main")]
     pub roots: String,
+    /// Which ecosystems a directory is loaded as.
+    #[arg(long, value_enum, default_value_t = EcosystemArg::Auto)]
+    pub ecosystem: EcosystemArg,
+    /// Cargo: target triple for `--filter-platform` (default: the host).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Cargo: the build uses `-C target-feature=+crt-static` (default: what RUSTFLAGS says).
+    #[arg(long)]
+    pub crt_static: bool,
+    /// Cargo: the workspace member whose binaries are the roots.
+    #[arg(short = 'p', long = "package", value_name = "NAME")]
+    pub package: Option<String>,
+    /// Cargo: keep build-dependencies and proc-macros (they run on the host) in the graph.
+    #[arg(long)]
+    pub host_deps: bool,
 }
 
 impl LoadArgs {
@@ -115,12 +143,18 @@ impl LoadArgs {
                     InputFormatArg::Auto => InputFormat::Auto,
                     InputFormatArg::GoList => InputFormat::GoList,
                     InputFormatArg::GoModGraph => InputFormat::GoModGraph,
+                    InputFormatArg::CargoMetadata => InputFormat::CargoMetadata,
                 },
             },
             None => Source::Go {
                 dir: self.dir.clone(),
                 patterns: self.patterns.clone(),
                 workspace: self.workspace,
+                ecosystem: match self.ecosystem {
+                    EcosystemArg::Auto => Ecosystem::Auto,
+                    EcosystemArg::Go => Ecosystem::Go,
+                    EcosystemArg::Cargo => Ecosystem::Cargo,
+                },
             },
         };
         let roots = match self.roots.as_str() {
@@ -142,6 +176,10 @@ impl LoadArgs {
                 goarch: self.goarch.clone(),
                 cgo_enabled: self.cgo.map(|cgo| cgo == CgoArg::On),
                 tags,
+                target: self.target.clone(),
+                crt_static: if self.crt_static { Some(true) } else { None },
+                package: self.package.clone(),
+                host_deps: self.host_deps,
             },
             roots,
         })

@@ -118,9 +118,11 @@ fn resolve_package(graph: &DepGraph, target: &str) -> Option<Resolved> {
     found(
         TargetKind::Module,
         nodes,
-        Some(format!(
-            "{target} is a module: its packages in the graph are the targets"
-        )),
+        Some(if graph.config.ecosystem == "cargo" {
+            format!("{target} names a crate: every version of it in the graph is a target")
+        } else {
+            format!("{target} is a module: its packages in the graph are the targets")
+        }),
     )
 }
 

@@ -66,6 +66,17 @@ impl ArchiveProbe for CcProbe {
 
 fn label(config: &crate::model::BuildConfig) -> String {
     let unknown = "?".to_owned();
+    if config.ecosystem == "cargo" {
+        return format!(
+            "cargo {}{}",
+            config.target.as_ref().unwrap_or(&unknown),
+            if config.crt_static == Some(true) {
+                " crt-static"
+            } else {
+                ""
+            }
+        );
+    }
     format!(
         "{}/{} CGO_ENABLED={} tags={}",
         config.goos.as_ref().unwrap_or(&unknown),
@@ -124,23 +135,31 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         if requested.tags.is_none() {
             requested.tags = build.tags.clone();
         }
-        let parsed = load::load(&request)?;
-        print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
-        let options = CheckOptions {
-            max_chains: args.max_chains,
-            ldflags: args.ldflags.clone().or_else(|| build.ldflags.clone()),
-        };
-        let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
-        let label = if builds.len() > 1 {
-            label(&parsed.graph.config)
+        // The matrix is Go's; a Cargo workspace beside it is loaded once, with the first entry.
+        let loaded = if runs.is_empty() {
+            load::load_all(&request)?
         } else {
-            String::new()
+            if let Source::Go { ecosystem, .. } = &mut request.source {
+                *ecosystem = load::Ecosystem::Go;
+            }
+            vec![load::load(&request)?]
         };
-        runs.push(CheckRun {
-            label,
-            graph: parsed.graph,
-            result,
-        });
+        for parsed in loaded {
+            print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
+            let options = CheckOptions {
+                max_chains: args.max_chains,
+                ldflags: args.ldflags.clone().or_else(|| build.ldflags.clone()),
+            };
+            let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
+            runs.push(CheckRun {
+                label: label(&parsed.graph.config),
+                graph: parsed.graph,
+                result,
+            });
+        }
+    }
+    if runs.len() == 1 {
+        runs[0].label.clear();
     }
 
     let baseline = match &args.baseline {

@@ -7,21 +7,21 @@ use anyhow::Result;
 use crate::cli::WhyArgs;
 use crate::{ExitStatus, analyze, emit, load, model, print_diagnostics, report};
 
-/// Runs `audit why`.
+/// Runs `audit why`: one section per loaded graph (a directory with both `go.mod` and
+/// `Cargo.toml` gives two).
 pub fn run(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
     let request = args.load.request()?;
-    let parsed = load::load(&request)?;
-    print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
     let options = analyze::WhyOptions {
         max_chains: args.max_chains,
     };
-    let package_graph = parsed.graph;
-    let (graph, packages) =
+    let mut sections: Vec<(model::DepGraph, Vec<analyze::WhyAnswer>)> = Vec::new();
+    for parsed in load::load_all(&request)? {
+        print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
+        let package_graph = parsed.graph;
         if args.modules && package_graph.granularity() == model::Granularity::Package {
-            (
-                analyze::modules::collapse(&package_graph),
-                Some(&package_graph),
-            )
+            let module_graph = analyze::modules::collapse(&package_graph);
+            let answers = analyze::why(&module_graph, Some(&package_graph), &args.targets, options);
+            sections.push((module_graph, answers));
         } else {
             if !args.modules && package_graph.granularity() == model::Granularity::Module {
                 writeln!(
@@ -29,16 +29,16 @@ pub fn run(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
                     "audit: note: the input is a go mod graph, so answers are at module granularity"
                 )?;
             }
-            // Not collapsed: reuse the loaded graph below.
             let answers = analyze::why(&package_graph, None, &args.targets, options);
-            emit(args.output.output.as_deref(), stdout, |out| {
-                report::render_why(&package_graph, &answers, args.output.format, out)
-            })?;
-            return Ok(ExitStatus::Success);
-        };
-    let answers = analyze::why(&graph, packages, &args.targets, options);
+            sections.push((package_graph, answers));
+        }
+    }
+    let views: Vec<(&model::DepGraph, &[analyze::WhyAnswer])> = sections
+        .iter()
+        .map(|(graph, answers)| (graph, answers.as_slice()))
+        .collect();
     emit(args.output.output.as_deref(), stdout, |out| {
-        report::render_why(&graph, &answers, args.output.format, out)
+        report::render_why(&views, args.output.format, out)
     })?;
     Ok(ExitStatus::Success)
 }

@@ -214,7 +214,7 @@ pub fn parse(
             c_files,
             syso_files: package.syso_files,
             error: package.error.map(|error| one_line(&error.err)),
-            missing: false,
+            ..Node::default()
         };
         if !builder.add_node(node) {
             bail!("{source}: package {import_path} appears twice in the stream");

@@ -1,8 +1,11 @@
-//! Loading a dependency graph: run `go list` in a module directory, or read a recording
-//! (`go list -json` stream or `go mod graph` text) from a file or stdin, detecting which it is.
+//! Loading a dependency graph: run `go list` in a Go module directory and/or `cargo metadata`
+//! in a Cargo workspace (a directory with both is loaded as both), or read a recording
+//! (`go list -json` stream, `go mod graph` text, `cargo metadata` JSON) from a file or stdin,
+//! detecting which it is.
 //!
 //! Everything here streams: the input is read once, front to back.
 
+pub mod cargo;
 pub mod go_list;
 pub mod go_mod_graph;
 pub mod locate;
@@ -28,6 +31,19 @@ pub enum InputFormat {
     GoList,
     /// `go mod graph` text.
     GoModGraph,
+    /// `cargo metadata --format-version 1` JSON.
+    CargoMetadata,
+}
+
+/// Which ecosystems a directory is loaded as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ecosystem {
+    /// Whatever the directory has: `go.mod`, `Cargo.toml`, or both.
+    Auto,
+    /// Go only.
+    Go,
+    /// Cargo only.
+    Cargo,
 }
 
 /// The build configuration requested on the command line; `None` means "what `go env` says"
@@ -42,6 +58,14 @@ pub struct RequestedConfig {
     pub cgo_enabled: Option<bool>,
     /// `--tags a,b`; `None` when not given.
     pub tags: Option<Vec<String>>,
+    /// Cargo `--target` triple (default: the host's).
+    pub target: Option<String>,
+    /// Cargo: `--crt-static` given (default: what RUSTFLAGS says, else off).
+    pub crt_static: Option<bool>,
+    /// Cargo `-p`.
+    pub package: Option<String>,
+    /// Cargo `--host-deps`.
+    pub host_deps: bool,
 }
 
 /// Where the graph comes from.
@@ -55,6 +79,8 @@ pub enum Source {
         patterns: Vec<String>,
         /// Honour `go.work` instead of setting `GOWORK=off`.
         workspace: bool,
+        /// Which ecosystems to load the directory as.
+        ecosystem: Ecosystem,
     },
     /// Read a recording; `-` is stdin.
     File {
@@ -76,16 +102,67 @@ pub struct LoadRequest {
     pub roots: RootMode,
 }
 
-/// Loads the graph the request describes.
+/// Loads every graph the request describes: one for a file, one or two for a directory (Go
+/// and/or Cargo).
+pub fn load_all(request: &LoadRequest) -> Result<Vec<Parsed>> {
+    match &request.source {
+        Source::Go {
+            dir,
+            patterns,
+            workspace,
+            ecosystem,
+        } => {
+            let has_go = dir.join("go.mod").is_file();
+            let has_cargo = dir.join("Cargo.toml").is_file();
+            let (go, cargo) = match ecosystem {
+                Ecosystem::Go => (true, false),
+                Ecosystem::Cargo => (false, true),
+                Ecosystem::Auto => (has_go || !has_cargo, has_cargo),
+            };
+            let mut out = Vec::new();
+            if go {
+                out.push(load_go(
+                    dir,
+                    patterns,
+                    *workspace,
+                    &request.config,
+                    &request.roots,
+                )?);
+            }
+            if cargo {
+                out.push(load_cargo(dir, &request.config)?);
+            }
+            Ok(out)
+        }
+        Source::File { .. } => Ok(vec![load(request)?]),
+    }
+}
+
+/// Loads one graph: the Go one for a directory with both `go.mod` and `Cargo.toml` (use
+/// [`load_all`] for both).
 pub fn load(request: &LoadRequest) -> Result<Parsed> {
     match &request.source {
         Source::Go {
             dir,
             patterns,
             workspace,
-        } => load_go(dir, patterns, *workspace, &request.config, &request.roots),
+            ecosystem,
+        } => {
+            let cargo_only = *ecosystem == Ecosystem::Cargo
+                || (*ecosystem == Ecosystem::Auto
+                    && !dir.join("go.mod").is_file()
+                    && dir.join("Cargo.toml").is_file());
+            if cargo_only {
+                load_cargo(dir, &request.config)
+            } else {
+                load_go(dir, patterns, *workspace, &request.config, &request.roots)
+            }
+        }
         Source::File { path, format } => {
             let config = BuildConfig {
+                ecosystem: "go".to_owned(),
+                target: request.config.target.clone(),
+                crt_static: request.config.crt_static,
                 source: "file".to_owned(),
                 input: Some(path.clone()),
                 goos: request.config.goos.clone(),
@@ -96,14 +173,22 @@ pub fn load(request: &LoadRequest) -> Result<Parsed> {
             };
             if path == "-" {
                 let stdin = std::io::stdin();
-                parse_recording(stdin.lock(), "<stdin>", *format, &request.roots, config)
+                parse_recording_with(
+                    stdin.lock(),
+                    "<stdin>",
+                    *format,
+                    &request.roots,
+                    &cargo_options(&request.config),
+                    config,
+                )
             } else {
                 let file = File::open(path).with_context(|| format!("{path}: cannot open"))?;
-                parse_recording(
+                parse_recording_with(
                     BufReader::with_capacity(1 << 16, file),
                     path,
                     *format,
                     &request.roots,
+                    &cargo_options(&request.config),
                     config,
                 )
             }
@@ -111,12 +196,38 @@ pub fn load(request: &LoadRequest) -> Result<Parsed> {
     }
 }
 
+fn cargo_options(config: &RequestedConfig) -> cargo::CargoOptions {
+    cargo::CargoOptions {
+        package: config.package.clone(),
+        host_deps: config.host_deps,
+    }
+}
+
 /// Parses a recording whose format is given or detected from its first non-blank byte.
 pub fn parse_recording(
+    reader: impl BufRead,
+    source: &str,
+    format: InputFormat,
+    roots: &RootMode,
+    config: BuildConfig,
+) -> Result<Parsed> {
+    parse_recording_with(
+        reader,
+        source,
+        format,
+        roots,
+        &cargo::CargoOptions::default(),
+        config,
+    )
+}
+
+/// [`parse_recording`] with Cargo options.
+pub fn parse_recording_with(
     mut reader: impl BufRead,
     source: &str,
     format: InputFormat,
     roots: &RootMode,
+    cargo_options: &cargo::CargoOptions,
     mut config: BuildConfig,
 ) -> Result<Parsed> {
     let format = match format {
@@ -132,6 +243,7 @@ pub fn parse_recording(
             config.input_format = "go-mod-graph".to_owned();
             go_mod_graph::parse(reader, source, config)
         }
+        InputFormat::CargoMetadata => cargo::parse(reader, source, cargo_options, config),
     }
 }
 
@@ -147,8 +259,16 @@ fn detect(reader: &mut impl BufRead, source: &str) -> Result<InputFormat> {
         match buf.iter().position(|b| !b.is_ascii_whitespace()) {
             Some(pos) => {
                 let first = buf[pos];
+                // cargo metadata writes one compact object whose first key is "packages".
+                let rest: Vec<u8> = buf[pos + 1..]
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .take(11)
+                    .collect();
                 reader.consume(pos);
                 return match first {
+                    b'{' if rest.starts_with(b"\"packages\"") => Ok(InputFormat::CargoMetadata),
                     b'{' => Ok(InputFormat::GoList),
                     b'[' => bail!(
                         "{source}: a JSON array; `go list -json` writes a stream of objects, not an array"
@@ -265,6 +385,7 @@ fn load_go(
         install_hint: GO_INSTALL_HINT.to_owned(),
     };
     let config = BuildConfig {
+        ecosystem: "go".to_owned(),
         source: "go list".to_owned(),
         input: None,
         input_format: "go-list-json".to_owned(),
@@ -280,4 +401,62 @@ fn load_go(
     };
     let name = format!("`{}`", spec.display());
     exec::stream(&spec, |reader| go_list::parse(reader, &name, roots, config))
+}
+
+const CARGO_INSTALL_HINT: &str = "install Rust's cargo (https://rustup.rs, or your distribution's cargo package), or pass --input FILE with recorded `cargo metadata --format-version 1` output";
+
+fn load_cargo(dir: &Path, requested: &RequestedConfig) -> Result<Parsed> {
+    if !dir.join("Cargo.toml").is_file() {
+        bail!("{}: no Cargo.toml", dir.display());
+    }
+    let target = match &requested.target {
+        Some(target) => target.clone(),
+        None => {
+            let spec = CommandSpec {
+                program: "rustc".to_owned(),
+                args: vec!["-vV".to_owned()],
+                dir: Some(dir.to_path_buf()),
+                env: Vec::new(),
+                install_hint: CARGO_INSTALL_HINT.to_owned(),
+            };
+            let out = String::from_utf8_lossy(&exec::capture(&spec)?).into_owned();
+            cargo::host_triple(&out).context("rustc -vV printed no host triple")?
+        }
+    };
+    let rustflags = std::env::var("CARGO_ENCODED_RUSTFLAGS")
+        .map(|f| f.replace('\x1f', " "))
+        .or_else(|_| std::env::var("RUSTFLAGS"))
+        .unwrap_or_default();
+    let crt_static = requested
+        .crt_static
+        .or_else(|| cargo::crt_static_from_rustflags(&rustflags))
+        .or(Some(false));
+    let spec = CommandSpec {
+        program: "cargo".to_owned(),
+        args: [
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            &target,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        dir: Some(dir.to_path_buf()),
+        env: Vec::new(),
+        install_hint: CARGO_INSTALL_HINT.to_owned(),
+    };
+    let config = BuildConfig {
+        ecosystem: "cargo".to_owned(),
+        source: "cargo metadata".to_owned(),
+        input_format: "cargo-metadata".to_owned(),
+        target: Some(target),
+        crt_static,
+        ..BuildConfig::default()
+    };
+    let name = format!("`{}`", spec.display());
+    exec::stream(&spec, |reader| {
+        cargo::parse(reader, &name, &cargo_options(requested), config)
+    })
 }

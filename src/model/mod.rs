@@ -77,6 +77,20 @@ pub struct Node {
     pub error: Option<String>,
     /// Referenced by an import but absent from the input (the input is incomplete).
     pub missing: bool,
+    /// Cargo: features enabled on the crate.
+    pub features: Vec<String>,
+    /// Cargo: the crate's feature table (feature → what it enables), for walking a fix up to
+    /// a dependency the user declares.
+    pub feature_defs: BTreeMap<String, Vec<String>>,
+    /// Cargo: how the crate's own manifest names each dependency (key or rename → crate name).
+    pub dep_keys: BTreeMap<String, String>,
+    /// Cargo: the `links` key (a hint, not proof of native linking).
+    pub links: Option<String>,
+    /// Cargo: the crate has a build script.
+    pub build_script: bool,
+    /// Cargo: only the host needs it (build-dependency or proc-macro, or reached only through
+    /// one).
+    pub host: bool,
 }
 
 impl Node {
@@ -96,7 +110,8 @@ impl Node {
     /// `module@version` for packages outside std and the main module.
     pub fn module_label(&self) -> Option<String> {
         let module = self.module.as_ref()?;
-        if module.main {
+        // Crate ids already carry their version.
+        if module.main || self.standard || self.id == module.display() {
             return None;
         }
         Some(module.display())
@@ -115,14 +130,19 @@ pub enum EdgeKind {
     /// A module requirement (`go mod graph`) or an import crossing a module boundary.
     Require,
     /// Added by the linker, not by an import: `runtime/race`, `runtime/msan`, `runtime/asan`
-    /// for `-race`/`-msan`/`-asan` builds (go list lists them only in `Deps`).
+    /// for `-race`/`-msan`/`-asan` builds (go list lists them only in `Deps`), and Rust's `std`
+    /// for the target.
     Linker,
+    /// A Cargo build-dependency, or a dependency on a proc-macro: runs on the host.
+    Build,
 }
 
 /// The effective build configuration a graph was loaded under. Printed in every output.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct BuildConfig {
-    /// `go list` (run by us) or `file` (a recording).
+    /// `go` or `cargo`.
+    pub ecosystem: String,
+    /// `go list`, `cargo metadata` (run by us) or `file` (a recording).
     pub source: String,
     /// The recorded file (`-` for stdin), when `source` is `file`.
     pub input: Option<String>,
@@ -148,6 +168,15 @@ pub struct BuildConfig {
     pub roots: String,
     /// Package or module granularity.
     pub granularity: Option<Granularity>,
+    /// Cargo: the target triple the graph was resolved for.
+    pub target: Option<String>,
+    /// Cargo: `-C target-feature=+crt-static` (from `--crt-static` or RUSTFLAGS); `None` when
+    /// unknown.
+    pub crt_static: Option<bool>,
+    /// Cargo: workspace members selected with `-p`.
+    pub package: Option<String>,
+    /// Cargo: build-dependencies and proc-macros are in the graph.
+    pub host_deps: bool,
 }
 
 /// An immutable dependency graph with its roots and the problems met while loading it.

@@ -142,10 +142,17 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             writeln!(out, "    fix: {}", text_line(&fix_line(graph, finding)))?;
         }
         let report = &run.result.static_link;
-        writeln!(
-            out,
-            "\nfully static link (-linkmode external -extldflags '-static') would meet:"
-        )?;
+        if graph.config.ecosystem == "cargo" {
+            writeln!(
+                out,
+                "\nfully static link (-C target-feature=+crt-static) would meet:"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "\nfully static link (-linkmode external -extldflags '-static') would meet:"
+            )?;
+        }
         if report.warnings.is_empty() {
             writeln!(out, "  glibc warnings: none")?;
         } else {

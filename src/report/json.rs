@@ -43,6 +43,7 @@ struct NodeJson {
 #[derive(Serialize)]
 struct WhyJson {
     target: String,
+    ecosystem: String,
     resolved_as: &'static str,
     matched: Vec<String>,
     note: Option<String>,
@@ -63,8 +64,9 @@ struct WhyDocument<'a> {
     schema_version: u32,
     tool: Tool,
     config: &'a BuildConfig,
+    configs: Vec<&'a BuildConfig>,
     incomplete: bool,
-    problems: &'a [String],
+    problems: Vec<String>,
     why: Vec<WhyJson>,
 }
 
@@ -93,6 +95,7 @@ fn why_json(graph: &DepGraph, answer: &WhyAnswer) -> WhyJson {
     cgo_edges.dedup();
     WhyJson {
         target: answer.target.clone(),
+        ecosystem: graph.config.ecosystem.clone(),
         resolved_as: answer.resolved.kind.as_str(),
         matched: answer.resolved.nodes.iter().map(|&i| id(i)).collect(),
         note: answer.resolved.note.clone(),
@@ -113,17 +116,27 @@ fn why_json(graph: &DepGraph, answer: &WhyAnswer) -> WhyJson {
     }
 }
 
-/// Renders the answers as one pretty-printed JSON document followed by a newline.
-pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) -> Result<()> {
+/// Renders the answers of every graph as one pretty-printed JSON document and a newline.
+pub fn render_why(sections: &[(&DepGraph, &[WhyAnswer])], out: &mut dyn Write) -> Result<()> {
+    let Some((first, _)) = sections.first() else {
+        anyhow::bail!("nothing was loaded");
+    };
+    let mut problems: Vec<String> = sections
+        .iter()
+        .flat_map(|(g, _)| g.problems.iter().cloned())
+        .collect();
+    problems.sort();
+    problems.dedup();
     let document = WhyDocument {
         schema_version: SCHEMA_VERSION,
         tool: TOOL,
-        config: &graph.config,
-        incomplete: graph.incomplete(),
-        problems: &graph.problems,
-        why: answers
+        config: &first.config,
+        configs: sections.iter().map(|(g, _)| &g.config).collect(),
+        incomplete: sections.iter().any(|(g, _)| g.incomplete()),
+        problems,
+        why: sections
             .iter()
-            .map(|answer| why_json(graph, answer))
+            .flat_map(|(graph, answers)| answers.iter().map(|answer| why_json(graph, answer)))
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -31,17 +31,29 @@ pub enum Format {
     Dot,
 }
 
-/// Renders `why` answers in `format`.
+/// Renders `why` answers in `format`, one section per graph.
 pub fn render_why(
-    graph: &DepGraph,
-    answers: &[WhyAnswer],
+    sections: &[(&DepGraph, &[WhyAnswer])],
     format: Format,
     out: &mut dyn Write,
 ) -> Result<()> {
     match format {
-        Format::Text => text::render_why(graph, answers, out),
-        Format::Json => json::render_why(graph, answers, out),
-        Format::Dot => dot::render_why(graph, answers, out),
+        Format::Text => {
+            for (i, (graph, answers)) in sections.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                text::render_why(graph, answers, out)?;
+            }
+            Ok(())
+        }
+        Format::Json => json::render_why(sections, out),
+        Format::Dot => {
+            for (graph, answers) in sections {
+                dot::render_why(graph, answers, out)?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -53,6 +65,27 @@ pub fn describe_config(config: &BuildConfig) -> String {
     match &config.input {
         Some(input) => parts.push(format!("{} ({})", input, config.input_format)),
         None => parts.push(config.source.clone()),
+    }
+    if config.ecosystem == "cargo" {
+        parts.push(format!(
+            "target={}",
+            config.target.as_ref().unwrap_or(&unknown)
+        ));
+        parts.push(format!(
+            "crt-static={}",
+            match config.crt_static {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "unknown",
+            }
+        ));
+        if let Some(package) = &config.package {
+            parts.push(format!("-p {package}"));
+        }
+        if config.host_deps {
+            parts.push("host-deps".to_owned());
+        }
+        return parts.join(" ");
     }
     parts.push(format!("GOOS={}", config.goos.as_ref().unwrap_or(&unknown)));
     parts.push(format!(

@@ -73,9 +73,10 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
                 Granularity::Package => "",
                 Granularity::Module => "module ",
             };
-            let whose = match graph.granularity() {
-                Granularity::Package => "main packages",
-                Granularity::Module => "main modules",
+            let whose = match (graph.config.ecosystem.as_str(), graph.granularity()) {
+                ("cargo", _) => "workspace binaries",
+                (_, Granularity::Package) => "main packages",
+                (_, Granularity::Module) => "main modules",
             };
             writeln!(out, "({whose} do not need {what}{target})")?;
             if answer.resolved.kind == TargetKind::NotFound
