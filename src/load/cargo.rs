@@ -238,7 +238,7 @@ pub fn parse(
     for (id, package) in &packages {
         let in_target = target_reached.contains(id);
         let in_host = host_reached.contains(id);
-        if !in_target && !(in_host && options.host_deps) {
+        if !(in_target || (in_host && options.host_deps)) {
             continue;
         }
         let features = nodes
