@@ -177,6 +177,23 @@ fn when_holds(rule: &Rule, config: &BuildConfig) -> bool {
             return false;
         }
     }
+    if !when.target.is_empty()
+        && let Some(target) = &config.target
+        && !when.target.iter().any(|pattern| glob(pattern, target))
+    {
+        return false;
+    }
+    if let (Some(want), Some(have)) = (when.crt_static, config.crt_static)
+        && want != have
+    {
+        return false;
+    }
+    if when.env_present.iter().any(|var| config.env.get(var).is_none_or(|v| v.is_empty())) {
+        return false;
+    }
+    if when.env_absent.iter().any(|var| config.env.get(var).is_some_and(|v| !v.is_empty())) {
+        return false;
+    }
     if let (Some(range), Some(go)) = (&when.go, &config.go_version)
         && let (Ok(range), Ok(go)) = (VersionRange::parse(range), Version::parse(go))
         && !range.contains(&go)
@@ -184,6 +201,40 @@ fn when_holds(rule: &Rule, config: &BuildConfig) -> bool {
         return false;
     }
     true
+}
+
+/// `*`-wildcard match (target triples).
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(after) = rest.strip_prefix(part) else { return false };
+            rest = after;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(pos) = rest.find(part) else { return false };
+            rest = &rest[pos + part.len()..];
+        }
+    }
+    true
+}
+
+/// The environment variables a catalog's rules look at, as they are now.
+pub fn rule_env(catalog: &Catalog) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for rule in &catalog.rules {
+        for var in rule.when.env_present.iter().chain(&rule.when.env_absent) {
+            if let Ok(value) = std::env::var(var) {
+                env.insert(var.clone(), value);
+            }
+        }
+    }
+    env
 }
 
 /// Packages a non-generic rule matches (ignoring reachability).
@@ -227,6 +278,15 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
             continue;
         }
         if m.files_absent.iter().any(|f| node.compiles(f)) {
+            continue;
+        }
+        if m.features.iter().any(|f| !node.features.contains(f)) {
+            continue;
+        }
+        if !m.features_any.is_empty() && !m.features_any.iter().any(|f| node.features.contains(f)) {
+            continue;
+        }
+        if m.features_absent.iter().any(|f| node.features.contains(f)) {
             continue;
         }
         if !m.imports.is_empty()

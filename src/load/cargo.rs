@@ -90,6 +90,43 @@ fn node_id(package: &Package, duplicates: &BTreeSet<(String, String)>) -> String
     }
 }
 
+/// Whether `package` really builds its dependency `dep_id`. The resolve graph also lists
+/// optional dependencies that only a weak feature (`dep?/feat`) names, which Cargo's resolver
+/// keeps although nothing builds them (rust-lang/cargo#10801); `cargo tree` and the build
+/// leave them out, and so do we. An optional dependency is built when the crate's enabled
+/// features include its implicit feature, or an enabled feature names `dep:key` or `key/feat`.
+fn activated(
+    package: &Package,
+    node: &cargo_metadata::Node,
+    dep_id: &PackageId,
+    packages: &BTreeMap<&PackageId, &Package>,
+) -> bool {
+    let Some(dep_package) = packages.get(dep_id) else { return true };
+    let declarations: Vec<&cargo_metadata::Dependency> = package
+        .dependencies
+        .iter()
+        .filter(|d| d.name == dep_package.name.as_str())
+        .collect();
+    if declarations.is_empty() || declarations.iter().any(|d| !d.optional) {
+        return true;
+    }
+    let enabled: BTreeSet<String> = node.features.iter().map(|f| f.to_string()).collect();
+    declarations.iter().any(|declaration| {
+        let key = declaration.rename.clone().unwrap_or_else(|| declaration.name.clone());
+        if enabled.contains(&key) {
+            return true;
+        }
+        let strong = format!("{key}/");
+        let explicit = format!("dep:{key}");
+        enabled.iter().any(|feature| {
+            package
+                .features
+                .get(feature)
+                .is_some_and(|items| items.iter().any(|item| *item == explicit || item.starts_with(&strong)))
+        })
+    })
+}
+
 /// Parses `cargo metadata` JSON from `reader`. `target` is the triple to evaluate platform
 /// conditions for (recordings made without `--filter-platform`).
 pub fn parse(
@@ -226,6 +263,9 @@ pub fn parse(
                 normal = true; // Cargo before 1.41 has no dep_kinds.
             }
             let dep_id = &dep.pkg;
+            if !activated(packages[id], node, dep_id, &packages) {
+                continue;
+            }
             if normal && !host && !is_proc_macro(dep_id) {
                 edges.push((id, dep_id, EdgeKind::Import));
                 queue.push_back((dep_id, false));
@@ -246,12 +286,16 @@ pub fn parse(
             .map(|n| n.features.iter().map(|f| f.to_string()).collect())
             .unwrap_or_default();
         let mut dep_keys = BTreeMap::new();
+        let mut declared = BTreeMap::new();
         for dependency in &package.dependencies {
             let key = dependency
                 .rename
                 .clone()
                 .unwrap_or_else(|| dependency.name.clone());
-            dep_keys.insert(key, dependency.name.clone());
+            dep_keys.insert(key.clone(), dependency.name.clone());
+            if dependency.kind == DependencyKind::Normal {
+                declared.insert(key, (dependency.features.clone(), dependency.uses_default_features));
+            }
         }
         builder.add_node(Node {
             id: ids[id].clone(),
@@ -264,6 +308,7 @@ pub fn parse(
             features,
             feature_defs: package.features.clone(),
             dep_keys,
+            declared,
             links: package.links.clone(),
             build_script: package
                 .targets

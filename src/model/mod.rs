@@ -84,6 +84,9 @@ pub struct Node {
     pub feature_defs: BTreeMap<String, Vec<String>>,
     /// Cargo: how the crate's own manifest names each dependency (key or rename → crate name).
     pub dep_keys: BTreeMap<String, String>,
+    /// Cargo: how a workspace member declares each dependency (key → features asked for,
+    /// default features on).
+    pub declared: BTreeMap<String, (Vec<String>, bool)>,
     /// Cargo: the `links` key (a hint, not proof of native linking).
     pub links: Option<String>,
     /// Cargo: the crate has a build script.
@@ -177,6 +180,8 @@ pub struct BuildConfig {
     pub package: Option<String>,
     /// Cargo: build-dependencies and proc-macros are in the graph.
     pub host_deps: bool,
+    /// Environment variables the rules look at, as they were for this run.
+    pub env: BTreeMap<String, String>,
 }
 
 /// An immutable dependency graph with its roots and the problems met while loading it.

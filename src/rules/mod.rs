@@ -128,6 +128,15 @@ pub struct Match {
     /// The package must import at least one of these packages.
     #[serde(default)]
     pub imports: Vec<String>,
+    /// Cargo: every one of these features must be enabled on the crate.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Cargo: at least one of these features must be enabled (e.g. `sqlite_icu` or `icu`).
+    #[serde(default)]
+    pub features_any: Vec<String>,
+    /// Cargo: none of these features may be enabled.
+    #[serde(default)]
+    pub features_absent: Vec<String>,
     /// A code detector instead of a package pattern.
     pub generic: Option<Generic>,
 }
@@ -150,6 +159,17 @@ pub struct When {
     pub tags_absent: Vec<String>,
     /// Range of the Go toolchain version.
     pub go: Option<String>,
+    /// Cargo: the target triple matches one of these patterns (`*` is a wildcard).
+    #[serde(default)]
+    pub target: Vec<String>,
+    /// Cargo: `+crt-static` must be on (true) or off (false).
+    pub crt_static: Option<bool>,
+    /// Environment variables that must be set (non-empty) for the build.
+    #[serde(default)]
+    pub env_present: Vec<String>,
+    /// Environment variables that must not be set.
+    #[serde(default)]
+    pub env_absent: Vec<String>,
 }
 
 /// An upgrade that removes the source.
@@ -163,6 +183,19 @@ pub struct Upgrade {
     /// Tags needed after the upgrade.
     #[serde(default)]
     pub tags: Vec<String>,
+}
+
+/// A change to a dependency declaration.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DependencyFix {
+    /// Features to turn on.
+    #[serde(default)]
+    pub enable: Vec<String>,
+    /// Features to turn off (if a default feature, default features are turned off and the
+    /// others re-enabled).
+    #[serde(default)]
+    pub disable: Vec<String>,
 }
 
 /// What `CGO_ENABLED=0` does to the source.
@@ -192,6 +225,20 @@ pub struct Fix {
     pub cgo_off: Option<CgoOff>,
     /// A replacement package or module.
     pub alternative: Option<String>,
+    /// Cargo: features of the matched crate that remove the source; the fix walks the feature
+    /// graph up to a dependency a workspace member declares.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Cargo: change how a workspace member declares this crate (e.g. reqwest without
+    /// `default-tls`, with `rustls-tls`).
+    pub dependency: Option<DependencyFix>,
+    /// Cargo: RUSTFLAGS for the build (e.g. `-C target-feature=+crt-static`).
+    pub rustflags: Option<String>,
+    /// Cargo: a target to build for instead (e.g. `x86_64-unknown-linux-musl`).
+    pub target: Option<String>,
+    /// Environment for the build (`NAME=value`).
+    #[serde(default)]
+    pub env: Vec<String>,
     /// Short prose.
     pub text: String,
 }

@@ -33,6 +33,22 @@ fn read_env(path: &Path) -> BTreeMap<String, String> {
 
 fn declared_config(env: &BTreeMap<String, String>, side: &str) -> BuildConfig {
     let get = |key: &str| env.get(&format!("{side}_{key}")).cloned();
+    if env.get("KIND").is_some_and(|kind| kind == "cargo") {
+        let mut vars = BTreeMap::new();
+        for assignment in get("ENV").unwrap_or_default().split_whitespace() {
+            if let Some((name, value)) = assignment.split_once('=') {
+                vars.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        return BuildConfig {
+            ecosystem: "cargo".to_owned(),
+            source: "file".to_owned(),
+            target: Some(get("TARGET").unwrap_or_else(|| "x86_64-unknown-linux-gnu".to_owned())),
+            crt_static: Some(get("CRT_STATIC").is_some_and(|v| v == "1")),
+            env: vars,
+            ..BuildConfig::default()
+        };
+    }
     let tags: Vec<String> = get("TAGS")
         .unwrap_or_default()
         .split(',')
@@ -56,7 +72,7 @@ fn fired(catalog: &Catalog, rule_id: &str, recording: &Path, config: BuildConfig
     let parsed = load::parse_recording(
         text.as_bytes(),
         &recording.display().to_string(),
-        InputFormat::GoList,
+        InputFormat::Auto,
         &RootMode::Main,
         config,
     )
