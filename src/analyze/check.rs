@@ -251,7 +251,12 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
             continue;
         }
         let selected = match (&m.package, &m.module) {
-            (Some(package), _) => pattern::matches(package, &node.id),
+            // Cargo crate ids are `name@version`: a package pattern names the crate.
+            (Some(package), _) => {
+                pattern::matches(package, &node.id)
+                    || (graph.config.ecosystem == "cargo"
+                        && node.module.as_ref().is_some_and(|mi| pattern::matches(package, &mi.path)))
+            }
             (None, Some(module)) => node.module.as_ref().is_some_and(|mi| &mi.path == module),
             (None, None) => false,
         };
