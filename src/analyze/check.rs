@@ -85,6 +85,8 @@ pub struct Finding {
     pub new_chains: Vec<Vec<String>>,
     /// Set by the policy: this finding fails the run.
     pub fails: bool,
+    /// Cargo: the `Cargo.toml` edit that applies the rule's feature fix.
+    pub cargo_edit: Option<super::cargo_fix::CargoEdit>,
 }
 
 /// The linkage verdict of one main package.
@@ -188,10 +190,18 @@ fn when_holds(rule: &Rule, config: &BuildConfig) -> bool {
     {
         return false;
     }
-    if when.env_present.iter().any(|var| config.env.get(var).is_none_or(|v| v.is_empty())) {
+    if when
+        .env_present
+        .iter()
+        .any(|var| config.env.get(var).is_none_or(|v| v.is_empty()))
+    {
         return false;
     }
-    if when.env_absent.iter().any(|var| config.env.get(var).is_some_and(|v| !v.is_empty())) {
+    if when
+        .env_absent
+        .iter()
+        .any(|var| config.env.get(var).is_some_and(|v| !v.is_empty()))
+    {
         return false;
     }
     if let (Some(range), Some(go)) = (&when.go, &config.go_version)
@@ -212,12 +222,16 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     let mut rest = text;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            let Some(after) = rest.strip_prefix(part) else { return false };
+            let Some(after) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = after;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
         } else {
-            let Some(pos) = rest.find(part) else { return false };
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
             rest = &rest[pos + part.len()..];
         }
     }
@@ -255,7 +269,10 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
             (Some(package), _) => {
                 pattern::matches(package, &node.id)
                     || (graph.config.ecosystem == "cargo"
-                        && node.module.as_ref().is_some_and(|mi| pattern::matches(package, &mi.path)))
+                        && node
+                            .module
+                            .as_ref()
+                            .is_some_and(|mi| pattern::matches(package, &mi.path)))
             }
             (None, Some(module)) => node.module.as_ref().is_some_and(|mi| &mi.path == module),
             (None, None) => false,
@@ -358,6 +375,17 @@ fn finding(
         new: None,
         new_chains: Vec::new(),
         fails: false,
+        cargo_edit: if graph.config.ecosystem == "cargo" {
+            match (&rule.fix.dependency, rule.fix.features.is_empty()) {
+                (Some(dependency), _) => {
+                    super::cargo_fix::dependency_edit(graph, package, dependency)
+                }
+                (None, false) => super::cargo_fix::feature_edit(graph, package, &rule.fix.features),
+                (None, true) => None,
+            }
+        } else {
+            None
+        },
     }
 }
 

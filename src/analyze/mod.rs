@@ -2,6 +2,7 @@
 //! the graph: no IO, no output formatting.
 
 pub mod binary;
+pub mod cargo_fix;
 pub mod chains;
 pub mod check;
 pub mod fix;

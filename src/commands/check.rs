@@ -144,8 +144,9 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             }
             vec![load::load(&request)?]
         };
-        for parsed in loaded {
+        for mut parsed in loaded {
             print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
+            parsed.graph.config.env = check::rule_env(&catalog);
             let options = CheckOptions {
                 max_chains: args.max_chains,
                 ldflags: args.ldflags.clone().or_else(|| build.ldflags.clone()),

@@ -101,7 +101,9 @@ fn activated(
     dep_id: &PackageId,
     packages: &BTreeMap<&PackageId, &Package>,
 ) -> bool {
-    let Some(dep_package) = packages.get(dep_id) else { return true };
+    let Some(dep_package) = packages.get(dep_id) else {
+        return true;
+    };
     let declarations: Vec<&cargo_metadata::Dependency> = package
         .dependencies
         .iter()
@@ -112,17 +114,21 @@ fn activated(
     }
     let enabled: BTreeSet<String> = node.features.iter().map(|f| f.to_string()).collect();
     declarations.iter().any(|declaration| {
-        let key = declaration.rename.clone().unwrap_or_else(|| declaration.name.clone());
+        let key = declaration
+            .rename
+            .clone()
+            .unwrap_or_else(|| declaration.name.clone());
         if enabled.contains(&key) {
             return true;
         }
         let strong = format!("{key}/");
         let explicit = format!("dep:{key}");
         enabled.iter().any(|feature| {
-            package
-                .features
-                .get(feature)
-                .is_some_and(|items| items.iter().any(|item| *item == explicit || item.starts_with(&strong)))
+            package.features.get(feature).is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|item| *item == explicit || item.starts_with(&strong))
+            })
         })
     })
 }
@@ -294,7 +300,13 @@ pub fn parse(
                 .unwrap_or_else(|| dependency.name.clone());
             dep_keys.insert(key.clone(), dependency.name.clone());
             if dependency.kind == DependencyKind::Normal {
-                declared.insert(key, (dependency.features.clone(), dependency.uses_default_features));
+                declared.insert(
+                    key,
+                    (
+                        dependency.features.clone(),
+                        dependency.uses_default_features,
+                    ),
+                );
             }
         }
         builder.add_node(Node {

@@ -86,6 +86,29 @@ pub fn fix_line(graph: &DepGraph, finding: &Finding) -> String {
         Some(CgoOff::Fails) => parts.push("(CGO_ENABLED=0 fails to build)".to_owned()),
         None => {}
     }
+    if let Some(edit) = &finding.cargo_edit {
+        parts.push(format!(
+            "in {}'s Cargo.toml: {} (`{}`)",
+            edit.member,
+            edit.toml_line(),
+            edit.command
+        ));
+    } else if !fix.features.is_empty() {
+        parts.push(format!(
+            "enable feature {} of {}",
+            fix.features.join(","),
+            graph.node(finding.package).id
+        ));
+    }
+    if let Some(rustflags) = &fix.rustflags {
+        parts.push(format!("RUSTFLAGS=\"{rustflags}\""));
+    }
+    if let Some(target) = &fix.target {
+        parts.push(format!("or --target {target}"));
+    }
+    if !fix.env.is_empty() {
+        parts.push(format!("env {}", fix.env.join(" ")));
+    }
     if let Some(alternative) = &fix.alternative {
         parts.push(format!("alternative: {alternative}"));
     }

@@ -1,0 +1,219 @@
+//! Cargo fixes are features: a rule names the feature of the matched crate that removes the
+//! source (libsqlite3-sys `bundled`), and this walks the feature graph up to a dependency a
+//! workspace member declares (rusqlite's `bundled` enables `libsqlite3-sys/bundled`), or
+//! changes how a member declares the matched crate (reqwest without `default-tls`, with
+//! `rustls-tls`). The result is the exact `cargo add` command and `Cargo.toml` edit.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use petgraph::Direction;
+use petgraph::graph::NodeIndex;
+use serde::Serialize;
+
+use crate::model::DepGraph;
+use crate::rules::DependencyFix;
+
+/// An edit to a workspace member's `Cargo.toml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CargoEdit {
+    /// The workspace member whose manifest changes.
+    pub member: String,
+    /// The dependency's key in that manifest.
+    pub dependency: String,
+    /// The dependency's crate name.
+    pub crate_name: String,
+    /// Features to enable on it.
+    pub features: Vec<String>,
+    /// Turn its default features off (the listed features re-enable the wanted defaults).
+    pub no_default_features: bool,
+    /// The `cargo add` command that makes the edit.
+    pub command: String,
+    /// How the edit reaches the source, e.g. `rusqlite/bundled → libsqlite3-sys/bundled`.
+    pub via: Vec<String>,
+}
+
+impl CargoEdit {
+    /// The dependency line as it should read in `Cargo.toml`.
+    pub fn toml_line(&self) -> String {
+        let mut parts = Vec::new();
+        if self.no_default_features {
+            parts.push("default-features = false".to_owned());
+        }
+        let features: Vec<String> = self.features.iter().map(|f| format!("{f:?}")).collect();
+        parts.push(format!("features = [{}]", features.join(", ")));
+        format!("{} = {{ ..., {} }}", self.dependency, parts.join(", "))
+    }
+}
+
+fn crate_name(graph: &DepGraph, idx: NodeIndex) -> String {
+    graph
+        .node(idx)
+        .module
+        .as_ref()
+        .map(|m| m.path.clone())
+        .unwrap_or_else(|| graph.node(idx).id.clone())
+}
+
+fn is_member(graph: &DepGraph, idx: NodeIndex) -> bool {
+    graph.node(idx).module.as_ref().is_some_and(|m| m.main)
+}
+
+fn predecessors(graph: &DepGraph, idx: NodeIndex) -> Vec<NodeIndex> {
+    let mut preds: Vec<NodeIndex> = graph
+        .graph()
+        .neighbors_directed(idx, Direction::Incoming)
+        .collect();
+    preds.sort();
+    preds.dedup();
+    preds
+}
+
+/// The keys under which `holder`'s manifest names the crate `name`.
+fn keys_for(graph: &DepGraph, holder: NodeIndex, name: &str) -> Vec<String> {
+    graph
+        .node(holder)
+        .dep_keys
+        .iter()
+        .filter(|(_, crate_name)| crate_name.as_str() == name)
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
+fn command(
+    member: &str,
+    crate_name: &str,
+    dependency: &str,
+    features: &[String],
+    no_default: bool,
+) -> String {
+    let mut command = format!("cargo add {crate_name}");
+    if dependency != crate_name {
+        command.push_str(&format!(" --rename {dependency}"));
+    }
+    if no_default {
+        command.push_str(" --no-default-features");
+    }
+    if !features.is_empty() {
+        command.push_str(&format!(" --features {}", features.join(",")));
+    }
+    command.push_str(&format!(" -p {member}"));
+    command
+}
+
+/// Walks from `features` of the crate `target` up to a dependency a workspace member
+/// declares; breadth first, so the shortest route wins (ties by node order).
+pub fn feature_edit(graph: &DepGraph, target: NodeIndex, features: &[String]) -> Option<CargoEdit> {
+    let mut seen: BTreeSet<(NodeIndex, String)> = BTreeSet::new();
+    let mut queue: VecDeque<(NodeIndex, String, Vec<String>)> = VecDeque::new();
+    for feature in features {
+        let start = format!("{}/{feature}", crate_name(graph, target));
+        queue.push_back((target, feature.clone(), vec![start]));
+    }
+    while let Some((at, feature, via)) = queue.pop_front() {
+        if !seen.insert((at, feature.clone())) {
+            continue;
+        }
+        let name = crate_name(graph, at);
+        for pred in predecessors(graph, at) {
+            if is_member(graph, pred) {
+                let member = crate_name(graph, pred);
+                let dependency = keys_for(graph, pred, &name)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| name.clone());
+                let mut via = via.clone();
+                via.reverse();
+                return Some(CargoEdit {
+                    command: command(
+                        &member,
+                        &name,
+                        &dependency,
+                        std::slice::from_ref(&feature),
+                        false,
+                    ),
+                    member,
+                    dependency,
+                    crate_name: name.clone(),
+                    features: vec![feature.clone()],
+                    no_default_features: false,
+                    via,
+                });
+            }
+        }
+        for pred in predecessors(graph, at) {
+            let node = graph.node(pred);
+            for key in keys_for(graph, pred, &name) {
+                let strong = format!("{key}/{feature}");
+                let weak = format!("{key}?/{feature}");
+                for (pred_feature, items) in &node.feature_defs {
+                    if items.iter().any(|item| *item == strong || *item == weak) {
+                        let mut via = via.clone();
+                        via.push(format!("{}/{pred_feature}", crate_name(graph, pred)));
+                        queue.push_back((pred, pred_feature.clone(), via));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Changes how a workspace member declares `target` (the crate the rule matched).
+pub fn dependency_edit(
+    graph: &DepGraph,
+    target: NodeIndex,
+    fix: &DependencyFix,
+) -> Option<CargoEdit> {
+    let name = crate_name(graph, target);
+    let node = graph.node(target);
+    let member_idx = predecessors(graph, target)
+        .into_iter()
+        .find(|&p| is_member(graph, p))?;
+    let member = crate_name(graph, member_idx);
+    let dependency = keys_for(graph, member_idx, &name)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| name.clone());
+    let (declared, uses_default) = graph
+        .node(member_idx)
+        .declared
+        .get(&dependency)
+        .cloned()
+        .unwrap_or((Vec::new(), true));
+    let defaults: Vec<String> = node
+        .feature_defs
+        .get("default")
+        .cloned()
+        .unwrap_or_default();
+    let drops_default = uses_default && fix.disable.iter().any(|f| defaults.contains(f));
+    let mut features: Vec<String> = Vec::new();
+    let mut push = |feature: &str| {
+        if !fix.disable.iter().any(|d| d == feature) && !features.iter().any(|f| f == feature) {
+            features.push(feature.to_owned());
+        }
+    };
+    for feature in &declared {
+        push(feature);
+    }
+    if drops_default {
+        for feature in &defaults {
+            // Only plain feature names; `dep:x` and `x/y` items come back with their feature.
+            if !feature.contains(':') && !feature.contains('/') {
+                push(feature);
+            }
+        }
+    }
+    for feature in &fix.enable {
+        push(feature);
+    }
+    features.sort();
+    Some(CargoEdit {
+        command: command(&member, &name, &dependency, &features, drops_default),
+        member,
+        dependency,
+        crate_name: name.clone(),
+        features,
+        no_default_features: drops_default || !uses_default,
+        via: vec![format!("{name}: without {}", fix.disable.join(", "))],
+    })
+}
