@@ -273,16 +273,70 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<FixPlan> {
     })
 }
 
+/// Which ecosystems `fix`/`verify` handle for these flags: (Go, Cargo).
+pub fn ecosystems(args: &FixArgs) -> (bool, bool) {
+    let dir = &args.load.dir;
+    let (has_go, has_cargo) = (
+        dir.join("go.mod").is_file(),
+        dir.join("Cargo.toml").is_file(),
+    );
+    match args.load.ecosystem {
+        crate::cli::EcosystemArg::Go => (true, false),
+        crate::cli::EcosystemArg::Cargo => (false, true),
+        crate::cli::EcosystemArg::Auto => {
+            (has_go || !has_cargo, has_cargo && args.load.input.is_none())
+        }
+    }
+}
+
 /// Runs `audit fix`.
 pub fn run(args: &FixArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
-    let plan = plan(args, stderr)?;
-    emit(args.output.as_deref(), stdout, |out| match args.format {
-        crate::cli::BinaryFormat::Text => report::fix::render_text(&plan, out),
-        crate::cli::BinaryFormat::Json => report::fix::render_json(&plan, out),
-    })?;
-    if plan.remaining.is_empty() && plan.predicted_static {
-        Ok(ExitStatus::Success)
+    let (go, cargo) = ecosystems(args);
+    let go_plan = if go { Some(plan(args, stderr)?) } else { None };
+    let cargo_plan = if cargo {
+        Some(super::cargo_fix::plan(args, stderr)?)
     } else {
-        Ok(ExitStatus::Findings)
-    }
+        None
+    };
+    emit(args.output.as_deref(), stdout, |out| match args.format {
+        crate::cli::BinaryFormat::Text => {
+            if let Some(plan) = &go_plan {
+                report::fix::render_text(plan, out)?;
+            }
+            if let Some(plan) = &cargo_plan {
+                if go_plan.is_some() {
+                    writeln!(out)?;
+                }
+                super::cargo_fix::render_text(plan, out)?;
+            }
+            Ok(())
+        }
+        crate::cli::BinaryFormat::Json => {
+            let config = match (&go_plan, &cargo_plan) {
+                (Some(plan), _) => &plan.base.config,
+                (None, Some(plan)) => &plan.base.config,
+                (None, None) => anyhow::bail!("nothing to fix"),
+            };
+            let incomplete = go_plan
+                .as_ref()
+                .is_some_and(|p| p.base.incomplete() || p.fixed.incomplete())
+                || cargo_plan.as_ref().is_some_and(|p| p.base.incomplete());
+            report::fix::render_json(
+                config,
+                incomplete,
+                go_plan.as_ref().map(report::fix::fix_json),
+                cargo_plan.as_ref().map(super::cargo_fix::plan_json),
+                out,
+            )
+        }
+    })?;
+    let go_ok = go_plan
+        .as_ref()
+        .is_none_or(|p| p.remaining.is_empty() && p.predicted_static);
+    let cargo_ok = cargo_plan.as_ref().is_none_or(|p| p.remaining.is_empty());
+    Ok(if go_ok && cargo_ok {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Findings
+    })
 }

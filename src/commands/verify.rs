@@ -82,6 +82,10 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<ExitStatus> {
+    let (go, cargo) = super::fix::ecosystems(&args.fix);
+    if cargo && !go {
+        return run_cargo(args, stdout, stderr);
+    }
     let plan = super::fix::plan(&args.fix, stderr)?;
     let temp = tempfile::tempdir().context("cannot create a temporary directory")?;
     let out_dir = match &args.keep {
@@ -267,6 +271,172 @@ pub fn run(
                         out,
                         "verified: the binary is static and the link printed no glibc NSS/dlopen warning"
                     )?;
+                } else {
+                    writeln!(out, "NOT verified:")?;
+                    for mismatch in &mismatches {
+                        writeln!(out, "  - {}", text_line(mismatch))?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    })?;
+    Ok(if verified {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Findings
+    })
+}
+
+/// `audit verify` for a Cargo workspace: the edits are already applied in the plan's copy of
+/// the workspace; build it there with the proposed RUSTFLAGS and environment (or `--command`,
+/// run in that copy), then inspect the release binaries. rustc hides linker output (and the
+/// default `rust-lld` prints no glibc warnings), so the ELF is the evidence.
+fn run_cargo(
+    args: &VerifyArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let plan = super::cargo_fix::plan(&args.fix, stderr)?;
+    let target = plan
+        .base
+        .config
+        .target
+        .clone()
+        .unwrap_or_else(|| "x86_64-unknown-linux-gnu".to_owned());
+    let workspace = plan.workspace.path().to_path_buf();
+    let (spec, command_text) = match &args.command {
+        Some(command) => (
+            CommandSpec {
+                program: "sh".to_owned(),
+                args: vec!["-c".to_owned(), command.clone()],
+                dir: Some(workspace.clone()),
+                env: Vec::new(),
+                install_hint: "a POSIX shell is needed for --command".to_owned(),
+            },
+            command.clone(),
+        ),
+        None => {
+            let mut env: Vec<(String, String)> = plan
+                .env
+                .iter()
+                .filter_map(|assignment| assignment.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            if let Some(flags) = &plan.rustflags {
+                env.push(("RUSTFLAGS".to_owned(), flags.clone()));
+            }
+            (
+                CommandSpec {
+                    program: "cargo".to_owned(),
+                    args: ["build", "--release", "--target", &target]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                    dir: Some(workspace.clone()),
+                    env,
+                    install_hint: "install cargo to build".to_owned(),
+                },
+                format!(
+                    "{}{}",
+                    plan.edits
+                        .iter()
+                        .map(|e| format!("{e} && "))
+                        .collect::<String>(),
+                    plan.command
+                ),
+            )
+        }
+    };
+    let finished = exec::run(&spec)?;
+    let build_stderr = String::from_utf8_lossy(&finished.stderr).into_owned();
+    let warnings = linker_warnings(&build_stderr);
+    let catalog = Catalog::with_dirs(&args.fix.rules)?;
+    let mut binaries = Vec::new();
+    let mut mismatches = Vec::new();
+    if finished.success {
+        for file in super::cargo_fix::built_binaries(&workspace, &target)? {
+            let report = binary::inspect(&file, &catalog)?;
+            if let Some(keep) = &args.keep {
+                std::fs::create_dir_all(keep)?;
+                if let Some(name) = file.file_name() {
+                    std::fs::copy(&file, keep.join(name))?;
+                }
+            }
+            binaries.push(report);
+        }
+        if binaries.is_empty() {
+            mismatches.push("the build wrote no executable".to_owned());
+        }
+    } else {
+        mismatches.push(format!("the build failed ({})", finished.status));
+    }
+    let predicted_static = plan.remaining.is_empty()
+        && plan
+            .fixed_result
+            .targets
+            .iter()
+            .all(|t| t.linkage == "static");
+    for report in &binaries {
+        if !report.linkage.starts_with("static") {
+            mismatches.push(format!(
+                "{} is {} ({})",
+                report.file,
+                report.linkage,
+                report.reasons.join("; ")
+            ));
+        }
+    }
+    for warning in &warnings {
+        mismatches.push(format!("the linker warned about {}", warning.symbol));
+    }
+    let verified = mismatches.is_empty();
+    let build_lines: Vec<String> = build_stderr.lines().map(str::to_owned).collect();
+    emit(args.fix.output.as_deref(), stdout, |out| {
+        match args.fix.format {
+            BinaryFormat::Json => {
+                let document = VerifyJson {
+                    schema_version: SCHEMA_VERSION,
+                    tool: TOOL,
+                    command: &command_text,
+                    build_succeeded: finished.success,
+                    build_stderr: build_lines.clone(),
+                    predicted: if predicted_static {
+                        "static"
+                    } else {
+                        "not-static"
+                    },
+                    linker_warnings: &warnings,
+                    binaries: &binaries,
+                    verified,
+                    mismatches: &mismatches,
+                };
+                serde_json::to_writer_pretty(&mut *out, &document)?;
+                writeln!(out)?;
+                Ok(())
+            }
+            BinaryFormat::Text => {
+                writeln!(out, "built: {}", text_line(&command_text))?;
+                for report in &binaries {
+                    let name = Path::new(&report.file)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "binary {}: {} ({})",
+                        text_line(&name),
+                        report.linkage,
+                        text_line(&report.reasons.join("; "))
+                    )?;
+                }
+                if !finished.success {
+                    for line in build_lines.iter().rev().take(20).rev() {
+                        writeln!(out, "  {}", text_line(line))?;
+                    }
+                }
+                if verified {
+                    writeln!(out, "verified: every binary is static")?;
                 } else {
                     writeln!(out, "NOT verified:")?;
                     for mismatch in &mismatches {

@@ -53,15 +53,6 @@ struct FixJson<'a> {
     verified_by_loads: usize,
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    schema_version: u32,
-    tool: Tool,
-    config: &'a BuildConfig,
-    incomplete: bool,
-    fix: FixJson<'a>,
-}
-
 fn remaining(plan: &FixPlan) -> Vec<RemainingJson> {
     plan.remaining
         .iter()
@@ -106,41 +97,65 @@ fn missing(plan: &FixPlan) -> Vec<String> {
         .collect()
 }
 
-/// JSON.
-pub fn render_json(plan: &FixPlan, out: &mut dyn Write) -> Result<()> {
+/// The value of `"fix"` in the JSON document.
+pub fn fix_json(plan: &FixPlan) -> serde_json::Value {
+    let fix = FixJson {
+        tags: &plan.tags,
+        added_tags: &plan.added_tags,
+        cgo_enabled: plan.cgo_enabled,
+        external_static_link: plan.external_static,
+        command: &plan.command,
+        upgrades: &plan.upgrades,
+        removed: plan
+            .removed
+            .iter()
+            .map(|r| RemovedJson {
+                rule: r.rule.clone(),
+                package: r.package.clone(),
+                by_tags: r.by.clone(),
+            })
+            .collect(),
+        remaining: remaining(plan),
+        static_link_warnings: warnings(plan),
+        missing_archives: missing(plan),
+        cgo_off_blockers: &plan.cgo_off_blockers,
+        tag_changes: &plan.tag_changes,
+        predicted: if plan.predicted_static {
+            "static"
+        } else {
+            "not-static"
+        },
+        verified_by_loads: plan.loads,
+    };
+    serde_json::to_value(fix).unwrap_or_default()
+}
+
+/// The JSON document of `audit fix`: `"fix"` for Go, `"cargo_fix"` for Cargo.
+pub fn render_json(
+    config: &BuildConfig,
+    incomplete: bool,
+    go: Option<serde_json::Value>,
+    cargo: Option<serde_json::Value>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    #[derive(Serialize)]
+    struct Document<'a> {
+        schema_version: u32,
+        tool: Tool,
+        config: &'a BuildConfig,
+        incomplete: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fix: Option<serde_json::Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cargo_fix: Option<serde_json::Value>,
+    }
     let document = Document {
         schema_version: SCHEMA_VERSION,
         tool: TOOL,
-        config: &plan.base.config,
-        incomplete: plan.base.incomplete() || plan.fixed.incomplete(),
-        fix: FixJson {
-            tags: &plan.tags,
-            added_tags: &plan.added_tags,
-            cgo_enabled: plan.cgo_enabled,
-            external_static_link: plan.external_static,
-            command: &plan.command,
-            upgrades: &plan.upgrades,
-            removed: plan
-                .removed
-                .iter()
-                .map(|r| RemovedJson {
-                    rule: r.rule.clone(),
-                    package: r.package.clone(),
-                    by_tags: r.by.clone(),
-                })
-                .collect(),
-            remaining: remaining(plan),
-            static_link_warnings: warnings(plan),
-            missing_archives: missing(plan),
-            cgo_off_blockers: &plan.cgo_off_blockers,
-            tag_changes: &plan.tag_changes,
-            predicted: if plan.predicted_static {
-                "static"
-            } else {
-                "not-static"
-            },
-            verified_by_loads: plan.loads,
-        },
+        config,
+        incomplete,
+        fix: go,
+        cargo_fix: cargo,
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)?;
