@@ -107,7 +107,7 @@ fn activated(
     let declarations: Vec<&cargo_metadata::Dependency> = package
         .dependencies
         .iter()
-        .filter(|d| d.name == dep_package.name.as_str())
+        .filter(|d| d.name == dep_package.name.as_str() && d.kind != DependencyKind::Development)
         .collect();
     if declarations.is_empty() || declarations.iter().any(|d| !d.optional) {
         return true;

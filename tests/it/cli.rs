@@ -156,8 +156,15 @@ fn json_that_is_not_go_list() {
     // An object whose first key is "packages" is read as cargo metadata.
     let file = write_temp(dir.path(), "cargo.json", b"{\"packages\": []}\n");
     let run = audit(&["why", "openssl-sys", "--input", &file]);
-    assert_one_line_error(&run, &[&file, "not `cargo metadata --format-version 1` output"]);
-    let file = write_temp(dir.path(), "cargo-truncated.json", b"{\"packages\": [{\"name\": \"a\"");
+    assert_one_line_error(
+        &run,
+        &[&file, "not `cargo metadata --format-version 1` output"],
+    );
+    let file = write_temp(
+        dir.path(),
+        "cargo-truncated.json",
+        b"{\"packages\": [{\"name\": \"a\"",
+    );
     let run = audit(&["why", "openssl-sys", "--input", &file]);
     assert_one_line_error(&run, &[&file, "truncated cargo metadata"]);
 }

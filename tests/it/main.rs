@@ -1,6 +1,7 @@
 //! The one integration-test binary (matklad's "delete cargo integration tests"): modules by
 //! topic, sharing `support`.
 
+mod cargo;
 mod check;
 mod cli;
 mod exactness;

@@ -1,0 +1,404 @@
+//! Cargo projects: the crates on `audit why X` chains are exactly those `cargo tree -i X -e
+//! normal --target T` prints (recorded, and live against the real cargo); the Rust rules'
+//! findings and fixes on the fixture workspaces; a fixture built the way `audit fix` says is
+//! static; a directory with go.mod and Cargo.toml gives one report.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{audit, go_available, repo_path};
+
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Crate names@versions on our chains to `krate` (all chains: the counts are small).
+fn our_chain_crates(fixture: &str, krate: &str, extra: &[&str]) -> BTreeSet<String> {
+    let input = format!("fixtures/cargo/{fixture}/recorded/metadata.json");
+    let mut args = vec![
+        "why",
+        krate,
+        "--input",
+        &input,
+        "--format",
+        "json",
+        "--max-chains",
+        "100000",
+    ];
+    args.extend_from_slice(extra);
+    let run = audit(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let answer = &json["why"][0];
+    assert_eq!(
+        answer["truncated"], false,
+        "{fixture} {krate}: raise --max-chains"
+    );
+    answer["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|chain| chain.as_array().unwrap().iter())
+        .map(|id| id.as_str().unwrap().to_owned())
+        .filter(|id| id != "std")
+        .collect()
+}
+
+/// `name vX.Y.Z (...)` lines of `cargo tree --prefix none` → `name@X.Y.Z`.
+fn tree_crates(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next()?;
+            let version = words.next()?.strip_prefix('v')?;
+            Some(format!("{name}@{version}"))
+        })
+        .collect()
+}
+
+const CASES: &[(&str, &str)] = &[
+    ("reqwest-default", "openssl-sys"),
+    ("reqwest-default", "native-tls"),
+    ("rusqlite-system", "libsqlite3-sys"),
+    ("mixed-workspace", "libgit2-sys"),
+    ("mixed-workspace", "libssh2-sys"),
+    ("mixed-workspace", "libz-sys"),
+    ("mixed-workspace", "openssl-sys"),
+    ("mixed-workspace", "libloading"),
+];
+
+/// Against the recorded `cargo tree -i X -e normal --target T --prefix none --no-dedupe`.
+#[test]
+fn chain_crates_match_recorded_cargo_tree() {
+    for (fixture, krate) in CASES {
+        let recorded = std::fs::read_to_string(repo_path(&format!(
+            "fixtures/cargo/{fixture}/recorded/cargo-tree-{krate}.txt"
+        )))
+        .unwrap();
+        assert_eq!(
+            our_chain_crates(fixture, krate, &[]),
+            tree_crates(&recorded),
+            "{fixture}: {krate}"
+        );
+    }
+}
+
+/// Live: the real `cargo tree` on the fixture workspaces.
+#[test]
+fn chain_crates_match_live_cargo_tree() {
+    for (fixture, krate) in CASES {
+        let output = Command::new("cargo")
+            .args([
+                "tree",
+                "-i",
+                krate,
+                "-e",
+                "normal",
+                "--target",
+                TARGET,
+                "--prefix",
+                "none",
+                "--no-dedupe",
+            ])
+            .current_dir(repo_path(&format!("fixtures/cargo/{fixture}")))
+            .output()
+            .expect("cargo tree");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let live = tree_crates(&String::from_utf8_lossy(&output.stdout));
+        assert_eq!(
+            our_chain_crates(fixture, krate, &[]),
+            live,
+            "{fixture}: {krate}"
+        );
+    }
+}
+
+/// Weak features (`dep?/feat`) put crates in cargo metadata's resolve that nothing builds
+/// (rust-lang/cargo#10801): they are not in the graph, as they are not in cargo tree.
+#[test]
+fn weak_feature_crates_are_not_in_the_graph() {
+    let run = audit(&[
+        "why",
+        "hyper-rustls",
+        "rustls",
+        "--input",
+        "fixtures/cargo/reqwest-default/recorded/metadata.json",
+    ]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("(workspace binaries do not need hyper-rustls)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("(workspace binaries do not need rustls)"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Build-dependencies and proc-macros run on the host: kept apart unless --host-deps; then
+/// the chain to a proc-macro is cargo tree's.
+#[test]
+fn host_dependencies_are_kept_apart() {
+    let run = audit(&[
+        "why",
+        "serde_derive",
+        "cc",
+        "--input",
+        "fixtures/cargo/mixed-workspace/recorded/metadata.json",
+    ]);
+    assert!(
+        run.stdout
+            .contains("(workspace binaries do not need serde_derive)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("(workspace binaries do not need cc)"),
+        "{}",
+        run.stdout
+    );
+    let with_host = our_chain_crates("mixed-workspace", "serde_derive", &["--host-deps"]);
+    let recorded = std::fs::read_to_string(repo_path(
+        "fixtures/cargo/mixed-workspace/recorded/cargo-tree-serde_derive.txt",
+    ))
+    .unwrap();
+    assert_eq!(with_host, tree_crates(&recorded));
+}
+
+/// A recording made without --filter-platform: cfg(windows) dependencies are evaluated for the
+/// target and dropped.
+#[test]
+fn unfiltered_metadata_is_filtered_for_the_target() {
+    let filtered = our_chain_crates("mixed-workspace", "libloading", &[]);
+    let input = "fixtures/cargo/mixed-workspace/recorded/metadata-unfiltered.json";
+    let run = audit(&[
+        "why",
+        "winapi",
+        "libloading",
+        "--input",
+        input,
+        "--format",
+        "json",
+        "--target",
+        TARGET,
+    ]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["why"][0]["reachable"], false, "winapi is cfg(windows)");
+    let unfiltered: BTreeSet<String> = json["why"][1]["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            c.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(unfiltered, filtered);
+}
+
+fn check_json(fixture: &str) -> Value {
+    let input = format!("fixtures/cargo/{fixture}/recorded/metadata.json");
+    let run = audit(&[
+        "check",
+        "--input",
+        &input,
+        "--format",
+        "json",
+        "--no-archive-check",
+    ]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+/// reqwest's default TLS: the openssl-sys finding is explained by reqwest's, whose fix names
+/// rustls-tls (and turns default-tls off, keeping reqwest's other defaults).
+#[test]
+fn reqwest_default_tls_fix_is_rustls() {
+    let json = check_json("reqwest-default");
+    let findings = json["findings"].as_array().unwrap();
+    let explaining = findings
+        .iter()
+        .find(|f| {
+            f["explains"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e[1].as_str().unwrap().starts_with("openssl-sys@"))
+        })
+        .unwrap_or_else(|| panic!("no finding explains openssl-sys: {findings:#?}"));
+    assert_eq!(explaining["package"], "reqwest@0.12.28");
+    let edit = &explaining["fix"]["cargo_edit"];
+    assert_eq!(edit["member"], "fetcher");
+    assert_eq!(edit["no_default_features"], true);
+    let features: Vec<String> = serde_json::from_value(edit["features"].clone()).unwrap();
+    assert!(features.contains(&"rustls-tls".to_owned()), "{features:?}");
+    assert!(!features.contains(&"default-tls".to_owned()));
+    assert!(
+        features.contains(&"blocking".to_owned()),
+        "the member's own features are kept: {features:?}"
+    );
+    assert!(
+        edit["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("cargo add reqwest --no-default-features --features ")
+    );
+    assert_eq!(json["targets"][0]["linkage"], "dynamic");
+}
+
+/// rusqlite without bundled: the libsqlite3-sys finding's fix is rusqlite's bundled feature.
+#[test]
+fn rusqlite_system_fix_is_bundled() {
+    let json = check_json("rusqlite-system");
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["package"]
+                .as_str()
+                .unwrap()
+                .starts_with("libsqlite3-sys@")
+        })
+        .expect("a libsqlite3-sys finding");
+    let edit = &finding["fix"]["cargo_edit"];
+    assert_eq!(edit["dependency"], "rusqlite");
+    assert_eq!(edit["features"], serde_json::json!(["bundled"]));
+    assert_eq!(
+        edit["command"],
+        "cargo add rusqlite --features bundled -p notes"
+    );
+    assert_eq!(
+        edit["via"],
+        serde_json::json!(["rusqlite/bundled", "libsqlite3-sys/bundled"])
+    );
+}
+
+#[test]
+fn pure_rust_is_dynamic_only_through_the_glibc_target() {
+    let json = check_json("pure-rust");
+    assert_eq!(json["targets"][0]["linkage"], "dynamic");
+    assert!(
+        json["targets"][0]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("std"),
+        "{}",
+        json["targets"]
+    );
+    let errors = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .count();
+    assert_eq!(errors, 0);
+    let run = audit(&[
+        "check",
+        "--input",
+        "fixtures/cargo/pure-rust/recorded/metadata.json",
+        "--crt-static",
+        "--format",
+        "json",
+        "--no-archive-check",
+    ]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["targets"][0]["linkage"], "static",
+        "{}",
+        json["targets"]
+    );
+}
+
+/// The fixture built the way `audit fix` says (the cargo add edit and +crt-static) is static,
+/// as `audit binary` (and `file`) confirm.
+#[test]
+fn rusqlite_fixed_build_is_static() {
+    let fix = audit(&[
+        "fix",
+        "-C",
+        "fixtures/cargo/rusqlite-system",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(fix.code, 0, "{}{}", fix.stdout, fix.stderr);
+    let json: Value = serde_json::from_str(&fix.stdout).unwrap();
+    assert_eq!(
+        json["cargo_fix"]["edits"],
+        serde_json::json!(["cargo add rusqlite --features bundled -p notes"])
+    );
+    assert!(
+        json["cargo_fix"]["command"]
+            .as_str()
+            .unwrap()
+            .contains("RUSTFLAGS=\"-C target-feature=+crt-static\"")
+    );
+    let keep = tempfile::tempdir().unwrap();
+    let verify = audit(&[
+        "verify",
+        "-C",
+        "fixtures/cargo/rusqlite-system",
+        "--keep",
+        keep.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    let binary = keep.path().join("notes");
+    let inspected = audit(&["binary", binary.to_str().unwrap(), "--format", "json"]);
+    let json: Value = serde_json::from_str(&inspected.stdout).unwrap();
+    assert_eq!(json["linkage"], "static-pie");
+    assert!(json["needed"].as_array().unwrap().is_empty());
+    if let Ok(file) = Command::new("file").arg(&binary).output() {
+        assert!(String::from_utf8_lossy(&file.stdout).contains("static-pie linked"));
+    }
+}
+
+/// A directory with both go.mod and Cargo.toml is audited as both, in one output.
+#[test]
+fn mixed_repository_gives_one_report() {
+    if !go_available() {
+        return;
+    }
+    let run = audit(&[
+        "check",
+        "-C",
+        "fixtures/mixed",
+        "--format",
+        "json",
+        "--no-archive-check",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let ecosystems: BTreeSet<&str> = json["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ecosystem"].as_str().unwrap())
+        .collect();
+    assert_eq!(ecosystems, BTreeSet::from(["go", "cargo"]));
+    let targets: BTreeSet<&str> = json["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["package"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        BTreeSet::from(["example.com/mixed/cmd/whoami", "greeter@0.1.0"])
+    );
+    let why = audit(&["why", "os/user", "std", "-C", "fixtures/mixed"]);
+    assert_eq!(why.code, 0);
+    assert_eq!(why.stdout.matches("# config:").count(), 2, "{}", why.stdout);
+}
