@@ -392,20 +392,5 @@ pub fn render_text(plan: &CargoPlan, out: &mut dyn Write) -> Result<()> {
 
 /// The release binaries of a build, as paths.
 pub fn built_binaries(workspace: &Path, target: &str) -> Result<Vec<PathBuf>> {
-    let dir = workspace.join("target").join(target).join("release");
-    let mut out = Vec::new();
-    for entry in
-        std::fs::read_dir(&dir).with_context(|| format!("{}: no build output", dir.display()))?
-    {
-        let path = entry?.path();
-        if path.is_file()
-            && std::fs::read(&path)
-                .map(|b| b.starts_with(b"\x7fELF"))
-                .unwrap_or(false)
-        {
-            out.push(path);
-        }
-    }
-    out.sort();
-    Ok(out)
+    super::verify::executables(&workspace.join("target").join(target).join("release"))
 }

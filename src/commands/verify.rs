@@ -58,7 +58,8 @@ struct VerifyJson<'a> {
     mismatches: &'a [String],
 }
 
-fn executables(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The ELF files directly in `dir`, sorted.
+pub fn executables(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in
         std::fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))?
@@ -206,86 +207,16 @@ pub fn run(
         };
         mismatches.push(format!("the linker warned about {}: {why}", warning.symbol));
     }
-    let verified = mismatches.is_empty();
-    let build_lines: Vec<String> = build_stderr.lines().map(str::to_owned).collect();
-    emit(args.fix.output.as_deref(), stdout, |out| {
-        match args.fix.format {
-            BinaryFormat::Json => {
-                let document = VerifyJson {
-                    schema_version: SCHEMA_VERSION,
-                    tool: TOOL,
-                    command: &command_text,
-                    build_succeeded: finished.success,
-                    build_stderr: build_lines.clone(),
-                    predicted: if plan.predicted_static {
-                        "static"
-                    } else {
-                        "not-static"
-                    },
-                    linker_warnings: &warnings,
-                    binaries: &binaries,
-                    verified,
-                    mismatches: &mismatches,
-                };
-                serde_json::to_writer_pretty(&mut *out, &document)?;
-                writeln!(out)?;
-                Ok(())
-            }
-            BinaryFormat::Text => {
-                writeln!(out, "built: {}", text_line(&command_text))?;
-                writeln!(
-                    out,
-                    "predicted: {}",
-                    if plan.predicted_static {
-                        "a static binary, no glibc NSS/dlopen warning"
-                    } else {
-                        "not static (see audit fix)"
-                    }
-                )?;
-                for report in &binaries {
-                    let name = Path::new(&report.file)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    writeln!(
-                        out,
-                        "binary {}: {} ({})",
-                        text_line(&name),
-                        report.linkage,
-                        text_line(&report.reasons.join("; "))
-                    )?;
-                }
-                if warnings.is_empty() {
-                    writeln!(out, "linker warnings: none")?;
-                }
-                for warning in &warnings {
-                    writeln!(out, "linker warning: {}", text_line(&warning.line))?;
-                }
-                if !finished.success {
-                    for line in build_lines.iter().take(20) {
-                        writeln!(out, "  {}", text_line(line))?;
-                    }
-                }
-                if verified {
-                    writeln!(
-                        out,
-                        "verified: the binary is static and the link printed no glibc NSS/dlopen warning"
-                    )?;
-                } else {
-                    writeln!(out, "NOT verified:")?;
-                    for mismatch in &mismatches {
-                        writeln!(out, "  - {}", text_line(mismatch))?;
-                    }
-                }
-                Ok(())
-            }
-        }
-    })?;
-    Ok(if verified {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Findings
-    })
+    let outcome = Outcome {
+        command: command_text,
+        build_succeeded: finished.success,
+        build_stderr,
+        predicted_static: plan.predicted_static,
+        warnings,
+        binaries,
+        mismatches,
+    };
+    render(args, &outcome, stdout)
 }
 
 /// `audit verify` for a Cargo workspace: the edits are already applied in the plan's copy of
@@ -390,34 +321,68 @@ fn run_cargo(
     for warning in &warnings {
         mismatches.push(format!("the linker warned about {}", warning.symbol));
     }
-    let verified = mismatches.is_empty();
-    let build_lines: Vec<String> = build_stderr.lines().map(str::to_owned).collect();
+    let outcome = Outcome {
+        command: command_text,
+        build_succeeded: finished.success,
+        build_stderr,
+        predicted_static,
+        warnings,
+        binaries,
+        mismatches,
+    };
+    render(args, &outcome, stdout)
+}
+
+/// What a verification found, for either ecosystem.
+struct Outcome {
+    command: String,
+    build_succeeded: bool,
+    build_stderr: String,
+    predicted_static: bool,
+    warnings: Vec<LinkerWarning>,
+    binaries: Vec<BinaryReport>,
+    mismatches: Vec<String>,
+}
+
+/// Prints the outcome in the requested format; exit 0 only when nothing mismatched.
+fn render(args: &VerifyArgs, outcome: &Outcome, stdout: &mut dyn Write) -> Result<ExitStatus> {
+    let verified = outcome.mismatches.is_empty();
+    let build_lines: Vec<String> = outcome.build_stderr.lines().map(str::to_owned).collect();
     emit(args.fix.output.as_deref(), stdout, |out| {
         match args.fix.format {
             BinaryFormat::Json => {
                 let document = VerifyJson {
                     schema_version: SCHEMA_VERSION,
                     tool: TOOL,
-                    command: &command_text,
-                    build_succeeded: finished.success,
+                    command: &outcome.command,
+                    build_succeeded: outcome.build_succeeded,
                     build_stderr: build_lines.clone(),
-                    predicted: if predicted_static {
+                    predicted: if outcome.predicted_static {
                         "static"
                     } else {
                         "not-static"
                     },
-                    linker_warnings: &warnings,
-                    binaries: &binaries,
+                    linker_warnings: &outcome.warnings,
+                    binaries: &outcome.binaries,
                     verified,
-                    mismatches: &mismatches,
+                    mismatches: &outcome.mismatches,
                 };
                 serde_json::to_writer_pretty(&mut *out, &document)?;
                 writeln!(out)?;
                 Ok(())
             }
             BinaryFormat::Text => {
-                writeln!(out, "built: {}", text_line(&command_text))?;
-                for report in &binaries {
+                writeln!(out, "built: {}", text_line(&outcome.command))?;
+                writeln!(
+                    out,
+                    "predicted: {}",
+                    if outcome.predicted_static {
+                        "a static binary, no glibc NSS/dlopen warning"
+                    } else {
+                        "not static (see audit fix)"
+                    }
+                )?;
+                for report in &outcome.binaries {
                     let name = Path::new(&report.file)
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
@@ -430,16 +395,25 @@ fn run_cargo(
                         text_line(&report.reasons.join("; "))
                     )?;
                 }
-                if !finished.success {
+                if outcome.warnings.is_empty() {
+                    writeln!(out, "linker warnings: none")?;
+                }
+                for warning in &outcome.warnings {
+                    writeln!(out, "linker warning: {}", text_line(&warning.line))?;
+                }
+                if !outcome.build_succeeded {
                     for line in build_lines.iter().rev().take(20).rev() {
                         writeln!(out, "  {}", text_line(line))?;
                     }
                 }
                 if verified {
-                    writeln!(out, "verified: every binary is static")?;
+                    writeln!(
+                        out,
+                        "verified: every binary is static and the link printed no glibc NSS/dlopen warning"
+                    )?;
                 } else {
                     writeln!(out, "NOT verified:")?;
-                    for mismatch in &mismatches {
+                    for mismatch in &outcome.mismatches {
                         writeln!(out, "  - {}", text_line(mismatch))?;
                     }
                 }
