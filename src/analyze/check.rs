@@ -315,7 +315,15 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
             && !graph
                 .graph()
                 .neighbors_directed(idx, Direction::Outgoing)
-                .any(|dep| m.imports.contains(&graph.node(dep).id))
+                .any(|dep| {
+                    let node = graph.node(dep);
+                    m.imports.contains(&node.id)
+                        || (graph.config.ecosystem == "cargo"
+                            && node
+                                .module
+                                .as_ref()
+                                .is_some_and(|mi| m.imports.contains(&mi.path)))
+                })
         {
             continue;
         }

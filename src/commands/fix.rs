@@ -275,6 +275,10 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<FixPlan> {
 
 /// Which ecosystems `fix`/`verify` handle for these flags: (Go, Cargo).
 pub fn ecosystems(args: &FixArgs) -> (bool, bool) {
+    if args.load.input.is_some() {
+        // A recording: the Go plan says why a recording cannot be re-loaded.
+        return (true, false);
+    }
     let dir = &args.load.dir;
     let (has_go, has_cargo) = (
         dir.join("go.mod").is_file(),
@@ -283,9 +287,7 @@ pub fn ecosystems(args: &FixArgs) -> (bool, bool) {
     match args.load.ecosystem {
         crate::cli::EcosystemArg::Go => (true, false),
         crate::cli::EcosystemArg::Cargo => (false, true),
-        crate::cli::EcosystemArg::Auto => {
-            (has_go || !has_cargo, has_cargo && args.load.input.is_none())
-        }
+        crate::cli::EcosystemArg::Auto => (has_go || !has_cargo, has_cargo),
     }
 }
 

@@ -355,6 +355,10 @@ pub fn parse(
     }
     config.ecosystem = "cargo".to_owned();
     config.input_format = "cargo-metadata".to_owned();
+    // Undeclared (a recording): the target's default, off for glibc and on for musl.
+    if config.crt_static.is_none() {
+        config.crt_static = Some(target.contains("musl"));
+    }
     config.target = Some(target);
     config.package = options.package.clone();
     config.host_deps = options.host_deps;

@@ -430,7 +430,7 @@ fn load_cargo(dir: &Path, requested: &RequestedConfig) -> Result<Parsed> {
     let crt_static = requested
         .crt_static
         .or_else(|| cargo::crt_static_from_rustflags(&rustflags))
-        .or(Some(false));
+        .or(Some(target.contains("musl")));
     let spec = CommandSpec {
         program: "cargo".to_owned(),
         args: [

@@ -104,7 +104,8 @@ pub fn fix_line(graph: &DepGraph, finding: &Finding) -> String {
         parts.push(format!("RUSTFLAGS=\"{rustflags}\""));
     }
     if let Some(target) = &fix.target {
-        parts.push(format!("or --target {target}"));
+        let lead = if parts.is_empty() { "" } else { "or " };
+        parts.push(format!("{lead}--target {target}"));
     }
     if !fix.env.is_empty() {
         parts.push(format!("env {}", fix.env.join(" ")));

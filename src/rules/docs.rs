@@ -66,6 +66,18 @@ pub fn rule_page(rule: &Rule) -> String {
     if !m.files_absent.is_empty() {
         matches.push(format!("compiling none of {}", list(&m.files_absent)));
     }
+    if !m.features.is_empty() {
+        matches.push(format!("with features {}", list(&m.features)));
+    }
+    if !m.features_any.is_empty() {
+        matches.push(format!(
+            "with one of the features {}",
+            list(&m.features_any)
+        ));
+    }
+    if !m.features_absent.is_empty() {
+        matches.push(format!("without the features {}", list(&m.features_absent)));
+    }
     if !m.imports.is_empty() {
         matches.push(format!("importing one of {}", list(&m.imports)));
     }
@@ -86,6 +98,21 @@ pub fn rule_page(rule: &Rule) -> String {
     }
     if let Some(go) = &w.go {
         when.push(format!("Go `{go}`"));
+    }
+    if !w.target.is_empty() {
+        when.push(format!("target matches {}", list(&w.target)));
+    }
+    if let Some(crt_static) = w.crt_static {
+        when.push(format!(
+            "crt-static {}",
+            if crt_static { "on" } else { "off" }
+        ));
+    }
+    if !w.env_present.is_empty() {
+        when.push(format!("{} set", list(&w.env_present)));
+    }
+    if !w.env_absent.is_empty() {
+        when.push(format!("{} not set", list(&w.env_absent)));
     }
     if !when.is_empty() {
         let _ = writeln!(out, "| active when | {} |", when.join("; "));
@@ -133,6 +160,30 @@ pub fn rule_page(rule: &Rule) -> String {
                 .as_str()
                 .unwrap_or("")
         );
+    }
+    if !fix.features.is_empty() {
+        let _ = writeln!(
+            out,
+            "- features of the crate: {} (the fix walks up to the dependency a workspace member declares)",
+            list(&fix.features)
+        );
+    }
+    if let Some(dependency) = &fix.dependency {
+        let _ = writeln!(
+            out,
+            "- dependency declaration: enable {}, disable {}",
+            list(&dependency.enable),
+            list(&dependency.disable)
+        );
+    }
+    if let Some(rustflags) = &fix.rustflags {
+        let _ = writeln!(out, "- `RUSTFLAGS=\"{rustflags}\"`");
+    }
+    if let Some(target) = &fix.target {
+        let _ = writeln!(out, "- target: `{target}`");
+    }
+    if !fix.env.is_empty() {
+        let _ = writeln!(out, "- environment: {}", list(&fix.env));
     }
     if let Some(alternative) = &fix.alternative {
         let _ = writeln!(out, "- alternative: {alternative}");
