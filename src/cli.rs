@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::load::{Ecosystem, InputFormat, LoadRequest, RequestedConfig, RootMode, Source};
 use crate::report::Format;
+use crate::report::svg::Renderer;
 use crate::rules::Severity;
 
 /// Why is this binary dynamically linked, and what exactly must change to make it fully static?
@@ -40,6 +41,10 @@ pub enum Command {
     /// and the catalog's rules at module level. Exits 1 when it is not static or a finding is
     /// at or above --fail-on.
     Binary(BinaryArgs),
+    /// `audit check` as one self-contained HTML page: verdicts, findings with fixes, each
+    /// finding's why-graph as inline SVG, the chains, the config and the fix command. Exits 1
+    /// on findings at or above --fail-on, like check.
+    Report(ReportArgs),
 }
 
 /// `--input-format` values.
@@ -122,9 +127,10 @@ pub struct LoadArgs {
     /// Cargo: target triple for `--filter-platform` (default: the host).
     #[arg(long, value_name = "TRIPLE")]
     pub target: Option<String>,
-    /// Cargo: the build uses `-C target-feature=+crt-static` (default: what RUSTFLAGS says).
-    #[arg(long)]
-    pub crt_static: bool,
+    /// Cargo: whether the build uses `-C target-feature=+crt-static` (default: what RUSTFLAGS
+    /// says, else on for musl targets and off for the others). `--crt-static` alone means on.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "on", value_name = "on|off")]
+    pub crt_static: Option<CgoArg>,
     /// Cargo: the workspace member whose binaries are the roots.
     #[arg(short = 'p', long = "package", value_name = "NAME")]
     pub package: Option<String>,
@@ -177,7 +183,7 @@ impl LoadArgs {
                 cgo_enabled: self.cgo.map(|cgo| cgo == CgoArg::On),
                 tags,
                 target: self.target.clone(),
-                crt_static: if self.crt_static { Some(true) } else { None },
+                crt_static: self.crt_static.map(|v| v == CgoArg::On),
                 package: self.package.clone(),
                 host_deps: self.host_deps,
             },
@@ -195,6 +201,10 @@ pub struct OutputArgs {
     /// Write to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Who draws `--format svg`: Graphviz when installed, else the built-in renderer (graphs
+    /// of at most 60 packages).
+    #[arg(long, value_enum, default_value_t = Renderer::Auto)]
+    pub renderer: Renderer,
 }
 
 /// `audit why`.
@@ -228,6 +238,8 @@ pub enum CheckFormat {
     Sarif,
     /// GitHub Actions annotations.
     Github,
+    /// SVG of the findings' chains (Graphviz, or the built-in renderer for small graphs).
+    Svg,
 }
 
 /// `audit check`.
@@ -270,6 +282,61 @@ pub struct CheckArgs {
     /// Write to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Who draws `--format svg`: Graphviz when installed, else the built-in renderer (graphs
+    /// of at most 60 packages).
+    #[arg(long, value_enum, default_value_t = Renderer::Auto)]
+    pub renderer: Renderer,
+}
+
+/// `audit report`: the flags of `audit check` that choose what is checked, and the page's.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Config file (default: `audit.toml` in the project directory or an ancestor).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Extra rule directory (repeatable); its rules add to or replace the built-in ones.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Fail on findings at or above this severity (default: the config's, else error).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// Write the report but exit 0.
+    #[arg(long)]
+    pub warn_only: bool,
+    /// A JSON report from the base branch: only new findings and new chains fail.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Chains listed (and drawn) per finding.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_chains: usize,
+    /// The -ldflags the build uses.
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub ldflags: Option<String>,
+    /// Do not ask the C compiler which static archives exist.
+    #[arg(long)]
+    pub no_archive_check: bool,
+    /// Where the graph comes from.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// The HTML file to write.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "report.html"
+    )]
+    pub output: PathBuf,
+    /// Keep only the findings and chains that touch packages matching PATTERN (an import
+    /// path or `path/...`; repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub focus: Vec<String>,
+    /// Findings shown in full (worst first); the page says how many more there are.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub max_findings: usize,
+    /// Who draws the graphs: Graphviz when installed, else the built-in renderer (graphs of
+    /// at most 60 packages).
+    #[arg(long, value_enum, default_value_t = Renderer::Auto)]
+    pub renderer: Renderer,
 }
 
 /// `audit rules`.

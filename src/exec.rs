@@ -1,7 +1,7 @@
-//! The only place that starts processes (`go` today; `cargo` and `dot` later). Callers get the
-//! child's stdout as a stream, and errors that name the command and show its stderr.
+//! The only place that starts processes (`go`, `cargo`, `cc`, Graphviz's `dot`). Callers get
+//! the child's stdout as a stream, and errors that name the command and show its stderr.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -170,4 +170,67 @@ pub fn run(spec: &CommandSpec) -> Result<Finished> {
         stdout: output.stdout,
         stderr: output.stderr,
     })
+}
+
+/// The program is not installed (not found on `PATH`): callers that have a fallback look for
+/// this error with `downcast_ref`.
+#[derive(Clone, Debug)]
+pub struct NotInstalled {
+    /// The program.
+    pub program: String,
+    /// What to tell the user.
+    pub install_hint: String,
+}
+
+impl std::fmt::Display for NotInstalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` was not found on PATH: {}",
+            self.program, self.install_hint
+        )
+    }
+}
+
+impl std::error::Error for NotInstalled {}
+
+/// Runs the command with `input` on its stdin and returns its stdout; fails with its stderr
+/// when it exits non-zero, and with [`NotInstalled`] when the program is not on `PATH`. Stdin
+/// is written on a thread, so a child that answers before reading everything cannot deadlock.
+pub fn pipe(spec: &CommandSpec, input: &[u8]) -> Result<Vec<u8>> {
+    let mut child = spec
+        .command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|err| {
+            if err.kind() == std::io::ErrorKind::NotFound {
+                anyhow::Error::new(NotInstalled {
+                    program: spec.program.clone(),
+                    install_hint: spec.install_hint.clone(),
+                })
+            } else {
+                spawn_error(spec, err)
+            }
+        })?;
+    let mut stdin = child.stdin.take().context("child stdin")?;
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        // A child that exits early closes the pipe; its exit status tells what went wrong.
+        let _ = stdin.write_all(&input);
+    });
+    let output = child
+        .wait_with_output()
+        .with_context(|| format!("waiting for `{}`", spec.display()))?;
+    let _ = writer.join();
+    if !output.status.success() {
+        bail!(
+            "`{}` failed ({}): {}",
+            spec.display(),
+            output.status,
+            stderr_summary(&output.stderr)
+        );
+    }
+    Ok(output.stdout)
 }

@@ -100,5 +100,6 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
         Command::Binary(args) => commands::binary::run(args, stdout),
         Command::Fix(args) => commands::fix::run(args, stdout, stderr),
         Command::Verify(args) => commands::verify::run(args, stdout, stderr),
+        Command::Report(args) => commands::report::run(args, stderr),
     }
 }

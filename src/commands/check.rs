@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::analyze::check::{self, ArchiveProbe, CheckOptions, NoProbe};
-use crate::analyze::policy::{self, Baseline, Policy};
-use crate::cli::{CheckArgs, CheckFormat};
+use crate::analyze::policy::{self, AllowReport, Baseline, Policy};
+use crate::cli::{CheckArgs, CheckFormat, LoadArgs};
 use crate::config::{AuditConfig, BuildEntry};
 use crate::exec::{self, CommandSpec};
 use crate::load::{self, Source, locate::SourceIndex};
@@ -97,10 +98,78 @@ fn label(config: &crate::model::BuildConfig) -> String {
     )
 }
 
-/// Runs `audit check`.
-pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
+/// What `check` needs besides its output flags; `audit report` runs the same check.
+pub struct CheckSettings<'a> {
+    /// Where the graph comes from.
+    pub load: &'a LoadArgs,
+    /// `--config`.
+    pub config: Option<&'a Path>,
+    /// `--rules`.
+    pub rules: &'a [PathBuf],
+    /// `--fail-on`.
+    pub fail_on: Option<Severity>,
+    /// `--baseline`.
+    pub baseline: Option<&'a Path>,
+    /// `--max-chains`.
+    pub max_chains: usize,
+    /// `--ldflags`.
+    pub ldflags: Option<&'a str>,
+    /// `--no-archive-check`.
+    pub no_archive_check: bool,
+}
+
+impl<'a> CheckSettings<'a> {
+    /// The settings of `audit check`'s flags.
+    pub fn of(args: &'a CheckArgs) -> CheckSettings<'a> {
+        CheckSettings {
+            load: &args.load,
+            config: args.config.as_deref(),
+            rules: &args.rules,
+            fail_on: args.fail_on,
+            baseline: args.baseline.as_deref(),
+            max_chains: args.max_chains,
+            ldflags: args.ldflags.as_deref(),
+            no_archive_check: args.no_archive_check,
+        }
+    }
+}
+
+/// The checked configurations, with the policy applied: what every renderer starts from.
+pub struct Checked {
+    /// One run per configuration.
+    pub runs: Vec<CheckRun>,
+    /// Expired and stale allow entries.
+    pub allow: AllowReport,
+    /// The failure threshold.
+    pub fail_on: Severity,
+    /// A baseline was given.
+    pub baseline: bool,
+    /// The project's files, for locations.
+    pub sources: SourceIndex,
+    /// The catalog.
+    pub catalog: Catalog,
+}
+
+impl Checked {
+    /// The renderers' view.
+    pub fn output(&self, warn_only: bool) -> CheckOutput<'_> {
+        CheckOutput {
+            runs: &self.runs,
+            allow: &self.allow,
+            fail_on: self.fail_on,
+            baseline: self.baseline,
+            warn_only,
+            sources: &self.sources,
+            catalog: &self.catalog,
+        }
+    }
+}
+
+/// Loads each configuration of the matrix, evaluates the catalog and applies the policy
+/// (allow entries, baseline, fail-on); load notes and policy warnings go to `stderr`.
+pub fn evaluate(args: &CheckSettings<'_>, stderr: &mut dyn Write) -> Result<Checked> {
     let project_dir = args.load.dir.clone();
-    let audit_config = match &args.config {
+    let audit_config = match args.config {
         Some(path) => Some(AuditConfig::read(path)?),
         None => AuditConfig::discover(&project_dir)?,
     };
@@ -149,7 +218,10 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             parsed.graph.config.env = check::rule_env(&catalog);
             let options = CheckOptions {
                 max_chains: args.max_chains,
-                ldflags: args.ldflags.clone().or_else(|| build.ldflags.clone()),
+                ldflags: args
+                    .ldflags
+                    .map(str::to_owned)
+                    .or_else(|| build.ldflags.clone()),
             };
             let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
             runs.push(CheckRun {
@@ -163,7 +235,7 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         runs[0].label.clear();
     }
 
-    let baseline = match &args.baseline {
+    let baseline = match args.baseline {
         Some(path) => Some(Baseline::read(path)?),
         None => None,
     };
@@ -198,28 +270,45 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             allow.rule
         )?;
     }
-    let sources = SourceIndex::open(&project_dir);
-    let output = CheckOutput {
-        runs: &runs,
-        allow: &allow_report,
+    Ok(Checked {
+        runs,
+        allow: allow_report,
         fail_on: policy.fail_on,
         baseline: policy.baseline.is_some(),
-        warn_only: args.warn_only,
-        sources: &sources,
-        catalog: &catalog,
-    };
+        sources: SourceIndex::open(&project_dir),
+        catalog,
+    })
+}
+
+/// Runs `audit check`.
+pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
+    let checked = evaluate(&CheckSettings::of(args), stderr)?;
+    let output = checked.output(args.warn_only);
     if let Some(path) = &args.write_baseline {
         let mut buffer = Vec::new();
         report::check_json::render(&output, &mut buffer)?;
         std::fs::write(path, buffer)
             .with_context(|| format!("{}: cannot write baseline", path.display()))?;
     }
-    emit(args.output.as_deref(), stdout, |out| match args.format {
-        CheckFormat::Text => report::check_text::render(&output, out),
-        CheckFormat::Json => report::check_json::render(&output, out),
-        CheckFormat::Sarif => report::sarif::render(&output, out),
-        CheckFormat::Github => report::github::render(&output, out),
-    })?;
+    if args.format == CheckFormat::Svg {
+        let picture = report::picture::Picture::check(&output);
+        super::report::emit_svg(
+            &picture,
+            args.renderer,
+            args.output.as_deref(),
+            stdout,
+            stderr,
+        )?;
+    } else {
+        emit(args.output.as_deref(), stdout, |out| match args.format {
+            CheckFormat::Text => report::check_text::render(&output, out),
+            CheckFormat::Json => report::check_json::render(&output, out),
+            CheckFormat::Sarif => report::sarif::render(&output, out),
+            CheckFormat::Github => report::github::render(&output, out),
+            // Drawn above.
+            CheckFormat::Svg => Ok(()),
+        })?;
+    }
     if output.n_failing() > 0 && !args.warn_only {
         Ok(ExitStatus::Findings)
     } else {

@@ -4,6 +4,7 @@ pub mod binary;
 pub mod cargo_fix;
 pub mod check;
 pub mod fix;
+pub mod report;
 pub mod rules;
 pub mod verify;
 pub mod why;

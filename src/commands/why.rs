@@ -37,8 +37,18 @@ pub fn run(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
         .iter()
         .map(|(graph, answers)| (graph, answers.as_slice()))
         .collect();
-    emit(args.output.output.as_deref(), stdout, |out| {
-        report::render_why(&views, args.output.format, out)
-    })?;
+    if args.output.format == report::Format::Svg {
+        super::report::emit_svg(
+            &report::why_picture(&views),
+            args.output.renderer,
+            args.output.output.as_deref(),
+            stdout,
+            stderr,
+        )?;
+    } else {
+        emit(args.output.output.as_deref(), stdout, |out| {
+            report::render_why(&views, args.output.format, out)
+        })?;
+    }
     Ok(ExitStatus::Success)
 }

@@ -1,177 +1,185 @@
-//! Graphviz DOT of the union of the shown chains: one cluster per module, roots and targets
-//! highlighted, choke points outlined, cgo edges red and labelled. Node ids are synthetic
-//! (`n0`, `n1`, ...) and every label is escaped, since dot-writer escapes nothing.
+//! Graphviz DOT of a [`Picture`]: one cluster per module (with its version), roots and sources
+//! filled, choke points outlined, edges coloured by effect (`import "C"` labelled), a legend
+//! and a title naming the command and the configuration. Node ids are synthetic (`n0`, `n1`,
+//! ...) and every label is escaped, since dot-writer escapes nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Result;
 use dot_writer::{Attributes, DotWriter, Scope};
-use petgraph::graph::NodeIndex;
 
 use crate::analyze::WhyAnswer;
-use crate::model::{DepGraph, EdgeKind, Granularity};
+use crate::model::DepGraph;
 
 use super::escape::dot as esc;
+use super::picture::{
+    CGO_FILL, CHOKE_COLOR, NodeKey, PLAIN_EDGE, PicNode, Picture, ROOT_FILL, SOURCE_FILL,
+};
 
-fn cluster_label(graph: &DepGraph, idx: NodeIndex) -> Option<String> {
-    if graph.granularity() == Granularity::Module {
-        return None;
-    }
-    let node = graph.node(idx);
-    if node.standard {
-        return Some("standard library".to_owned());
-    }
-    let module = node.module.as_ref()?;
-    Some(if module.main {
-        format!("{} (main module)", module.path)
-    } else {
-        module.display()
-    })
-}
-
-struct Roles {
-    roots: BTreeSet<NodeIndex>,
-    targets: BTreeSet<NodeIndex>,
-    chokes: BTreeSet<NodeIndex>,
-}
-
-fn write_node(
-    scope: &mut Scope<'_, '_>,
-    graph: &DepGraph,
-    idx: NodeIndex,
-    id: &str,
-    roles: &Roles,
-) {
-    let node = graph.node(idx);
+fn write_node(scope: &mut Scope<'_, '_>, node: &PicNode, id: &str) {
     let mut dot_node = scope.node_named(id);
-    dot_node.set("label", &esc(&node.id), true);
-    if roles.targets.contains(&idx) {
+    dot_node.set("label", &esc(&node.label), true);
+    if node.source {
         dot_node
             .set("style", "filled,bold", true)
-            .set("fillcolor", "#ffd966", true)
+            .set("fillcolor", SOURCE_FILL, true)
             .set("penwidth", "2", false);
-    } else if roles.roots.contains(&idx) {
+    } else if node.root {
         dot_node
             .set("style", "filled", true)
-            .set("fillcolor", "#c6efce", true);
-    } else if node.is_cgo() {
+            .set("fillcolor", ROOT_FILL, true);
+    } else if node.cgo {
         dot_node
             .set("style", "filled", true)
-            .set("fillcolor", "#f8cbad", true);
+            .set("fillcolor", CGO_FILL, true);
     }
-    if roles.chokes.contains(&idx) {
+    if node.choke {
         dot_node
-            .set("color", "#c55a11", true)
-            .set("penwidth", "2.5", false);
+            .set("color", CHOKE_COLOR, true)
+            .set("penwidth", "3", false);
     }
 }
 
-/// Renders the answers as one DOT digraph.
-pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) -> Result<()> {
-    let mut nodes: BTreeSet<NodeIndex> = BTreeSet::new();
-    let mut edges: BTreeSet<(NodeIndex, NodeIndex)> = BTreeSet::new();
-    let mut roles = Roles {
-        roots: graph.roots().iter().copied().collect(),
-        targets: BTreeSet::new(),
-        chokes: BTreeSet::new(),
-    };
-    for answer in answers {
-        for chain in &answer.summary.chains {
-            nodes.extend(chain.iter().copied());
-            edges.extend(chain.windows(2).map(|pair| (pair[0], pair[1])));
-            if let Some(&last) = chain.last() {
-                roles.targets.insert(last);
-            }
-        }
-        roles
-            .chokes
-            .extend(answer.summary.choke_points.iter().copied());
+/// The legend as one HTML-like table label (static text only: nothing from the input).
+fn legend_label(picture: &Picture) -> Option<String> {
+    let keys = picture.node_keys();
+    let paints = picture.paints();
+    if keys.is_empty() && paints.is_empty() {
+        return None;
     }
-    let ids: BTreeMap<NodeIndex, String> = nodes
-        .iter()
-        .enumerate()
-        .map(|(n, &idx)| (idx, format!("n{n}")))
-        .collect();
-    let mut clusters: BTreeMap<Option<String>, Vec<NodeIndex>> = BTreeMap::new();
-    for &idx in &nodes {
-        clusters
-            .entry(cluster_label(graph, idx))
-            .or_default()
-            .push(idx);
+    let mut rows = String::new();
+    for key in keys {
+        let words = esc_html_label(&picture.node_key_label(key));
+        let cell = match key {
+            NodeKey::Root => format!(r#"<TD BGCOLOR="{ROOT_FILL}">{words}</TD>"#),
+            NodeKey::Source => format!(r#"<TD BGCOLOR="{SOURCE_FILL}" BORDER="2">{words}</TD>"#),
+            NodeKey::Choke => format!(r#"<TD COLOR="{CHOKE_COLOR}" BORDER="3">{words}</TD>"#),
+            NodeKey::Cgo => format!(r#"<TD BGCOLOR="{CGO_FILL}">{words}</TD>"#),
+        };
+        rows.push_str(&format!("<TR>{cell}</TR>"));
     }
-    let targets: Vec<&str> = answers.iter().map(|a| a.target.as_str()).collect();
-    let mut title = format!(
-        "audit why {}\n{}",
-        targets.join(" "),
-        super::describe_config(&graph.config)
-    );
-    if graph.incomplete() {
-        title.push_str("\nINCOMPLETE: the graph had load errors");
+    for paint in paints {
+        rows.push_str(&format!(
+            r#"<TR><TD BORDER="0" ALIGN="LEFT"><FONT COLOR="{}"><B>&#8212;&#8212;&#9658;</B> {}</FONT></TD></TR>"#,
+            paint.color(),
+            esc_html_label(paint.legend())
+        ));
     }
-    let unreachable: Vec<&str> = answers
-        .iter()
-        .filter(|a| !a.summary.reachable)
-        .map(|a| a.target.as_str())
-        .collect();
-    if !unreachable.is_empty() {
-        title.push_str(&format!("\nnot needed: {}", unreachable.join(" ")));
+    Some(format!(
+        r#"<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="4">{rows}</TABLE>>"#
+    ))
+}
+
+/// Escapes text for a Graphviz HTML-like label.
+fn esc_html_label(text: &str) -> String {
+    super::escape::html(&super::escape::text_line(text))
+}
+
+/// Writes the picture as one DOT digraph.
+pub fn write_picture(picture: &Picture, out: &mut dyn Write) -> Result<()> {
+    let mut clusters: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (n, node) in picture.nodes.iter().enumerate() {
+        clusters.entry(node.module.as_deref()).or_default().push(n);
     }
+    let ids: Vec<String> = (0..picture.nodes.len()).map(|n| format!("n{n}")).collect();
+    let title = picture.title.join("\n");
     let mut buffer: Vec<u8> = Vec::new();
     {
         let mut writer = DotWriter::from(&mut buffer);
         writer.set_pretty_print(true);
         let mut digraph = writer.digraph();
-        digraph
-            .graph_attributes()
-            .set("rankdir", "LR", false)
-            .set("label", &esc(&title), true)
-            .set("labelloc", "t", false)
-            .set("fontname", "Helvetica", true);
+        {
+            let mut attributes = digraph.graph_attributes();
+            attributes
+                .set("rankdir", "LR", false)
+                .set("label", &esc(&title), true)
+                .set("labelloc", "t", false)
+                .set("fontname", "Helvetica", true)
+                .set("fontsize", "16", false)
+                .set("nodesep", "0.3", false);
+            if let Some(id) = &picture.id {
+                attributes.set("id", &esc(id), true);
+            }
+        }
         digraph
             .node_attributes()
             .set("shape", "box", false)
+            .set("style", "filled", true)
+            .set("fillcolor", "white", true)
             .set("fontname", "Helvetica", true);
-        digraph.edge_attributes().set("fontname", "Helvetica", true);
-        for (label, members) in &clusters {
+        digraph
+            .edge_attributes()
+            .set("fontname", "Helvetica", true)
+            .set("color", PLAIN_EDGE, true);
+        for (n, (label, members)) in clusters.iter().enumerate() {
             match label {
                 Some(label) => {
                     let mut cluster = digraph.cluster();
-                    cluster
-                        .graph_attributes()
-                        .set("label", &esc(label), true)
-                        .set("style", "dashed", true)
-                        .set("color", "#7f7f7f", true);
-                    for &idx in members {
-                        write_node(&mut cluster, graph, idx, &ids[&idx], &roles);
+                    {
+                        let mut attributes = cluster.graph_attributes();
+                        attributes
+                            .set("label", &esc(label), true)
+                            .set("style", "dashed", true)
+                            .set("color", "#7f7f7f", true)
+                            .set("fontcolor", "#404040", true);
+                        if let Some(id) = &picture.id {
+                            attributes.set("id", &esc(&format!("{id}_c{n}")), true);
+                        }
+                    }
+                    for &member in members {
+                        write_node(&mut cluster, &picture.nodes[member], &ids[member]);
                     }
                 }
                 None => {
-                    for &idx in members {
-                        write_node(&mut digraph, graph, idx, &ids[&idx], &roles);
+                    for &member in members {
+                        write_node(&mut digraph, &picture.nodes[member], &ids[member]);
                     }
                 }
             }
         }
-        for &(from, to) in &edges {
-            let edge = digraph.edge(&ids[&from], &ids[&to]);
-            match graph.edge_kind(from, to) {
-                Some(EdgeKind::Cgo) => {
-                    edge.attributes()
-                        .set("color", "red", false)
-                        .set("fontcolor", "red", false)
-                        .set("label", &esc("import \"C\""), true);
-                }
-                Some(EdgeKind::Linker) => {
-                    edge.attributes()
-                        .set("style", "dashed", true)
-                        .set("label", "linker", true);
-                }
-                _ => {}
+        for edge in &picture.edges {
+            let dot_edge = digraph.edge(&ids[edge.from], &ids[edge.to]);
+            let mut attributes = dot_edge.attributes();
+            if let Some(paint) = edge.paint {
+                attributes
+                    .set("color", paint.color(), true)
+                    .set("fontcolor", paint.color(), true)
+                    .set("penwidth", "2", false);
             }
+            if let Some(label) = &edge.label {
+                attributes.set("label", &esc(label), true);
+            }
+            if edge.dashed {
+                attributes.set("style", "dashed", true);
+            }
+        }
+        if let Some(legend) = legend_label(picture) {
+            let mut cluster = digraph.cluster();
+            {
+                let mut attributes = cluster.graph_attributes();
+                attributes
+                    .set("label", "legend", true)
+                    .set("style", "rounded", true)
+                    .set("color", "#bfbfbf", true)
+                    .set("fontcolor", "#404040", true);
+                if let Some(id) = &picture.id {
+                    attributes.set("id", &esc(&format!("{id}_legend")), true);
+                }
+            }
+            cluster
+                .node_named("legend")
+                .set("shape", "plaintext", false)
+                .set("style", "", true)
+                .set("label", &legend, false);
         }
     }
     out.write_all(&buffer)?;
     writeln!(out)?;
     Ok(())
+}
+
+/// Renders the answers as one DOT digraph.
+pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) -> Result<()> {
+    write_picture(&Picture::why(graph, answers), out)
 }

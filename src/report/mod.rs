@@ -9,8 +9,11 @@ pub mod dot;
 pub mod escape;
 pub mod fix;
 pub mod github;
+pub mod html;
 pub mod json;
+pub mod picture;
 pub mod sarif;
+pub mod svg;
 pub mod text;
 
 use std::io::Write;
@@ -29,6 +32,8 @@ pub enum Format {
     Json,
     /// Graphviz DOT of the shown chains.
     Dot,
+    /// SVG of the shown chains (Graphviz, or the built-in renderer for small graphs).
+    Svg,
 }
 
 /// Renders `why` answers in `format`, one section per graph.
@@ -54,7 +59,24 @@ pub fn render_why(
             }
             Ok(())
         }
+        // Drawing may fall back to DOT and has notes for stderr: the command does it, from
+        // `why_picture`.
+        Format::Svg => anyhow::bail!("SVG is drawn by report::svg from why_picture"),
     }
+}
+
+/// One picture of every section's answers (with several sections, clusters are labelled by
+/// ecosystem, so they stay apart).
+pub fn why_picture(sections: &[(&DepGraph, &[WhyAnswer])]) -> picture::Picture {
+    let mut combined = picture::Picture::default();
+    for (graph, answers) in sections {
+        let one = picture::Picture::why(graph, answers);
+        if sections.len() == 1 {
+            return one;
+        }
+        combined.append(one, &graph.config.ecosystem);
+    }
+    combined
 }
 
 /// One-line description of a build configuration, e.g.

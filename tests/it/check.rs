@@ -182,7 +182,7 @@ fn fixed_with_all_tags_has_no_blocker() {
 
 #[test]
 fn pure_is_static_and_clean_in_every_format() {
-    for format in ["text", "json", "sarif", "github"] {
+    for format in ["text", "json", "sarif", "github", "svg"] {
         let run = audit(&[
             "check",
             "--input",
@@ -201,7 +201,7 @@ fn pure_is_static_and_clean_in_every_format() {
 /// Findings exit 1 in every format; --warn-only exits 0; bad input exits 2.
 #[test]
 fn exit_status_in_every_format() {
-    for format in ["text", "json", "sarif", "github"] {
+    for format in ["text", "json", "sarif", "github", "svg"] {
         let input = recorded("myagent", "default");
         let run = audit(&[
             "check",

@@ -42,7 +42,7 @@ fn write_temp(dir: &Path, name: &str, content: &[u8]) -> String {
 
 #[test]
 fn answered_why_exits_zero_in_every_format() {
-    for format in ["text", "json", "dot"] {
+    for format in ["text", "json", "dot", "svg"] {
         let run = audit(&["why", "plugin", "--input", MYAGENT, "--format", format]);
         assert_eq!(run.code, 0, "{format}: {}", run.stderr);
         assert!(
@@ -307,7 +307,7 @@ fn load_errors_mark_the_result_incomplete() {
 {"ImportPath": "runtime/cgo", "Name": "cgo", "Standard": true, "DepOnly": true}
 "#;
     let file = write_temp(dir.path(), "broken.json", stream);
-    for format in ["text", "json", "dot"] {
+    for format in ["text", "json", "dot", "svg"] {
         let run = audit(&["why", "runtime/cgo", "--input", &file, "--format", format]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert!(
@@ -355,16 +355,52 @@ fn hostile_package_names_are_escaped() {
         "evil.com/a\"b\\c\n<script>&"
     );
     let dot = audit(&["why", "runtime/cgo", "--input", &file, "--format", "dot"]);
+    // `&` is `&amp;` in DOT: Graphviz decodes entities in labels.
     assert!(
         dot.stdout
-            .contains(r#"label="evil.com/a\"b\\c\n<script>&""#),
+            .contains(r#"label="evil.com/a\"b\\c\n<script>&amp;""#),
         "{}",
         dot.stdout
     );
     if std::process::Command::new("dot").arg("-V").output().is_ok() {
         let svg = dot_to_svg(&dot.stdout);
-        assert!(svg.contains("&lt;script&gt;&amp;"), "{svg}");
+        assert!(svg.contains("&lt;script&gt;&amp;<"), "{svg}");
     }
+    // SVG (either renderer) and the HTML report: the markup only escaped.
+    for renderer in ["auto", "builtin"] {
+        let svg = audit(&[
+            "why",
+            "runtime/cgo",
+            "--input",
+            &file,
+            "--format",
+            "svg",
+            "--renderer",
+            renderer,
+        ]);
+        assert_eq!(svg.code, 0, "{}", svg.stderr);
+        assert!(
+            !svg.stdout.contains("<script"),
+            "{renderer}: {}",
+            svg.stdout
+        );
+        assert!(svg.stdout.contains("&lt;script&gt;&amp;"), "{renderer}");
+    }
+    let page = dir.path().join("hostile.html");
+    let run = audit(&[
+        "report",
+        "--input",
+        &file,
+        "-o",
+        &page.display().to_string(),
+    ]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let page = std::fs::read_to_string(page).unwrap();
+    assert!(!page.contains("<script"), "{page}");
+    assert!(
+        page.contains("evil.com/a&quot;b\\c\\n&lt;script&gt;&amp;"),
+        "{page}"
+    );
 }
 
 fn dot_to_svg(dot: &str) -> String {
@@ -395,7 +431,7 @@ fn dot_to_svg(dot: &str) -> String {
 /// Output is byte-identical across runs.
 #[test]
 fn output_is_deterministic() {
-    for format in ["text", "json", "dot"] {
+    for format in ["text", "json", "dot", "svg"] {
         let args = [
             "why",
             "cgo",

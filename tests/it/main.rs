@@ -7,6 +7,7 @@ mod cli;
 mod exactness;
 mod fix;
 mod live;
+mod report;
 mod rules;
 mod snapshots;
 mod support;
