@@ -2,13 +2,16 @@
 //! streams of 1,000, 10,000 and 100,000 packages.
 //!
 //! No criterion: a small harness times each step with `Instant` (at least 3 runs, more while
-//! a per-step time budget lasts) and prints the minimum and the median. Run with
+//! a per-step time budget lasts) and prints the wall-clock minimum and median, and the mean
+//! on-CPU time (schedstat), which other processes on a shared machine do not inflate. Run with
 //! `cargo bench --bench load_and_why`; `benches/README.md` describes the output.
 //!
 //! Environment:
 //! - `LINKAUDIT_BENCH_SIZES=1000,10000` picks the sizes (default `1000,10000,100000`);
 //! - `LINKAUDIT_BENCH_DUMP=DIR` also writes each stream to `DIR/go-list-<size>.json` (used by
-//!   `benches/run.sh` to time the `audit` binary end to end).
+//!   `benches/run.sh` to time the `audit` binary end to end);
+//! - `LINKAUDIT_BENCH_RSS_CHILD=FILE` is internal: the bench re-runs itself with it to measure
+//!   the peak RSS of loading FILE in a fresh process.
 //!
 //! The generator is deterministic (splitmix64, fixed seed) and writes what `go list` writes:
 //! one `json.MarshalIndent(p, "", "\t")` object per package followed by a newline, fields in
@@ -200,15 +203,16 @@ const STD_CORE: &[(&str, &str)] = &[
     ),
     ("time", "errors runtime sync syscall unsafe"),
     ("internal/oserror", "errors"),
+    ("path", "errors internal/bytealg unicode/utf8"),
     (
         "io/fs",
         "errors internal/oserror io path slices time unicode/utf8",
     ),
+    ("internal/syscall/unix", "sync/atomic syscall unsafe"),
     (
         "internal/poll",
         "errors internal/race internal/syscall/unix io runtime sync sync/atomic syscall time unsafe",
     ),
-    ("internal/syscall/unix", "sync/atomic syscall unsafe"),
     (
         "internal/godebug",
         "internal/godebugs sync sync/atomic unsafe",
@@ -243,7 +247,6 @@ const STD_CORE: &[(&str, &str)] = &[
         "C internal/runtime/sys sync sync/atomic unsafe",
     ),
     ("bufio", "bytes errors io strings unicode/utf8"),
-    ("path", "errors internal/bytealg unicode/utf8"),
     (
         "path/filepath",
         "errors io/fs os runtime slices strings syscall unicode/utf8",
@@ -256,11 +259,11 @@ const STD_CORE: &[(&str, &str)] = &[
         "encoding/json",
         "bytes cmp encoding encoding/base64 errors fmt io math reflect slices strconv strings sync unicode unicode/utf16 unicode/utf8",
     ),
+    ("log/internal", ""),
     (
         "log",
         "fmt io log/internal os runtime sync sync/atomic time",
     ),
-    ("log/internal", ""),
     ("regexp/syntax", "sort strconv strings unicode unicode/utf8"),
     (
         "regexp",
@@ -268,19 +271,19 @@ const STD_CORE: &[(&str, &str)] = &[
     ),
     ("hash", "io"),
     ("crypto", "hash io strconv"),
-    ("crypto/sha256", "crypto errors hash internal/byteorder"),
     ("internal/byteorder", ""),
-    ("crypto/rand", "crypto errors io math/big"),
+    ("crypto/sha256", "crypto errors hash internal/byteorder"),
+    ("math/rand", "internal/godebug math sync sync/atomic unsafe"),
     (
         "math/big",
         "bytes encoding/binary errors fmt io math math/bits math/rand slices strconv strings sync",
     ),
-    ("math/rand", "internal/godebug math sync sync/atomic unsafe"),
+    ("crypto/rand", "crypto errors io math/big"),
+    ("unique", "internal/abi runtime sync unsafe"),
     (
         "net/netip",
         "cmp errors internal/bytealg internal/byteorder internal/itoa math math/bits strconv unique",
     ),
-    ("unique", "internal/abi runtime sync unsafe"),
     ("internal/nettrace", ""),
     ("internal/singleflight", "sync"),
     (
@@ -488,8 +491,22 @@ const HUB_MODULES: &[(&str, &str)] = &[
     ("github.com/gogo/protobuf", "v1.3.2"),
 ];
 
+/// The first package of a hub module without a package at its root.
+fn hub_root(module: &str) -> Option<&'static str> {
+    match module {
+        "golang.org/x/sys" => Some("unix"),
+        "google.golang.org/protobuf" => Some("proto"),
+        "github.com/golang/protobuf" => Some("proto"),
+        "golang.org/x/net" => Some("http2"),
+        "github.com/prometheus/client_golang" => Some("prometheus"),
+        "k8s.io/apimachinery" => Some("pkg/runtime"),
+        "github.com/gogo/protobuf" => Some("proto"),
+        _ => None,
+    }
+}
+
 /// The module whose packages are the third-party `why` target (`<module path>` below).
-const TARGET_MODULE: &str = "google.golang.org/grpc";
+const TARGET_MODULE: &str = "k8s.io/apimachinery";
 
 const WORDS: &[&str] = &[
     "api", "auth", "cache", "client", "codec", "config", "core", "crypto", "db", "decode",
@@ -622,6 +639,11 @@ impl Builder {
             .std_index
             .get(path)
             .unwrap_or_else(|| panic!("std package {path} not generated yet"))
+    }
+
+    fn popular_std(&mut self) -> usize {
+        let path = *self.rng.pick(POPULAR_STD);
+        self.std(path)
     }
 
     fn add_module(&mut self, path: &str, version: Option<&str>, main: bool) -> usize {
@@ -832,7 +854,7 @@ impl Builder {
             let mut imports = Vec::with_capacity(n + 1);
             for _ in 0..n {
                 let i = if self.rng.chance(0.7) {
-                    self.std(self.rng.pick(POPULAR_STD))
+                    self.popular_std()
                 } else {
                     self.rng.below(self.paths.len())
                 };
@@ -862,7 +884,7 @@ impl Builder {
         let here = self.paths.len();
         let r = self.rng.below(100);
         if r < 40 || here == first_tp {
-            self.std(self.rng.pick(POPULAR_STD))
+            self.popular_std()
         } else if r < 55 && !hubs.is_empty() {
             *self.rng.pick(hubs)
         } else if r < 75 && !module_pkgs.is_empty() {
@@ -930,7 +952,15 @@ impl Builder {
                     );
                     (old, p)
                 } else if j == 0 {
-                    (module, path.clone())
+                    // Some modules have no package at their root (golang.org/x/sys).
+                    let root = match hub_root(&path) {
+                        Some(sub) => format!("{path}/{sub}"),
+                        None if module >= HUB_MODULES.len() && self.rng.chance(0.15) => {
+                            format!("{path}/{}", self.rng.pick(WORDS))
+                        }
+                        None => path.clone(),
+                    };
+                    (module, root)
                 } else {
                     let word = self.rng.pick(WORDS);
                     let p = match self.rng.below(4) {
@@ -966,7 +996,10 @@ impl Builder {
                 };
                 let (cgo_files, c_files, cgo_ldflags, cgo_pkg_config) = if cgo {
                     let ld = if self.rng.chance(0.5) {
-                        vec![format!("-L/usr/lib"), (*self.rng.pick(LDFLAGS)).to_owned()]
+                        vec![
+                            "-L/usr/lib".to_owned(),
+                            (*self.rng.pick(LDFLAGS)).to_owned(),
+                        ]
                     } else {
                         Vec::new()
                     };
@@ -998,13 +1031,12 @@ impl Builder {
                     cgo,
                     ..Pkg::default()
                 });
-                if j == 0 && hub_module <= HUB_MODULES.len() && module < HUB_MODULES.len() {
+                if j == 0 && module < HUB_MODULES.len() {
                     hubs.push(idx);
                 }
                 module_pkgs[module].push(idx);
             }
         }
-        let _ = self.module_paths.len();
         hubs
     }
 
@@ -1018,7 +1050,7 @@ impl Builder {
             for _ in 0..self.rng.between(5, 15) {
                 let here = self.paths.len();
                 let i = match self.rng.below(3) {
-                    0 => self.std(self.rng.pick(POPULAR_STD)),
+                    0 => self.popular_std(),
                     1 => *self.rng.pick(hubs),
                     _ => here - 1 - self.rng.below((here - first_tp).min(3000)),
                 };
@@ -1056,7 +1088,7 @@ impl Builder {
             for _ in 0..self.rng.between(20, 40) {
                 let here = self.paths.len();
                 let i = match self.rng.below(4) {
-                    0 => self.std(self.rng.pick(POPULAR_STD)),
+                    0 => self.popular_std(),
                     1 => *self.rng.pick(hubs),
                     _ => first_tp + self.rng.below(here - first_tp),
                 };
@@ -1105,7 +1137,20 @@ fn generate(n_packages: usize) -> Synthetic {
 struct Sample {
     min: Duration,
     median: Duration,
+    /// Mean time on a CPU per run, from `/proc/thread-self/schedstat`: unlike wall time it
+    /// does not grow while other processes hold the CPUs. The kernel updates it at scheduler
+    /// ticks (4 ms here), so it is only given when the runs add up to `CPU_MIN_TOTAL`.
+    cpu_mean: Option<Duration>,
     runs: usize,
+}
+
+/// Below this total on-CPU time the tick granularity of schedstat makes the mean meaningless.
+const CPU_MIN_TOTAL: Duration = Duration::from_millis(250);
+
+/// Nanoseconds this thread has spent on a CPU (Linux schedstat).
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }
 
 /// Runs `f` at least `MIN_RUNS` times and then while `BUDGET` lasts (at most `MAX_RUNS`).
@@ -1116,17 +1161,28 @@ fn measure<T>(mut f: impl FnMut() -> T) -> (Sample, T) {
     const BUDGET: Duration = Duration::from_millis(1500);
     let started = Instant::now();
     let mut times = Vec::new();
+    let mut cpu_total = Some(Duration::ZERO);
     let mut last = None;
     while times.len() < MIN_RUNS || (times.len() < MAX_RUNS && started.elapsed() < BUDGET) {
+        let cpu_start = thread_cpu_ns();
         let start = Instant::now();
         let out = black_box(f());
         times.push(start.elapsed());
+        cpu_total = match (cpu_total, cpu_start, thread_cpu_ns()) {
+            (Some(total), Some(a), Some(b)) => {
+                Some(total + Duration::from_nanos(b.saturating_sub(a)))
+            }
+            _ => None,
+        };
         last = Some(out);
     }
     times.sort();
     let sample = Sample {
         min: times[0],
         median: times[times.len() / 2],
+        cpu_mean: cpu_total
+            .filter(|&total| total >= CPU_MIN_TOTAL)
+            .map(|total| total / times.len() as u32),
         runs: times.len(),
     };
     (sample, last.expect("at least one run"))
@@ -1137,7 +1193,10 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn fmt_ms(s: Sample) -> String {
-    format!("{:.2} / {:.2}", ms(s.min), ms(s.median))
+    let cpu = s
+        .cpu_mean
+        .map_or_else(|| "-".to_owned(), |d| format!("{:.2}", ms(d)));
+    format!("{:.2} / {:.2} / {cpu}", ms(s.min), ms(s.median))
 }
 
 /// A field of /proc/self/status in MB (Linux only).
@@ -1148,9 +1207,51 @@ fn proc_status_mb(field: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Resets VmHWM to the current RSS (Linux >= 4.0); false when not possible.
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+const TARGETS: [&str; 4] = ["plugin", "runtime/cgo", "cgo", TARGET_MODULE];
+
+/// Peak RSS without the bench's own allocations: a child process (this binary again, with
+/// `LINKAUDIT_BENCH_RSS_CHILD=FILE`) loads the stream from a file as `audit why --input`
+/// does, then answers the targets on the package and the module graph. `None` off Linux or
+/// when anything fails.
+fn peak_rss(size: usize, stream: &[u8]) -> Option<(f64, f64)> {
+    let path = std::env::temp_dir().join(format!(
+        "linkaudit-bench-{}-{size}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, stream).ok()?;
+    let output = std::process::Command::new(std::env::current_exe().ok()?)
+        .env("LINKAUDIT_BENCH_RSS_CHILD", &path)
+        .output();
+    let _ = std::fs::remove_file(&path);
+    let output = output.ok().filter(|o| o.status.success())?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    let mut numbers = text.split_whitespace().map(|n| n.parse::<f64>().ok());
+    Some((numbers.next()??, numbers.next()??))
+}
+
+fn rss_child(path: &str) {
+    let file = std::fs::File::open(path).expect("open the stream");
+    let parsed = load::parse_recording(
+        BufReader::with_capacity(1 << 16, file),
+        path,
+        InputFormat::Auto,
+        &RootMode::Main,
+        BuildConfig::default(),
+    )
+    .expect("the synthetic stream loads");
+    let after_load = proc_status_mb("VmHWM:").expect("VmHWM");
+    let targets: Vec<String> = TARGETS.map(str::to_owned).to_vec();
+    let options = WhyOptions { max_chains: 10 };
+    black_box(analyze::why(&parsed.graph, None, &targets, options));
+    let modules = analyze::modules::collapse(&parsed.graph);
+    black_box(analyze::why(
+        &modules,
+        Some(&parsed.graph),
+        &targets,
+        options,
+    ));
+    let after_all = proc_status_mb("VmHWM:").expect("VmHWM");
+    println!("{after_load} {after_all}");
 }
 
 fn load(stream: &[u8]) -> Parsed {
@@ -1261,8 +1362,9 @@ struct SizeResult {
     load: Sample,
     serde_reader: Sample,
     serde_slice: Sample,
-    peak_rss: Option<f64>,
-    rss_before: Option<f64>,
+    /// Peak RSS (MB) of a child process that loads the stream from a file, then after it also
+    /// answered the four targets on both graphs.
+    peak_rss: Option<(f64, f64)>,
     collapse: Sample,
     why: Vec<WhyRow>,
     why_all: Sample,
@@ -1300,14 +1402,7 @@ fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
     );
     drop(parsed);
 
-    let rss_before = proc_status_mb("VmRSS:");
-    let can_reset = reset_peak_rss();
     let (load_sample, parsed) = measure(|| load(stream));
-    let peak_rss = if can_reset {
-        proc_status_mb("VmHWM:")
-    } else {
-        None
-    };
     let (serde_reader, n1) = measure(|| count_reader(stream));
     let (serde_slice, n2) = measure(|| count_slice(stream));
     assert_eq!(n1, n2);
@@ -1315,9 +1410,7 @@ fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
 
     let graph: &DepGraph = &parsed.graph;
     let (collapse, modules) = measure(|| analyze::modules::collapse(graph));
-    let targets: Vec<String> = ["plugin", "runtime/cgo", "cgo", TARGET_MODULE]
-        .map(str::to_owned)
-        .to_vec();
+    let targets: Vec<String> = TARGETS.map(str::to_owned).to_vec();
     let options = WhyOptions { max_chains: 10 };
     let mut why = Vec::new();
     for target in &targets {
@@ -1361,8 +1454,7 @@ fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
         load: load_sample,
         serde_reader,
         serde_slice,
-        peak_rss,
-        rss_before,
+        peak_rss: peak_rss(size, stream),
         collapse,
         why,
         why_all,
@@ -1370,28 +1462,38 @@ fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
     }
 }
 
+fn throughput(mb: f64, s: Sample) -> String {
+    let cpu = s.cpu_mean.map_or_else(
+        || "-".to_owned(),
+        |d| format!("{:.0}", mb / d.as_secs_f64()),
+    );
+    format!("{:.0} / {cpu}", mb / s.median.as_secs_f64())
+}
+
+const TIMES_LEGEND: &str = "times in ms as wall min / wall median / on-CPU mean (schedstat; - when the runs total < 250 ms)";
+
 fn print_tables(results: &[SizeResult]) {
     println!();
     println!("## Load (parse_recording from memory through a 64 KiB BufReader, full graph build)");
-    println!("times in ms as min / median; MB = 10^6 bytes; throughput from the median");
+    println!("{TIMES_LEGEND}; MB = 10^6 bytes; MB/s from the wall median");
     println!();
     println!(
-        "| packages | edges | modules | stream MB | load ms | load MB/s | serde_json only (from_reader) ms | serde_json only (from_slice) ms | peak RSS MB (stream resident before) |"
+        "| packages | edges | modules | stream MB | load ms | load MB/s (wall / cpu) | serde_json only (from_reader) ms | serde_json only (from_slice) ms | peak RSS MB: load / + why |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
-        let rss = match (r.peak_rss, r.rss_before) {
-            (Some(peak), Some(before)) => format!("{peak:.0} ({before:.0})"),
-            _ => "n/a".to_owned(),
+        let rss = match r.peak_rss {
+            Some((load, all)) => format!("{load:.0} / {all:.0}"),
+            None => "n/a".to_owned(),
         };
         println!(
-            "| {} | {} | {} | {:.1} | {} | {:.0} | {} | {} | {} |",
+            "| {} | {} | {} | {:.1} | {} | {} | {} | {} | {} |",
             r.size,
             r.n_edges,
             r.n_modules,
             r.mb,
             fmt_ms(r.load),
-            r.mb / r.load.median.as_secs_f64(),
+            throughput(r.mb, r.load),
             fmt_ms(r.serde_reader),
             fmt_ms(r.serde_slice),
             rss
@@ -1399,7 +1501,7 @@ fn print_tables(results: &[SizeResult]) {
     }
     println!();
     println!("## why (max_chains 10), package graph and --modules graph");
-    println!("times in ms as min / median; module column excludes the collapse");
+    println!("{TIMES_LEGEND}; the modules column excludes the collapse");
     println!();
     println!("| packages | target | packages ms | answer | modules ms | answer |");
     println!("|---:|---|---:|---|---:|---|");
@@ -1445,6 +1547,10 @@ fn print_tables(results: &[SizeResult]) {
 }
 
 fn main() {
+    if let Ok(path) = std::env::var("LINKAUDIT_BENCH_RSS_CHILD") {
+        rss_child(&path);
+        return;
+    }
     let sizes: Vec<usize> = std::env::var("LINKAUDIT_BENCH_SIZES")
         .ok()
         .map(|s| {
