@@ -508,7 +508,7 @@ pub fn check(
             }
         }
     }
-    let mut folded: Vec<(usize, String, String)> = Vec::new();
+    let mut folded: Vec<(String, String)> = Vec::new();
     findings.retain(|finding| {
         let Some(blockers) = explainers.get(finding.rule.as_str()) else {
             return true;
@@ -521,10 +521,10 @@ pub fn check(
         if let Some(library) = &finding.library {
             package.push_str(&format!(" (library {library})"));
         }
-        folded.push((0, finding.rule.clone(), package));
+        folded.push((finding.rule.clone(), package));
         false
     });
-    for (_, rule_id, package) in folded {
+    for (rule_id, package) in folded {
         for finding in findings.iter_mut() {
             if catalog
                 .get(&finding.rule)
