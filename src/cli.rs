@@ -242,9 +242,9 @@ pub enum CheckFormat {
     Svg,
 }
 
-/// `audit check`.
+/// What `audit check` and `audit report` share: the config, the catalog and the policy.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct PolicyArgs {
     /// Config file (default: `audit.toml` in the project directory or an ancestor).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -260,10 +260,7 @@ pub struct CheckArgs {
     /// A JSON report from the base branch: only new findings and new chains fail.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Also write the JSON report to FILE, for use as a later --baseline.
-    #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
-    /// Chains listed per finding.
+    /// Chains listed (and drawn) per finding.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub max_chains: usize,
     /// The -ldflags the build uses (`-linkmode external -extldflags '-static'` makes the
@@ -273,6 +270,17 @@ pub struct CheckArgs {
     /// Do not ask the C compiler which static archives exist.
     #[arg(long)]
     pub no_archive_check: bool,
+}
+
+/// `audit check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Config, catalog and policy.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Also write the JSON report to FILE, for use as a later --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Where the graph comes from.
     #[command(flatten)]
     pub load: LoadArgs,
@@ -291,30 +299,9 @@ pub struct CheckArgs {
 /// `audit report`: the flags of `audit check` that choose what is checked, and the page's.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Config file (default: `audit.toml` in the project directory or an ancestor).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Extra rule directory (repeatable); its rules add to or replace the built-in ones.
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rules: Vec<PathBuf>,
-    /// Fail on findings at or above this severity (default: the config's, else error).
-    #[arg(long, value_enum)]
-    pub fail_on: Option<Severity>,
-    /// Write the report but exit 0.
-    #[arg(long)]
-    pub warn_only: bool,
-    /// A JSON report from the base branch: only new findings and new chains fail.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Chains listed (and drawn) per finding.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub max_chains: usize,
-    /// The -ldflags the build uses.
-    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
-    pub ldflags: Option<String>,
-    /// Do not ask the C compiler which static archives exist.
-    #[arg(long)]
-    pub no_archive_check: bool,
+    /// Config, catalog and policy.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Where the graph comes from.
     #[command(flatten)]
     pub load: LoadArgs,

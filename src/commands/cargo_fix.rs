@@ -30,6 +30,8 @@ pub struct CargoPlan {
     pub fixed: DepGraph,
     /// `check` of the fixed graph under the proposed RUSTFLAGS and environment.
     pub fixed_result: CheckResult,
+    /// The catalog the fix was computed with.
+    pub catalog: Catalog,
     /// The `cargo add` commands, in order.
     pub edits: Vec<String>,
     /// `RUSTFLAGS` for the build.
@@ -76,22 +78,7 @@ fn metadata(
     config: &crate::model::BuildConfig,
     options: &CargoOptions,
 ) -> Result<DepGraph> {
-    let spec = CommandSpec {
-        program: "cargo".to_owned(),
-        args: [
-            "metadata",
-            "--format-version",
-            "1",
-            "--filter-platform",
-            target,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        dir: Some(dir.to_path_buf()),
-        env: Vec::new(),
-        install_hint: "install cargo".to_owned(),
-    };
+    let spec = load::cargo_metadata_command(dir, target);
     let bytes = exec::capture(&spec)?;
     let mut config = config.clone();
     config.source = "cargo metadata".to_owned();
@@ -125,7 +112,7 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<CargoPlan> {
     if let load::Source::Go { ecosystem, .. } = &mut request.source {
         *ecosystem = load::Ecosystem::Cargo;
     }
-    let catalog = Catalog::with_dirs(&args.rules)?;
+    let (_, catalog) = super::check::config_and_catalog(&dir, args.config.as_deref(), &args.rules)?;
     let parsed = load::load(&request)?;
     crate::print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
     let mut base = parsed.graph;
@@ -152,10 +139,9 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<CargoPlan> {
     let mut edits: Vec<String> = Vec::new();
     let mut applied: BTreeSet<String> = BTreeSet::new();
     let mut loads = 1;
-    let mut fixed = metadata(workspace.path(), &target, &base.config, &cargo_options)?;
-    fixed.config.env = base.config.env.clone();
-    loads += 1;
-    let mut result = check::check(&fixed, &catalog, &options, &mut probe);
+    // Until an edit is applied, the copy resolves to the base graph.
+    let mut fixed = base.clone();
+    let mut result = base_result.clone();
     for _ in 0..MAX_ITERATIONS {
         let new: Vec<String> = result
             .findings
@@ -273,6 +259,7 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<CargoPlan> {
     }
     command.push_str(&format!("cargo build --release --target {target}"));
     Ok(CargoPlan {
+        catalog,
         base,
         fixed,
         fixed_result: result,

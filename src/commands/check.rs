@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use crate::analyze::check::{self, ArchiveProbe, CheckOptions, NoProbe};
 use crate::analyze::policy::{self, AllowReport, Baseline, Policy};
-use crate::cli::{CheckArgs, CheckFormat, LoadArgs};
+use crate::cli::{CheckArgs, CheckFormat, LoadArgs, PolicyArgs};
 use crate::config::{AuditConfig, BuildEntry};
 use crate::exec::{self, CommandSpec};
 use crate::load::{self, Source, locate::SourceIndex};
@@ -98,40 +98,22 @@ fn label(config: &crate::model::BuildConfig) -> String {
     )
 }
 
-/// What `check` needs besides its output flags; `audit report` runs the same check.
-pub struct CheckSettings<'a> {
-    /// Where the graph comes from.
-    pub load: &'a LoadArgs,
-    /// `--config`.
-    pub config: Option<&'a Path>,
-    /// `--rules`.
-    pub rules: &'a [PathBuf],
-    /// `--fail-on`.
-    pub fail_on: Option<Severity>,
-    /// `--baseline`.
-    pub baseline: Option<&'a Path>,
-    /// `--max-chains`.
-    pub max_chains: usize,
-    /// `--ldflags`.
-    pub ldflags: Option<&'a str>,
-    /// `--no-archive-check`.
-    pub no_archive_check: bool,
-}
-
-impl<'a> CheckSettings<'a> {
-    /// The settings of `audit check`'s flags.
-    pub fn of(args: &'a CheckArgs) -> CheckSettings<'a> {
-        CheckSettings {
-            load: &args.load,
-            config: args.config.as_deref(),
-            rules: &args.rules,
-            fail_on: args.fail_on,
-            baseline: args.baseline.as_deref(),
-            max_chains: args.max_chains,
-            ldflags: args.ldflags.as_deref(),
-            no_archive_check: args.no_archive_check,
-        }
+/// `audit.toml` (from `--config`, or found from the project directory) and the catalog: the
+/// built-in rules, the config's rule directories, then `--rules`.
+pub fn config_and_catalog(
+    project_dir: &Path,
+    config: Option<&Path>,
+    rules: &[PathBuf],
+) -> Result<(AuditConfig, Catalog)> {
+    let audit_config = match config {
+        Some(path) => Some(AuditConfig::read(path)?),
+        None => AuditConfig::discover(project_dir)?,
     }
+    .unwrap_or_default();
+    let mut rule_dirs = audit_config.rules.clone();
+    rule_dirs.extend(rules.iter().cloned());
+    let catalog = Catalog::with_dirs(&rule_dirs)?;
+    Ok((audit_config, catalog))
 }
 
 /// The checked configurations, with the policy applied: what every renderer starts from.
@@ -167,18 +149,16 @@ impl Checked {
 
 /// Loads each configuration of the matrix, evaluates the catalog and applies the policy
 /// (allow entries, baseline, fail-on); load notes and policy warnings go to `stderr`.
-pub fn evaluate(args: &CheckSettings<'_>, stderr: &mut dyn Write) -> Result<Checked> {
-    let project_dir = args.load.dir.clone();
-    let audit_config = match args.config {
-        Some(path) => Some(AuditConfig::read(path)?),
-        None => AuditConfig::discover(&project_dir)?,
-    };
-    let audit_config = audit_config.unwrap_or_default();
-    let mut rule_dirs = audit_config.rules.clone();
-    rule_dirs.extend(args.rules.iter().cloned());
-    let catalog = Catalog::with_dirs(&rule_dirs)?;
+pub fn evaluate(
+    args: &PolicyArgs,
+    load_args: &LoadArgs,
+    stderr: &mut dyn Write,
+) -> Result<Checked> {
+    let project_dir = load_args.dir.clone();
+    let (audit_config, catalog) =
+        config_and_catalog(&project_dir, args.config.as_deref(), &args.rules)?;
 
-    let base = args.load.request()?;
+    let base = load_args.request()?;
     let mut builds = audit_config.builds();
     if builds.is_empty() || matches!(base.source, Source::File { .. }) {
         builds = vec![BuildEntry::default()];
@@ -218,10 +198,7 @@ pub fn evaluate(args: &CheckSettings<'_>, stderr: &mut dyn Write) -> Result<Chec
             parsed.graph.config.env = check::rule_env(&catalog);
             let options = CheckOptions {
                 max_chains: args.max_chains,
-                ldflags: args
-                    .ldflags
-                    .map(str::to_owned)
-                    .or_else(|| build.ldflags.clone()),
+                ldflags: args.ldflags.clone().or_else(|| build.ldflags.clone()),
             };
             let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
             runs.push(CheckRun {
@@ -235,7 +212,7 @@ pub fn evaluate(args: &CheckSettings<'_>, stderr: &mut dyn Write) -> Result<Chec
         runs[0].label.clear();
     }
 
-    let baseline = match args.baseline {
+    let baseline = match &args.baseline {
         Some(path) => Some(Baseline::read(path)?),
         None => None,
     };
@@ -282,8 +259,8 @@ pub fn evaluate(args: &CheckSettings<'_>, stderr: &mut dyn Write) -> Result<Chec
 
 /// Runs `audit check`.
 pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
-    let checked = evaluate(&CheckSettings::of(args), stderr)?;
-    let output = checked.output(args.warn_only);
+    let checked = evaluate(&args.policy, &args.load, stderr)?;
+    let output = checked.output(args.policy.warn_only);
     if let Some(path) = &args.write_baseline {
         let mut buffer = Vec::new();
         report::check_json::render(&output, &mut buffer)?;
@@ -309,7 +286,7 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             CheckFormat::Svg => Ok(()),
         })?;
     }
-    if output.n_failing() > 0 && !args.warn_only {
+    if output.n_failing() > 0 && !args.policy.warn_only {
         Ok(ExitStatus::Findings)
     } else {
         Ok(ExitStatus::Success)

@@ -9,7 +9,6 @@ use anyhow::{Result, bail};
 use crate::analyze::check::{self, CheckOptions, CheckResult, Finding};
 use crate::analyze::fix::{self, CgoOffBlocker, PackageChange, UpgradeStep};
 use crate::cli::FixArgs;
-use crate::config::AuditConfig;
 use crate::load::{self, LoadRequest, Source};
 use crate::model::DepGraph;
 use crate::rules::{Catalog, Severity};
@@ -37,6 +36,8 @@ pub struct FixPlan {
     pub base: DepGraph,
     /// `check` of the graph before the fix.
     pub base_result: CheckResult,
+    /// The catalog the fix was computed with (also what `verify` inspects binaries with).
+    pub catalog: Catalog,
     /// The graph under the fix's tags (cgo as in the base config).
     pub fixed: DepGraph,
     /// `check` of the fixed graph.
@@ -99,14 +100,8 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<FixPlan> {
             "audit fix checks its proposal by loading the graph again under it, which a recording cannot do: run it in the module directory (-C DIR)"
         );
     }
-    let audit_config = match &args.config {
-        Some(path) => Some(AuditConfig::read(path)?),
-        None => AuditConfig::discover(&args.load.dir)?,
-    }
-    .unwrap_or_default();
-    let mut rule_dirs = audit_config.rules.clone();
-    rule_dirs.extend(args.rules.iter().cloned());
-    let catalog = Catalog::with_dirs(&rule_dirs)?;
+    let (audit_config, catalog) =
+        super::check::config_and_catalog(&args.load.dir, args.config.as_deref(), &args.rules)?;
     let allow = audit_config.allow.clone();
     let options = CheckOptions {
         max_chains: 3,
@@ -253,6 +248,7 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<FixPlan> {
                 .iter()
                 .all(|l| l.archive_found != Some(false)));
     Ok(FixPlan {
+        catalog,
         base_result,
         base,
         fixed,

@@ -12,7 +12,7 @@ use crate::report::picture::Picture;
 use crate::report::svg::{Drawn, Renderer, SvgRenderer};
 use crate::{ExitStatus, emit};
 
-use super::check::{CheckSettings, evaluate};
+use super::check::evaluate;
 
 /// Writes the picture as SVG to `-o FILE` or stdout. When the graph is too large for the
 /// built-in renderer and Graphviz is missing, writes the DOT instead (to FILE with a `.dot`
@@ -48,18 +48,8 @@ pub fn emit_svg(
 
 /// Runs `audit report`.
 pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> Result<ExitStatus> {
-    let settings = CheckSettings {
-        load: &args.load,
-        config: args.config.as_deref(),
-        rules: &args.rules,
-        fail_on: args.fail_on,
-        baseline: args.baseline.as_deref(),
-        max_chains: args.max_chains,
-        ldflags: args.ldflags.as_deref(),
-        no_archive_check: args.no_archive_check,
-    };
-    let checked = evaluate(&settings, stderr)?;
-    let output = checked.output(args.warn_only);
+    let checked = evaluate(&args.policy, &args.load, stderr)?;
+    let output = checked.output(args.policy.warn_only);
     let options = PageOptions {
         focus: args.focus.clone(),
         max_findings: args.max_findings,
@@ -74,7 +64,7 @@ pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> Result<ExitStatus> {
     for note in svg.notes("into the page") {
         writeln!(stderr, "audit: {note}")?;
     }
-    if output.n_failing() > 0 && !args.warn_only {
+    if output.n_failing() > 0 && !args.policy.warn_only {
         Ok(ExitStatus::Findings)
     } else {
         Ok(ExitStatus::Success)

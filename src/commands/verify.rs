@@ -13,7 +13,6 @@ use crate::cli::{BinaryFormat, VerifyArgs};
 use crate::exec::{self, CommandSpec};
 use crate::report::escape::text_line;
 use crate::report::json::{SCHEMA_VERSION, TOOL, Tool};
-use crate::rules::Catalog;
 use crate::{ExitStatus, emit};
 
 /// A glibc warning the linker printed.
@@ -150,14 +149,13 @@ pub fn run(
     let finished = exec::run(&spec)?;
     let build_stderr = String::from_utf8_lossy(&finished.stderr).into_owned();
     let warnings = linker_warnings(&build_stderr);
-    let catalog = Catalog::with_dirs(&args.fix.rules)?;
     let mut binaries = Vec::new();
     let mut mismatches = Vec::new();
     if !finished.success {
         mismatches.push(format!("the build failed ({})", finished.status));
     } else {
         for file in executables(&out_dir)? {
-            binaries.push(binary::inspect(&file, &catalog)?);
+            binaries.push(binary::inspect(&file, &plan.catalog)?);
         }
         if binaries.is_empty() {
             mismatches.push(format!(
@@ -282,12 +280,11 @@ fn run_cargo(
     let finished = exec::run(&spec)?;
     let build_stderr = String::from_utf8_lossy(&finished.stderr).into_owned();
     let warnings = linker_warnings(&build_stderr);
-    let catalog = Catalog::with_dirs(&args.fix.rules)?;
     let mut binaries = Vec::new();
     let mut mismatches = Vec::new();
     if finished.success {
         for file in super::cargo_fix::built_binaries(&workspace, &target)? {
-            let report = binary::inspect(&file, &catalog)?;
+            let report = binary::inspect(&file, &plan.catalog)?;
             if let Some(keep) = &args.keep {
                 std::fs::create_dir_all(keep)?;
                 if let Some(name) = file.file_name() {

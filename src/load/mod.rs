@@ -405,6 +405,26 @@ fn load_go(
 
 const CARGO_INSTALL_HINT: &str = "install Rust's cargo (https://rustup.rs, or your distribution's cargo package), or pass --input FILE with recorded `cargo metadata --format-version 1` output";
 
+/// `cargo metadata --format-version 1 --filter-platform TARGET`, run in `dir`.
+pub fn cargo_metadata_command(dir: &Path, target: &str) -> CommandSpec {
+    CommandSpec {
+        program: "cargo".to_owned(),
+        args: [
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            target,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        dir: Some(dir.to_path_buf()),
+        env: Vec::new(),
+        install_hint: CARGO_INSTALL_HINT.to_owned(),
+    }
+}
+
 fn load_cargo(dir: &Path, requested: &RequestedConfig) -> Result<Parsed> {
     if !dir.join("Cargo.toml").is_file() {
         bail!("{}: no Cargo.toml", dir.display());
@@ -431,22 +451,7 @@ fn load_cargo(dir: &Path, requested: &RequestedConfig) -> Result<Parsed> {
         .crt_static
         .or_else(|| cargo::crt_static_from_rustflags(&rustflags))
         .or(Some(target.contains("musl")));
-    let spec = CommandSpec {
-        program: "cargo".to_owned(),
-        args: [
-            "metadata",
-            "--format-version",
-            "1",
-            "--filter-platform",
-            &target,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        dir: Some(dir.to_path_buf()),
-        env: Vec::new(),
-        install_hint: CARGO_INSTALL_HINT.to_owned(),
-    };
+    let spec = cargo_metadata_command(dir, &target);
     let config = BuildConfig {
         ecosystem: "cargo".to_owned(),
         source: "cargo metadata".to_owned(),

@@ -185,7 +185,7 @@ pub struct BuildConfig {
 }
 
 /// An immutable dependency graph with its roots and the problems met while loading it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DepGraph {
     graph: DiGraph<Node, EdgeKind>,
     index: HashMap<String, NodeIndex>,

@@ -21,18 +21,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             writeln!(out)?;
         }
         let graph = &run.graph;
-        writeln!(
-            out,
-            "# config: {}",
-            text_line(&super::describe_config(&graph.config))
-        )?;
-        if graph.incomplete() {
-            writeln!(
-                out,
-                "# warning: the graph is incomplete ({} load problem(s), listed on stderr); findings may be missing",
-                graph.problems.len()
-            )?;
-        }
+        super::text::config_header(graph, "findings", out)?;
         writeln!(out, "\nlinkage:")?;
         for target in &run.result.targets {
             writeln!(

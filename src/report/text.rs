@@ -45,8 +45,9 @@ fn hop_line(graph: &DepGraph, chain: &[NodeIndex], pos: usize) -> String {
     line
 }
 
-/// Renders the answers as text.
-pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) -> Result<()> {
+/// The `# config:` line, and a warning line when the graph is incomplete (`what` may then be
+/// missing: chains, findings).
+pub fn config_header(graph: &DepGraph, what: &str, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "# config: {}",
@@ -55,10 +56,16 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
     if graph.incomplete() {
         writeln!(
             out,
-            "# warning: the graph is incomplete ({} load problem(s), listed on stderr); chains may be missing",
+            "# warning: the graph is incomplete ({} load problem(s), listed on stderr); {what} may be missing",
             graph.problems.len()
         )?;
     }
+    Ok(())
+}
+
+/// Renders the answers as text.
+pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) -> Result<()> {
+    config_header(graph, "chains", out)?;
     let n_roots = graph.roots().len() as u64;
     for answer in answers {
         let target = text_line(&answer.target);
