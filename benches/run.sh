@@ -141,7 +141,7 @@ if command -v go >/dev/null; then
 		time_cmd "go env -json GOOS GOARCH CGO_ENABLED GOVERSION GOFLAGS (live run, step 1)" \
 			go -C "$fixture" env -json GOOS GOARCH CGO_ENABLED GOVERSION GOFLAGS
 		time_cmd "go list -e -deps -json=... -tags= ./... (live run, step 2)" \
-			go -C "$fixture" list -e -deps "-json=ImportPath,Name,Standard,DepOnly,Match,Module,Imports,GoFiles,CgoFiles,IgnoredGoFiles,CFiles,CXXFiles,SysoFiles,CgoLDFLAGS,CgoPkgConfig,Error,DepsErrors,Incomplete" -tags= ./...
+			go -C "$fixture" list -e -deps "-json=ImportPath,Dir,Name,Standard,DepOnly,Match,Module,Imports,GoFiles,CgoFiles,IgnoredGoFiles,CFiles,CXXFiles,SysoFiles,CgoLDFLAGS,CgoPkgConfig,Error,DepsErrors,Incomplete" -tags= ./...
 	} | table
 else
 	echo "go is not installed: skipped"

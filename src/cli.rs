@@ -263,10 +263,14 @@ pub struct PolicyArgs {
     /// Chains listed (and drawn) per finding.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub max_chains: usize,
-    /// The -ldflags the build uses (`-linkmode external -extldflags '-static'` makes the
-    /// verdict "static-external").
+    /// The -ldflags the build uses: with the graph they decide internal or external linking
+    /// the way the Go linker does, and so the verdict (`-extldflags -static` on an external
+    /// link gives "static-external").
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub ldflags: Option<String>,
+    /// The -buildmode the build uses (`pie` changes how the linker links).
+    #[arg(long, value_name = "MODE")]
+    pub buildmode: Option<String>,
     /// Do not ask the C compiler which static archives exist.
     #[arg(long)]
     pub no_archive_check: bool,
@@ -414,6 +418,10 @@ pub struct FixArgs {
     /// Write to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Do not compile the `CGO_ENABLED=0` candidate (`go build -o /dev/null`) before calling
+    /// it safe; the plan then says it is unchecked.
+    #[arg(long)]
+    pub no_compile: bool,
 }
 
 /// `audit verify`.

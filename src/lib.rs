@@ -14,6 +14,7 @@ pub mod exec;
 pub mod load;
 pub mod model;
 pub mod pattern;
+pub mod plan;
 pub mod report;
 pub mod rules;
 

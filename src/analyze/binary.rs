@@ -3,8 +3,10 @@
 //! cgo setting fits, and none of its fix tags was set. For std packages, which are always
 //! "there", the symbol tables decide: cgo symbols of the package (`net._Cfunc_...`), or the
 //! C symbols it makes the binary import (`getaddrinfo`, `dlopen`). A stripped binary leaves
-//! std rules undecided, and says so.
+//! std rules undecided, and says so. [`inspect`] reads a file with `binary`'s readers and
+//! gives the whole report.
 
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::binary::buildinfo::BuildInfo;
@@ -191,4 +193,82 @@ pub fn evaluate(info: &BuildInfo, facts: &ElfFacts, catalog: &Catalog) -> Vec<Bi
         (std::cmp::Reverse(a.severity), &a.rule).cmp(&(std::cmp::Reverse(b.severity), &b.rule))
     });
     out
+}
+
+/// Everything `audit binary` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct BinaryReport {
+    /// The file, as given.
+    pub file: String,
+    /// `ELF64`, `ELF32`.
+    pub class: &'static str,
+    /// `static`, `static-pie`, `dynamic` or `shared-library`.
+    pub linkage: &'static str,
+    /// `PT_INTERP`.
+    pub interpreter: Option<String>,
+    /// `DT_NEEDED`.
+    pub needed: Vec<String>,
+    /// The highest `GLIBC_x.y` needed.
+    pub glibc_floor: Option<String>,
+    /// The oldest release of common distributions that satisfies the floor.
+    pub glibc_oldest_releases: Vec<crate::binary::glibc::OldestRelease>,
+    /// Go build info, for Go binaries.
+    pub go: Option<BuildInfo>,
+    /// Catalog rules that apply, from the build info and symbols.
+    pub findings: Vec<BinaryFinding>,
+    /// Why the linkage is what it is.
+    pub reasons: Vec<String>,
+}
+
+/// Inspects a file.
+pub fn inspect(path: &std::path::Path, catalog: &Catalog) -> Result<BinaryReport> {
+    let data = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let facts = crate::binary::elf::parse(&data).with_context(|| path.display().to_string())?;
+    let go = crate::binary::buildinfo::read(&data, &facts)
+        .with_context(|| format!("{}: Go build info", path.display()))?;
+    let glibc_floor = crate::binary::glibc::floor(
+        facts
+            .version_needs
+            .iter()
+            .filter(|(library, _)| library.starts_with("libc.so"))
+            .map(|(_, name)| name.as_str()),
+    );
+    let glibc_oldest_releases = glibc_floor
+        .as_deref()
+        .map(crate::binary::glibc::oldest_releases)
+        .unwrap_or_default();
+    let linkage = crate::binary::linkage(&facts);
+    let mut reasons = Vec::new();
+    match &facts.interpreter {
+        Some(interp) => reasons.push(format!(
+            "PT_INTERP {interp}: the kernel starts the dynamic loader"
+        )),
+        None => reasons.push("no PT_INTERP".to_owned()),
+    }
+    if facts.needed.is_empty() {
+        reasons.push("no DT_NEEDED".to_owned());
+    } else {
+        reasons.push(format!("DT_NEEDED {}", facts.needed.join(", ")));
+    }
+    if facts.has_dynamic_segment && linkage.starts_with("static") {
+        reasons.push(
+            "PT_DYNAMIC present (self-relocation of a static-pie; not a dependency)".to_owned(),
+        );
+    }
+    let findings = go
+        .as_ref()
+        .map(|info| evaluate(info, &facts, catalog))
+        .unwrap_or_default();
+    Ok(BinaryReport {
+        file: path.display().to_string(),
+        class: facts.class,
+        linkage,
+        interpreter: facts.interpreter.clone(),
+        needed: facts.needed.clone(),
+        glibc_floor,
+        glibc_oldest_releases,
+        go,
+        findings,
+        reasons,
+    })
 }

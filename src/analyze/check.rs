@@ -14,6 +14,7 @@ use crate::rules::version::{Version, VersionRange};
 use crate::rules::{Catalog, Effect, Fix, Generic, Report, Rule, Severity};
 
 use super::chains::{self, ChainSummary};
+use super::link::{self, LinkDecision, LinkFacts, LinkFlags, Linkage};
 
 /// Libraries that are part of glibc (libc6-dev ships their archives); the generic
 /// system-library detector does not report them.
@@ -46,12 +47,13 @@ impl ArchiveProbe for NoProbe {
 }
 
 /// Options for `check`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
     /// Chains listed per finding.
     pub max_chains: usize,
-    /// `-ldflags` the build will use (decides "static via external link").
-    pub ldflags: Option<String>,
+    /// How the build links (`-ldflags`, `-buildmode`, `GO_EXTLINK_ENABLED`): decides the
+    /// linkage verdict with the graph (see `analyze::link`).
+    pub link: LinkFlags,
 }
 
 /// One finding.
@@ -87,6 +89,9 @@ pub struct Finding {
     pub fails: bool,
     /// Cargo: the `Cargo.toml` edit that applies the rule's feature fix.
     pub cargo_edit: Option<super::cargo_fix::CargoEdit>,
+    /// How the rule matched, when it is not plainly by path and version: a fork, an unknown
+    /// module version.
+    pub notes: Vec<String>,
 }
 
 /// The linkage verdict of one main package.
@@ -94,14 +99,17 @@ pub struct Finding {
 pub struct Target {
     /// The main package.
     pub package: NodeIndex,
-    /// `dynamic`, `static`, or `static-external` (static through an external `-static` link).
+    /// `dynamic`, `static`, `static-external` (static through an external `-static` link),
+    /// `static-pie`, or `does-not-build`.
     pub linkage: &'static str,
     /// Why, one sentence each.
     pub reasons: Vec<String>,
+    /// The linker's decision (Go; `None` for Cargo).
+    pub link: Option<LinkDecision>,
 }
 
 /// A glibc warning a static link would print.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct StaticWarning {
     /// The symbol (`dlopen`, `getaddrinfo`, ...).
     pub symbol: String,
@@ -251,8 +259,72 @@ pub fn rule_env(catalog: &Catalog) -> BTreeMap<String, String> {
     env
 }
 
-/// Packages a non-generic rule matches (ignoring reachability).
+/// How a rule matched a package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageMatch {
+    /// The package.
+    pub idx: NodeIndex,
+    /// The rule has a version range but the package's module version is unknown (a GOPATH or
+    /// vendor recording, or a fork): it matched on its files and imports alone.
+    pub version_unknown: bool,
+    /// The package is a fork of the rule's package, recognised by its files: (original
+    /// package, files shared, files of the original).
+    pub fork_of: Option<(String, usize, usize)>,
+}
+
+/// The fingerprint a package's files resemble, if it is not the fingerprinted package itself.
+pub fn fork_of<'a>(
+    node: &crate::model::Node,
+    fingerprints: &'a [crate::rules::Fingerprint],
+) -> Option<(&'a crate::rules::Fingerprint, usize)> {
+    if node.standard || node.missing {
+        return None;
+    }
+    let files: BTreeSet<&str> = node
+        .go_files
+        .iter()
+        .chain(&node.cgo_files)
+        .chain(&node.ignored_go_files)
+        .map(String::as_str)
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    fingerprints.iter().find_map(|f| {
+        if f.package == node.id {
+            return None;
+        }
+        let shared = f
+            .files
+            .iter()
+            .filter(|name| files.contains(name.as_str()))
+            .count();
+        let share = shared as f64 / f.files.len() as f64;
+        let libs_agree = node.cgo_files.is_empty()
+            || f.ld_libs
+                .iter()
+                .all(|lib| node.ld_libs.iter().any(|have| have == lib));
+        (share >= f.min_share && libs_agree).then_some((f, shared))
+    })
+}
+
+/// A package and the `match.package` of the rules that matched it.
+type MatchKey = (NodeIndex, Option<String>);
+
+/// Packages a non-generic rule matches (ignoring reachability), by path or as a fork.
 pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
+    matches(graph, rule, &[])
+        .into_iter()
+        .map(|m| m.idx)
+        .collect()
+}
+
+/// Like [`matched_packages`], with how each package matched; `fingerprints` recognise forks.
+pub fn matches(
+    graph: &DepGraph,
+    rule: &Rule,
+    fingerprints: &[crate::rules::Fingerprint],
+) -> Vec<PackageMatch> {
     let m = &rule.matcher;
     if m.generic.is_some() || !when_holds(rule, &graph.config) {
         return Vec::new();
@@ -264,7 +336,7 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
         if node.missing {
             continue;
         }
-        let selected = match (&m.package, &m.module) {
+        let by_path = match (&m.package, &m.module) {
             // Cargo crate ids are `name@version`: a package pattern names the crate.
             (Some(package), _) => {
                 pattern::matches(package, &node.id)
@@ -277,9 +349,19 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
             (None, Some(module)) => node.module.as_ref().is_some_and(|mi| &mi.path == module),
             (None, None) => false,
         };
-        if !selected {
+        let fork = if by_path || graph.config.ecosystem == "cargo" {
+            None
+        } else {
+            fork_of(node, fingerprints).filter(|(f, _)| match (&m.package, &m.module) {
+                (Some(package), _) => pattern::matches(package, &f.package),
+                (None, Some(module)) => &f.module == module,
+                (None, None) => false,
+            })
+        };
+        if !by_path && fork.is_none() {
             continue;
         }
+        let mut version_unknown = false;
         if let Some(range) = &range {
             let version = node
                 .module
@@ -287,8 +369,10 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
                 .and_then(|mi| mi.version.as_deref())
                 .and_then(|v| Version::parse(v).ok());
             match version {
+                _ if fork.is_some() => version_unknown = true,
                 Some(version) if range.contains(&version) => {}
-                _ => continue,
+                Some(_) => continue,
+                None => version_unknown = true,
             }
         }
         if let Some(want) = m.cgo_files
@@ -327,7 +411,11 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
         {
             continue;
         }
-        out.push(idx);
+        out.push(PackageMatch {
+            idx,
+            version_unknown,
+            fork_of: fork.map(|(f, shared)| (f.package.clone(), shared, f.files.len())),
+        });
     }
     out
 }
@@ -361,6 +449,28 @@ fn reachable_from(
     seen
 }
 
+/// `(file, symbol)` of the glibc warning functions the package's compiled cgo files call.
+pub fn compiled_calls(node: &crate::model::Node) -> Vec<(String, String)> {
+    let Some(source) = &node.source else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for file in &source.files {
+        if node.cgo_files.contains(&file.name) {
+            for symbol in &file.calls {
+                out.push((file.name.clone(), symbol.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// True when `to` is `from` or reachable from it.
+fn reaches(graph: &DepGraph, from: NodeIndex, to: NodeIndex) -> bool {
+    from == to || reachable_from(graph, &[from], &BTreeSet::new())[to.index()]
+}
+
 fn finding(
     graph: &DepGraph,
     rule: &Rule,
@@ -383,6 +493,7 @@ fn finding(
         new: None,
         new_chains: Vec::new(),
         fails: false,
+        notes: Vec::new(),
         cargo_edit: if graph.config.ecosystem == "cargo" {
             match (&rule.fix.dependency, rule.fix.features.is_empty()) {
                 (Some(dependency), _) => {
@@ -395,18 +506,6 @@ fn finding(
             None
         },
     }
-}
-
-fn external_static(ldflags: Option<&str>) -> bool {
-    let Some(ldflags) = ldflags else { return false };
-    let external = ldflags.contains("-linkmode external")
-        || ldflags.contains("-linkmode=external")
-        || ldflags.contains("-linkmode 'external'");
-    let static_flag = ldflags
-        .split("-extldflags")
-        .skip(1)
-        .any(|rest| rest.contains("-static"));
-    external && static_flag
 }
 
 /// Evaluates `catalog` on `graph`.
@@ -426,28 +525,78 @@ pub fn check(
     let mut findings: Vec<Finding> = Vec::new();
     let mut linkage_hits: Vec<(&Rule, NodeIndex)> = Vec::new();
     let mut rule_hits: Vec<(&Rule, NodeIndex)> = Vec::new();
+    // Version-gated rules matched without a known version: of the rules matching one
+    // package that way, the one for the oldest versions speaks (its fix is the one older code
+    // honours; `audit fix` re-loads to confirm it).
+    let mut all_matches: Vec<(&Rule, PackageMatch)> = Vec::new();
     for rule in &catalog.rules {
-        for idx in matched_packages(graph, rule) {
-            covered.insert(idx);
-            if !is_reachable(idx) {
-                continue;
+        for m in matches(graph, rule, &catalog.fingerprints) {
+            all_matches.push((rule, m));
+        }
+    }
+    let mut unknown_best: BTreeMap<MatchKey, (&str, Option<Version>)> = BTreeMap::new();
+    for (rule, m) in &all_matches {
+        if !m.version_unknown || rule.report == Report::None {
+            continue;
+        }
+        let lower = rule.version_range().and_then(|r| r.lower_bound().cloned());
+        let key = (m.idx, rule.matcher.package.clone());
+        let better = match unknown_best.get(&key) {
+            None => true,
+            Some((_, best)) => match (&lower, best) {
+                (None, Some(_)) => true,
+                (Some(a), Some(b)) => a < b,
+                _ => false,
+            },
+        };
+        if better {
+            unknown_best.insert(key, (rule.id.as_str(), lower));
+        }
+    }
+    for (rule, m) in all_matches {
+        let idx = m.idx;
+        if m.version_unknown
+            && rule.report != Report::None
+            && unknown_best
+                .get(&(idx, rule.matcher.package.clone()))
+                .is_some_and(|(best, _)| *best != rule.id)
+        {
+            continue;
+        }
+        covered.insert(idx);
+        if !is_reachable(idx) {
+            continue;
+        }
+        if rule.effects.contains(&Effect::Dlopen) {
+            dlopen_covered.insert(idx);
+        }
+        if rule.effects.contains(&Effect::SystemLibrary) {
+            library_covered.insert(idx);
+        }
+        rule_hits.push((rule, idx));
+        match rule.report {
+            Report::Finding => {
+                let mut f = finding(graph, rule, idx, None, options);
+                if let Some((original, shared, total)) = &m.fork_of {
+                    f.notes.push(format!(
+                        "fork of {original}: {shared} of its {total} Go files, same #cgo libraries"
+                    ));
+                }
+                if m.version_unknown {
+                    f.notes.push(format!(
+                        "module version unknown: matched on files and imports, not on versions {}",
+                        rule.matcher.versions.as_deref().unwrap_or("")
+                    ));
+                }
+                findings.push(f);
             }
-            if rule.effects.contains(&Effect::Dlopen) {
-                dlopen_covered.insert(idx);
-            }
-            if rule.effects.contains(&Effect::SystemLibrary) {
-                library_covered.insert(idx);
-            }
-            rule_hits.push((rule, idx));
-            match rule.report {
-                Report::Finding => findings.push(finding(graph, rule, idx, None, options)),
-                Report::Linkage => linkage_hits.push((rule, idx)),
-                Report::None => {}
-            }
+            Report::Linkage => linkage_hits.push((rule, idx)),
+            Report::None => {}
         }
     }
 
     // Generic detectors.
+    let mut generic_warnings: Vec<StaticWarning> = Vec::new();
     for rule in catalog.rules.iter().filter(|r| r.matcher.generic.is_some()) {
         if !when_holds(rule, &graph.config) {
             continue;
@@ -489,6 +638,36 @@ pub fn check(
                         && !dlopen_covered.contains(&idx) =>
                 {
                     findings.push(finding(graph, rule, idx, None, options));
+                    for symbol in &rule.static_link.warnings {
+                        generic_warnings.push(StaticWarning {
+                            symbol: symbol.clone(),
+                            package: node.id.clone(),
+                            rule: rule.id.clone(),
+                        });
+                    }
+                }
+                Some(Generic::GlibcCalls) if !node.standard && !covered.contains(&idx) => {
+                    let calls = compiled_calls(node);
+                    if calls.is_empty() {
+                        continue;
+                    }
+                    let mut f = finding(graph, rule, idx, None, options);
+                    f.notes.push(format!(
+                        "calls: {}",
+                        calls
+                            .iter()
+                            .map(|(file, symbol)| format!("{symbol} ({file})"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    findings.push(f);
+                    for (_, symbol) in calls {
+                        generic_warnings.push(StaticWarning {
+                            symbol,
+                            package: node.id.clone(),
+                            rule: rule.id.clone(),
+                        });
+                    }
                 }
                 _ => {}
             }
@@ -508,7 +687,7 @@ pub fn check(
             }
         }
     }
-    let mut folded: Vec<(String, String)> = Vec::new();
+    let mut folded: Vec<(String, String, NodeIndex)> = Vec::new();
     findings.retain(|finding| {
         let Some(blockers) = explainers.get(finding.rule.as_str()) else {
             return true;
@@ -521,14 +700,15 @@ pub fn check(
         if let Some(library) = &finding.library {
             package.push_str(&format!(" (library {library})"));
         }
-        folded.push((finding.rule.clone(), package));
+        folded.push((finding.rule.clone(), package, finding.package));
         false
     });
-    for (rule_id, package) in folded {
+    for (rule_id, package, folded_idx) in folded {
         for finding in findings.iter_mut() {
             if catalog
                 .get(&finding.rule)
                 .is_some_and(|r| r.explains.contains(&rule_id))
+                && reaches(graph, finding.package, folded_idx)
             {
                 finding.explains.push((rule_id.clone(), package.clone()));
             }
@@ -554,11 +734,115 @@ pub fn check(
     });
 
     let targets = verdicts(graph, &rule_hits, &linkage_hits, options);
-    let static_link = static_report(graph, &rule_hits, &reachable, probe);
+    let mut static_link = static_report(graph, &rule_hits, &reachable, probe);
+    // Warnings of generic findings that survived folding (an explaining rule knows better).
+    static_link
+        .warnings
+        .extend(generic_warnings.into_iter().filter(|w| {
+            findings
+                .iter()
+                .any(|f| f.rule == w.rule && graph.node(f.package).id == w.package)
+        }));
+    static_link.warnings.sort();
+    static_link
+        .warnings
+        .dedup_by(|a, b| a.symbol == b.symbol && a.package == b.package);
     CheckResult {
         targets,
         findings,
         static_link,
+    }
+}
+
+fn rule_reason(graph: &DepGraph, rule: &Rule, idx: NodeIndex, reach: &[bool]) -> String {
+    let mut reason = format!(
+        "{} ({}; rule {})",
+        rule.summary,
+        graph.node(idx).id,
+        rule.id
+    );
+    if graph.node(idx).id == "runtime/cgo" {
+        let mut cgo: Vec<&str> = graph
+            .graph()
+            .node_indices()
+            .filter(|&i| {
+                reach[i.index()]
+                    && !graph.node(i).cgo_files.is_empty()
+                    && graph.node(i).id != "runtime/cgo"
+            })
+            .map(|i| graph.node(i).id.as_str())
+            .collect();
+        cgo.sort();
+        let n = cgo.len();
+        cgo.truncate(8);
+        let more = if n > 8 {
+            format!(" and {} more", n - 8)
+        } else {
+            String::new()
+        };
+        reason.push_str(&format!("; cgo packages: {}{more}", cgo.join(", ")));
+    }
+    reason
+}
+
+/// The facts the link model needs for one root.
+fn link_facts(
+    graph: &DepGraph,
+    root: NodeIndex,
+    reach: &[bool],
+    rule_hits: &[(&Rule, NodeIndex)],
+) -> LinkFacts {
+    let config = &graph.config;
+    let runtime_cgo = graph.find("runtime/cgo").is_some_and(|i| reach[i.index()]);
+    let host_object_packages = link::host_object_packages(graph, reach);
+    let mut internal_link_fails = Vec::new();
+    let mut dynamic_without_cgo = Vec::new();
+    for (rule, idx) in rule_hits {
+        if !reach[idx.index()] || rule.report == Report::None {
+            continue;
+        }
+        if let Some(error) = &rule.static_link.internal_link {
+            internal_link_fails.push((
+                graph.node(*idx).id.clone(),
+                format!("{error} (rule {})", rule.id),
+            ));
+        }
+        if rule.effects.contains(&Effect::Dynamic)
+            && !rule.effects.contains(&Effect::Cgo)
+            && graph.node(*idx).cgo_files.is_empty()
+        {
+            dynamic_without_cgo.push(rule_reason(graph, rule, *idx, reach));
+        }
+    }
+    internal_link_fails.sort();
+    internal_link_fails.dedup();
+    dynamic_without_cgo.sort();
+    dynamic_without_cgo.dedup();
+    let mut broken = Vec::new();
+    for idx in graph.graph().node_indices() {
+        let node = graph.node(idx);
+        if !reach[idx.index()] || node.missing {
+            continue;
+        }
+        if let Some(error) = &node.error {
+            let summary = chains::summarize(graph.graph(), &[root], &[idx], 1);
+            let chain = summary
+                .chains
+                .first()
+                .map(|c| super::chain_ids(graph, c))
+                .unwrap_or_default();
+            broken.push((node.id.clone(), error.clone(), chain));
+        }
+    }
+    LinkFacts {
+        goos: config.goos.clone(),
+        goarch: config.goarch.clone(),
+        cgo_enabled: config.cgo_enabled,
+        runtime_cgo,
+        host_object_packages,
+        internal_link_fails,
+        broken,
+        dynamic_without_cgo,
     }
 }
 
@@ -568,11 +852,10 @@ fn verdicts(
     linkage_hits: &[(&Rule, NodeIndex)],
     options: &CheckOptions,
 ) -> Vec<Target> {
-    let external = external_static(options.ldflags.as_deref());
     let mut targets = Vec::new();
     for &root in graph.roots() {
         let reach = reachable_from(graph, &[root], &BTreeSet::new());
-        let mut reasons: Vec<String> = Vec::new();
+        let mut rule_reasons: Vec<String> = Vec::new();
         let mut dynamic = false;
         for (rule, idx) in linkage_hits.iter().chain(
             rule_hits
@@ -583,49 +866,54 @@ fn verdicts(
                 continue;
             }
             dynamic = true;
-            let mut reason = format!(
-                "{} ({}; rule {})",
-                rule.summary,
-                graph.node(*idx).id,
-                rule.id
-            );
-            if graph.node(*idx).id == "runtime/cgo" {
-                let mut cgo: Vec<&str> = graph
-                    .graph()
-                    .node_indices()
-                    .filter(|&i| {
-                        reach[i.index()]
-                            && !graph.node(i).cgo_files.is_empty()
-                            && graph.node(i).id != "runtime/cgo"
-                    })
-                    .map(|i| graph.node(i).id.as_str())
-                    .collect();
-                cgo.sort();
-                let n = cgo.len();
-                cgo.truncate(8);
-                let more = if n > 8 {
-                    format!(" and {} more", n - 8)
-                } else {
-                    String::new()
-                };
-                reason.push_str(&format!("; cgo packages: {}{more}", cgo.join(", ")));
-            }
-            reasons.push(reason);
+            rule_reasons.push(rule_reason(graph, rule, *idx, &reach));
         }
-        reasons.sort();
-        reasons.dedup();
-        let linkage = if !dynamic {
-            "static"
-        } else if external {
-            reasons.push("linked externally with -extldflags -static: the ELF is static, but see the static-link warnings".to_owned());
-            "static-external"
-        } else {
-            "dynamic"
-        };
+        rule_reasons.sort();
+        rule_reasons.dedup();
+        if graph.config.ecosystem == "cargo"
+            || graph.granularity() != crate::model::Granularity::Package
+        {
+            // Cargo (and module graphs): the rules decide; rustc's linking is the target's.
+            targets.push(Target {
+                package: root,
+                linkage: if dynamic { "dynamic" } else { "static" },
+                reasons: rule_reasons,
+                link: None,
+            });
+            continue;
+        }
+        let facts = link_facts(graph, root, &reach, rule_hits);
+        let decision = link::decide(&facts, &options.link);
+        let mut reasons = decision.reasons.clone();
+        match decision.linkage {
+            Linkage::Dynamic => reasons.extend(rule_reasons),
+            Linkage::StaticExternal | Linkage::StaticPie if !rule_reasons.is_empty() => {
+                let sources: Vec<String> = linkage_hits
+                    .iter()
+                    .chain(
+                        rule_hits
+                            .iter()
+                            .filter(|(r, _)| r.report == Report::Finding),
+                    )
+                    .filter(|(rule, idx)| {
+                        reach[idx.index()] && rule.effects.contains(&Effect::Dynamic)
+                    })
+                    .map(|(rule, idx)| format!("{} ({})", graph.node(*idx).id, rule.id))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                reasons.push(format!(
+                    "cgo stays in the link through: {}; the static link meets the warnings below",
+                    sources.join(", ")
+                ));
+            }
+            _ => {}
+        }
         targets.push(Target {
             package: root,
-            linkage,
+            linkage: decision.linkage.as_str(),
             reasons,
+            link: Some(decision),
         });
     }
     targets

@@ -1,18 +1,15 @@
 //! The pure parts of `audit fix`: which tags the findings ask for (and which need an upgrade
-//! first), what a tag changes between two loads of the graph, and whether `CGO_ENABLED=0` is
-//! safe (it is not when a package needs cgo to work: it would fail to build or be a stub).
-//! Loading the graph under each proposed configuration is the command's job.
+//! first), what a change does between two loads of the graph, and the build patterns of the
+//! main packages. Loading the graph under each configuration is the planner's job (`plan`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::Direction;
 use serde::Serialize;
 
+use super::check::Finding;
 use crate::model::DepGraph;
 use crate::rules::version::Version;
-use crate::rules::{Catalog, CgoOff, Effect};
-
-use super::check::{CheckOptions, Finding, NoProbe, check};
 
 /// An upgrade the fix needs or offers.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -137,6 +134,7 @@ pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
                 let (nb, na) = (before.node(b), after.node(a));
                 set_diff("go files", &nb.go_files, &na.go_files, &mut changes);
                 set_diff("cgo files", &nb.cgo_files, &na.cgo_files, &mut changes);
+                set_diff("features", &nb.features, &na.features, &mut changes);
                 let ib: Vec<String> = imports_of(before, &id).into_iter().collect();
                 let ia: Vec<String> = imports_of(after, &id).into_iter().collect();
                 set_diff("imports", &ib, &ia, &mut changes);
@@ -151,97 +149,6 @@ pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
         }
     }
     out
-}
-
-/// A reason `CGO_ENABLED=0` is not safe.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct CgoOffBlocker {
-    /// The package.
-    pub package: String,
-    /// `fails` or `stub`.
-    pub outcome: &'static str,
-    /// Why.
-    pub reason: String,
-}
-
-/// Compares the graph with cgo (`with_cgo`) and the same configuration with `CGO_ENABLED=0`
-/// (`without`): packages that fail to build (no files left, or a load error) or that become
-/// stubs (a stub rule fires, or a rule says cgo off makes its package a stub or fail).
-pub fn cgo_off_blockers(
-    with_cgo: &DepGraph,
-    without: &DepGraph,
-    catalog: &Catalog,
-) -> Vec<CgoOffBlocker> {
-    let mut out = BTreeSet::new();
-    let reachable_with = super::check::reachable_set(with_cgo);
-    for idx in without.graph().node_indices() {
-        let node = without.node(idx);
-        if node.missing || node.standard {
-            continue;
-        }
-        let had_cgo = with_cgo
-            .find(&node.id)
-            .is_some_and(|i| !with_cgo.node(i).cgo_files.is_empty());
-        if !had_cgo {
-            continue;
-        }
-        if let Some(error) = &node.error {
-            out.insert(CgoOffBlocker {
-                package: node.id.clone(),
-                outcome: "fails",
-                reason: error.clone(),
-            });
-        } else if node.go_files.is_empty() && node.cgo_files.is_empty() {
-            out.insert(CgoOffBlocker {
-                package: node.id.clone(),
-                outcome: "fails",
-                reason: "every Go file needs cgo (build constraints exclude all Go files)"
-                    .to_owned(),
-            });
-        }
-    }
-    // Stub rules that fire without cgo.
-    let options = CheckOptions {
-        max_chains: 1,
-        ldflags: None,
-    };
-    let result = check(without, catalog, &options, &mut NoProbe);
-    for finding in &result.findings {
-        if finding.effects.contains(&Effect::Stub) {
-            out.insert(CgoOffBlocker {
-                package: without.node(finding.package).id.clone(),
-                outcome: "stub",
-                reason: format!("{} ({})", finding.summary, finding.rule),
-            });
-        }
-    }
-    // Rules that say what cgo off does to a package that is linked with cgo.
-    for rule in &catalog.rules {
-        let outcome = match rule.fix.cgo_off {
-            Some(CgoOff::Stub) => "stub",
-            Some(CgoOff::Fails) => "fails",
-            _ => continue,
-        };
-        for idx in super::check::matched_packages(with_cgo, rule) {
-            if !reachable_with[idx.index()] || rule.report == crate::rules::Report::None {
-                continue;
-            }
-            let package = with_cgo.node(idx).id.clone();
-            if out.iter().any(|b| b.package == package) {
-                continue;
-            }
-            out.insert(CgoOffBlocker {
-                package,
-                outcome,
-                reason: format!("{} ({})", rule.summary, rule.id),
-            });
-        }
-    }
-    let mut blockers: Vec<CgoOffBlocker> = out.into_iter().collect();
-    // std `plugin` as a stub only matters when something still imports it: it is listed like
-    // any other package.
-    blockers.dedup_by(|a, b| a.package == b.package);
-    blockers
 }
 
 /// Main packages as `./relative/path` patterns of the main module, for the build command.

@@ -6,6 +6,7 @@ pub mod cargo_fix;
 pub mod chains;
 pub mod check;
 pub mod fix;
+pub mod link;
 pub mod modules;
 pub mod policy;
 pub mod targets;

@@ -4,9 +4,10 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use crate::analyze::binary;
 use crate::cli::{BinaryArgs, BinaryFormat};
 use crate::rules::Catalog;
-use crate::{ExitStatus, binary, emit, report};
+use crate::{ExitStatus, emit, report};
 
 /// Runs `audit binary`.
 pub fn run(args: &BinaryArgs, stdout: &mut dyn Write) -> Result<ExitStatus> {

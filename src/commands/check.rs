@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::analyze::check::{self, ArchiveProbe, CheckOptions, NoProbe};
+use crate::analyze::link::LinkFlags;
 use crate::analyze::policy::{self, AllowReport, Baseline, Policy};
 use crate::cli::{CheckArgs, CheckFormat, LoadArgs, PolicyArgs};
 use crate::config::{AuditConfig, BuildEntry};
@@ -96,6 +97,19 @@ fn label(config: &crate::model::BuildConfig) -> String {
                 t.join(",")
             })
     )
+}
+
+/// The link settings of a build: `-ldflags`, `-buildmode`, and `GO_EXTLINK_ENABLED` from the
+/// environment (the linker reads it when it runs).
+pub fn link_flags(ldflags: Option<&str>, buildmode: Option<&str>) -> Result<LinkFlags> {
+    let mut flags =
+        LinkFlags::parse(ldflags, buildmode).map_err(|err| anyhow::anyhow!("--ldflags: {err}"))?;
+    flags.extlink_enabled = match std::env::var("GO_EXTLINK_ENABLED").as_deref() {
+        Ok("0") => Some(false),
+        Ok("1") => Some(true),
+        _ => None,
+    };
+    Ok(flags)
 }
 
 /// `audit.toml` (from `--config`, or found from the project directory) and the catalog: the
@@ -198,7 +212,10 @@ pub fn evaluate(
             parsed.graph.config.env = check::rule_env(&catalog);
             let options = CheckOptions {
                 max_chains: args.max_chains,
-                ldflags: args.ldflags.clone().or_else(|| build.ldflags.clone()),
+                link: link_flags(
+                    args.ldflags.as_deref().or(build.ldflags.as_deref()),
+                    args.buildmode.as_deref(),
+                )?,
             };
             let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
             runs.push(CheckRun {

@@ -1,7 +1,6 @@
 //! One file per subcommand: each wires load, analysis and report for its command.
 
 pub mod binary;
-pub mod cargo_fix;
 pub mod check;
 pub mod fix;
 pub mod report;

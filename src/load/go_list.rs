@@ -14,7 +14,7 @@ use crate::pattern;
 
 /// The fields we ask `go list -json=` for. Never `Deps`: it is most of the bytes, and the
 /// closure is computed from `Imports`. `fixtures/go/regen.sh` records with the same list.
-pub const GO_LIST_FIELDS: &str = "ImportPath,Name,Standard,DepOnly,Match,Module,Imports,GoFiles,CgoFiles,IgnoredGoFiles,CFiles,CXXFiles,SysoFiles,CgoLDFLAGS,CgoPkgConfig,Error,DepsErrors,Incomplete";
+pub const GO_LIST_FIELDS: &str = "ImportPath,Dir,Name,Standard,DepOnly,Match,Module,Imports,GoFiles,CgoFiles,IgnoredGoFiles,CFiles,CXXFiles,SysoFiles,CgoLDFLAGS,CgoPkgConfig,Error,DepsErrors,Incomplete";
 
 /// How roots are chosen among the packages of a `go list` stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,10 +65,14 @@ struct GoPackage {
     import_path: Option<String>,
     #[serde(rename = "Name")]
     name: String,
+    #[serde(rename = "Dir")]
+    dir: Option<String>,
     #[serde(rename = "Standard")]
     standard: bool,
     #[serde(rename = "DepOnly")]
     dep_only: bool,
+    #[serde(rename = "Match")]
+    matches: Vec<String>,
     #[serde(rename = "Module")]
     module: Option<GoModule>,
     #[serde(rename = "Imports")]
@@ -144,6 +148,7 @@ pub fn parse(
     let mut matched: Vec<(String, bool)> = Vec::new();
     let stream = serde_json::Deserializer::from_reader(reader).into_iter::<GoPackage>();
     let mut n_packages = 0usize;
+    let mut seen_patterns: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for item in stream {
         let package = match item {
             Ok(package) => package,
@@ -182,7 +187,26 @@ pub fn parse(
             }
         }
         if !package.dep_only {
+            // `go list -e` reports a pattern that names nothing as a pseudo-package with an
+            // error and no files; `go build` would stop there, and so do we.
+            if package.name.is_empty()
+                && package.go_files.is_empty()
+                && package.cgo_files.is_empty()
+                && package.ignored_go_files.is_empty()
+                && let Some(error) = &package.error
+                && (package.matches.iter().any(|m| m == &import_path)
+                    || import_path.starts_with('.')
+                    || import_path.starts_with('/'))
+            {
+                bail!(
+                    "{source}: pattern {import_path} matches no package: {}",
+                    one_line(&error.err)
+                );
+            }
             matched.push((import_path.clone(), package.name == "main"));
+        }
+        for pattern in &package.matches {
+            seen_patterns.insert(pattern.clone());
         }
         let mut c_files = package.c_files;
         c_files.extend(package.cxx_files);
@@ -214,6 +238,7 @@ pub fn parse(
             c_files,
             syso_files: package.syso_files,
             error: package.error.map(|error| one_line(&error.err)),
+            dir: package.dir.filter(|dir| !dir.is_empty()),
             ..Node::default()
         };
         if !builder.add_node(node) {
@@ -221,7 +246,21 @@ pub fn parse(
         }
     }
     if n_packages == 0 {
+        if config.source == "go list" && !config.patterns.is_empty() {
+            bail!(
+                "{source}: {} matched no packages",
+                config.patterns.join(" ")
+            );
+        }
         bail!("{source}: empty input: no packages in the go list stream");
+    }
+    // Live loads know their patterns: each must have matched something (go list only warns).
+    if config.source == "go list" && !seen_patterns.is_empty() {
+        for pattern in &config.patterns {
+            if !seen_patterns.contains(pattern) {
+                bail!("{source}: pattern {pattern} matched no packages");
+            }
+        }
     }
     let (root_ids, notes) = choose_roots(&builder, &matched, roots);
     // Sanitizer runtimes are linked in by -race/-msan/-asan without any import: attribute them

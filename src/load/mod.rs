@@ -9,6 +9,7 @@ pub mod cargo;
 pub mod go_list;
 pub mod go_mod_graph;
 pub mod locate;
+pub mod source;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -400,7 +401,9 @@ fn load_go(
         ..BuildConfig::default()
     };
     let name = format!("`{}`", spec.display());
-    exec::stream(&spec, |reader| go_list::parse(reader, &name, roots, config))
+    let mut parsed = exec::stream(&spec, |reader| go_list::parse(reader, &name, roots, config))?;
+    source::attach(&mut parsed.graph);
+    Ok(parsed)
 }
 
 const CARGO_INSTALL_HINT: &str = "install Rust's cargo (https://rustup.rs, or your distribution's cargo package), or pass --input FILE with recorded `cargo metadata --format-version 1` output";

@@ -3,8 +3,11 @@
 //!
 //! This module knows nothing about input formats, rules or output: `load` builds a [`DepGraph`]
 //! through [`GraphBuilder`], `analyze` queries it, `report` formats what `analyze` found.
+//! `constraint` holds Go's build-constraint logic, which file facts are judged with.
 
-use std::collections::{BTreeMap, HashMap};
+pub mod constraint;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -94,6 +97,104 @@ pub struct Node {
     /// Cargo: only the host needs it (build-dependency or proc-macro, or reached only through
     /// one).
     pub host: bool,
+    /// The package directory (`go list`'s `Dir`), when recorded.
+    #[serde(skip)]
+    pub dir: Option<String>,
+    /// What the package's source files say (constraints, `#cgo` directives, calls), read by the
+    /// loader for the packages whose files matter to dynamic linking; `None` when not read.
+    #[serde(skip)]
+    pub source: Option<PackageSource>,
+}
+
+/// One `#cgo` directive: `#cgo [CONDITIONS] KIND: ARGS`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CgoDirective {
+    /// The conditions (`linux,amd64 !windows`), as a build-constraint expression.
+    #[serde(skip)]
+    pub condition: Option<constraint::Expr>,
+    /// The conditions as written.
+    pub condition_text: String,
+    /// `CFLAGS`, `LDFLAGS`, `pkg-config`, ...
+    pub kind: String,
+    /// The arguments.
+    pub args: Vec<String>,
+}
+
+/// What one Go source file of a package says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileFacts {
+    /// The base name.
+    pub name: String,
+    /// The build constraint of its header (`//go:build`, else `// +build`).
+    #[serde(skip)]
+    pub constraint: Option<constraint::Expr>,
+    /// The constraint as written (normalised), for reports.
+    pub constraint_text: Option<String>,
+    /// It has `import "C"`.
+    pub uses_cgo: bool,
+    /// Its `#cgo` directives.
+    pub cgo: Vec<CgoDirective>,
+    /// glibc functions that warn in a static link (`dlopen`, `getaddrinfo`, ...) its C preamble
+    /// or its `C.` references call.
+    pub calls: BTreeSet<String>,
+}
+
+impl FileFacts {
+    /// Libraries its `#cgo LDFLAGS` name with `-l`, under the context.
+    pub fn ld_libs(&self, context: &constraint::Context) -> Vec<String> {
+        let mut out = Vec::new();
+        for directive in &self.cgo {
+            if directive.kind != "LDFLAGS"
+                || !directive
+                    .condition
+                    .as_ref()
+                    .is_none_or(|c| c.eval(&|t| context.holds(t)))
+            {
+                continue;
+            }
+            let mut args = directive.args.iter();
+            while let Some(arg) = args.next() {
+                if arg == "-l" {
+                    if let Some(lib) = args.next() {
+                        out.push(lib.clone());
+                    }
+                } else if let Some(lib) = arg.strip_prefix("-l") {
+                    out.push(lib.to_owned());
+                }
+            }
+        }
+        out
+    }
+
+    /// `-DNAME` macros its `#cgo CFLAGS`/`CPPFLAGS` define, under the context.
+    pub fn defines(&self, context: &constraint::Context) -> Vec<String> {
+        let mut out = Vec::new();
+        for directive in &self.cgo {
+            if !matches!(directive.kind.as_str(), "CFLAGS" | "CPPFLAGS")
+                || !directive
+                    .condition
+                    .as_ref()
+                    .is_none_or(|c| c.eval(&|t| context.holds(t)))
+            {
+                continue;
+            }
+            for arg in &directive.args {
+                if let Some(define) = arg.strip_prefix("-D") {
+                    out.push(define.split('=').next().unwrap_or(define).to_owned());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The source facts of a package.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PackageSource {
+    /// Every Go file `go list` named (compiled, cgo and ignored), sorted by name.
+    pub files: Vec<FileFacts>,
+    /// Files that could not be read or parsed, with why.
+    pub problems: Vec<String>,
 }
 
 impl Node {
@@ -239,6 +340,12 @@ impl DepGraph {
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
         self.graph.node_count()
+    }
+
+    /// Attaches the source facts the loader read for a package (the only mutation after
+    /// building: the loader reads files once the graph says which packages matter).
+    pub fn set_source(&mut self, idx: NodeIndex, source: PackageSource) {
+        self.graph[idx].source = Some(source);
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::binary::BinaryReport;
+use crate::analyze::binary::BinaryReport;
 
 use super::escape::text_line;
 use super::json::{SCHEMA_VERSION, TOOL, Tool};

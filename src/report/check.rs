@@ -80,11 +80,8 @@ pub fn fix_line(graph: &DepGraph, finding: &Finding) -> String {
             upgrade.module, upgrade.version
         ));
     }
-    match fix.cgo_off {
-        Some(CgoOff::Fixes) => parts.push("or CGO_ENABLED=0".to_owned()),
-        Some(CgoOff::Stub) => parts.push("(CGO_ENABLED=0 turns it into a stub)".to_owned()),
-        Some(CgoOff::Fails) => parts.push("(CGO_ENABLED=0 fails to build)".to_owned()),
-        None => {}
+    if fix.cgo_off == Some(CgoOff::Fixes) {
+        parts.push("or CGO_ENABLED=0".to_owned());
     }
     if let Some(edit) = &finding.cargo_edit {
         parts.push(format!(
@@ -117,6 +114,16 @@ pub fn fix_line(graph: &DepGraph, finding: &Finding) -> String {
         first_sentence(&fix.text)
     } else {
         parts.join("; ")
+    }
+}
+
+/// What `CGO_ENABLED=0` would do to the finding's package, per its rule: a consequence, not
+/// a fix, so it has its own line (`None` when the rule does not say, or says it fixes it).
+pub fn cgo_off_line(finding: &Finding) -> Option<&'static str> {
+    match finding.fix.cgo_off {
+        Some(CgoOff::Stub) => Some("the package becomes a stub that fails at run time"),
+        Some(CgoOff::Fails) => Some("the build fails (no !cgo fallback)"),
+        _ => None,
     }
 }
 

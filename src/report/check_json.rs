@@ -18,6 +18,11 @@ use super::json::{SCHEMA_VERSION, TOOL, Tool};
 struct TargetJson {
     package: String,
     linkage: &'static str,
+    /// `internal` or `external` (Go): how the Go linker links it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_mode: Option<&'static str>,
+    /// False when the verdict depends on what C objects contain (see the reasons).
+    certain: bool,
     reasons: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     config: String,
@@ -36,7 +41,8 @@ struct FixJson {
     tags: Vec<String>,
     tags_min_version: Option<String>,
     upgrade: Option<UpgradeJson>,
-    cgo_off: Option<crate::rules::CgoOff>,
+    /// `CGO_ENABLED=0` is one of the actions that remove the source.
+    cgo_off_fixes: bool,
     alternative: Option<String>,
     cargo_edit: Option<crate::analyze::cargo_fix::CargoEdit>,
     rustflags: Option<String>,
@@ -77,7 +83,10 @@ struct FindingJson {
     truncated: bool,
     choke_points: Vec<String>,
     explains: Vec<[String; 2]>,
+    notes: Vec<String>,
     fix: FixJson,
+    /// What `CGO_ENABLED=0` does to the package (the rule's word): `fixes`, `stub`, `fails`.
+    cgo_off: Option<crate::rules::CgoOff>,
     allowed: Option<AllowJson>,
     allow_expired: Option<AllowJson>,
     new: Option<bool>,
@@ -162,6 +171,8 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             targets.push(TargetJson {
                 package: id(target.package),
                 linkage: target.linkage,
+                link_mode: target.link.as_ref().map(|l| l.mode),
+                certain: target.link.as_ref().is_none_or(|l| l.certain),
                 reasons: target.reasons.clone(),
                 config: run.label.clone(),
             });
@@ -194,6 +205,8 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                     .iter()
                     .map(|(r, p)| [r.clone(), p.clone()])
                     .collect(),
+                notes: finding.notes.clone(),
+                cgo_off: fix.cgo_off,
                 fix: FixJson {
                     tags: fix.tags.clone(),
                     tags_min_version: fix.tags_min_version.clone(),
@@ -203,7 +216,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                         tags: u.tags.clone(),
                         command: format!("go get {}@{}", u.module, u.version),
                     }),
-                    cgo_off: fix.cgo_off,
+                    cgo_off_fixes: fix.cgo_off == Some(crate::rules::CgoOff::Fixes),
                     alternative: fix.alternative.clone(),
                     cargo_edit: finding.cargo_edit.clone(),
                     rustflags: fix.rustflags.clone(),

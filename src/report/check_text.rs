@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::analyze::chain_ids;
 use crate::rules::Severity;
 
-use super::check::{CheckOutput, fix_line, package_label};
+use super::check::{CheckOutput, cgo_off_line, fix_line, package_label};
 use super::escape::text_line;
 
 const CHAINS_SHOWN: usize = 3;
@@ -128,7 +128,13 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             for (rule, package) in &finding.explains {
                 writeln!(out, "    explains: {rule} ({})", text_line(package))?;
             }
+            for note in &finding.notes {
+                writeln!(out, "    note: {}", text_line(note))?;
+            }
             writeln!(out, "    fix: {}", text_line(&fix_line(graph, finding)))?;
+            if let Some(consequence) = cgo_off_line(finding) {
+                writeln!(out, "    with CGO_ENABLED=0: {consequence}")?;
+            }
         }
         let report = &run.result.static_link;
         if graph.config.ecosystem == "cargo" {

@@ -1,6 +1,10 @@
-//! Output of `audit fix`: the proposed build, what it removes and changes, upgrades, and what
-//! remains. JSON: `"fix": {"tags", "cgo_enabled", "upgrades": [{"module", "version",
-//! "command"}], "command", "remaining": [findings], ...}`.
+//! Output of `audit fix`: the proposed build (route, changes with their evidence, command),
+//! what it removes and what else it changes, the other route and why not, upgrades, the
+//! expected verdicts and what remains. JSON: `"fix"` (Go) or `"cargo_fix"` (Cargo), each
+//! `{"route", "command", "changes": [{"change", "origins", "removed", "also_changes"}],
+//! "rejected", "tags", "added_tags", "cgo_enabled", "external_static_link", "edits",
+//! "rustflags", "env", "blockers", "compile", "expected", "remaining", "static_link_warnings",
+//! "missing_archives", "alternatives", "upgrades", "predicted", "verified_by_loads"}`.
 
 use std::io::Write;
 
@@ -8,9 +12,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::analyze::chain_ids;
-use crate::analyze::fix::{CgoOffBlocker, PackageChange, UpgradeStep};
-use crate::commands::fix::FixPlan;
+use crate::analyze::fix::{PackageChange, UpgradeStep};
 use crate::model::BuildConfig;
+use crate::plan::{Applied, Blocker, CompileOutcome, Plan, Rejected, Route};
 
 use super::escape::text_line;
 use super::json::{SCHEMA_VERSION, TOOL, Tool};
@@ -32,112 +36,198 @@ struct RemainingJson {
 struct RemovedJson {
     rule: String,
     package: String,
-    by_tags: Vec<String>,
+    by: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ExpectedJson {
+    package: String,
+    linkage: String,
+    reasons: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct AlternativeJson {
+    route: &'static str,
+    title: String,
+    why_not: String,
+    command: String,
+    blockers: Vec<Blocker>,
+    compile: Option<CompileOutcome>,
+    predicted: &'static str,
 }
 
 #[derive(Serialize)]
 struct FixJson<'a> {
-    tags: &'a [String],
-    added_tags: &'a [String],
-    cgo_enabled: bool,
-    external_static_link: bool,
+    route: &'static str,
+    title: &'a str,
     command: &'a str,
-    upgrades: &'a [UpgradeStep],
+    changes: &'a [Applied],
+    rejected: &'a [Rejected],
+    tags: Vec<String>,
+    added_tags: Vec<String>,
+    cgo_enabled: Option<bool>,
+    external_static_link: bool,
+    edits: Vec<String>,
+    rustflags: Option<String>,
+    env: Vec<String>,
+    blockers: &'a [Blocker],
+    compile: &'a Option<CompileOutcome>,
+    notes: &'a [String],
+    no_cgo_changes: &'a [PackageChange],
+    expected: Vec<ExpectedJson>,
     removed: Vec<RemovedJson>,
     remaining: Vec<RemainingJson>,
     static_link_warnings: Vec<String>,
-    missing_archives: Vec<String>,
-    cgo_off_blockers: &'a [CgoOffBlocker],
-    tag_changes: &'a std::collections::BTreeMap<String, Vec<PackageChange>>,
+    missing_archives: &'a [String],
+    alternatives: Vec<AlternativeJson>,
+    upgrades: &'a [UpgradeStep],
     predicted: &'static str,
     verified_by_loads: usize,
 }
 
-fn remaining(plan: &FixPlan) -> Vec<RemainingJson> {
-    plan.remaining
+fn predicted(route: &Route) -> &'static str {
+    if !route.viable() {
+        "does-not-build"
+    } else if route.prediction.clean {
+        "static"
+    } else {
+        "not-static"
+    }
+}
+
+fn remaining(route: &Route) -> Vec<RemainingJson> {
+    route
+        .remaining
         .iter()
         .map(|f| RemainingJson {
             rule: f.rule.clone(),
-            package: plan.fixed.node(f.package).id.clone(),
+            package: route.graph.node(f.package).id.clone(),
             severity: f.severity.as_str(),
             summary: f.summary.clone(),
             chains: f
                 .chains
                 .chains
                 .iter()
-                .map(|c| chain_ids(&plan.fixed, c))
+                .map(|c| chain_ids(&route.graph, c))
                 .collect(),
-            fix: super::check::fix_line(&plan.fixed, f),
+            fix: super::check::fix_line(&route.graph, f),
         })
         .collect()
 }
 
-fn warnings(plan: &FixPlan) -> Vec<String> {
-    if !plan.cgo_enabled {
-        return Vec::new();
-    }
-    plan.fixed_result
-        .static_link
+fn warnings(route: &Route) -> Vec<String> {
+    route
+        .prediction
         .warnings
         .iter()
         .map(|w| format!("{} ({})", w.symbol, w.package))
         .collect()
 }
 
-fn missing(plan: &FixPlan) -> Vec<String> {
-    if !plan.cgo_enabled {
-        return Vec::new();
-    }
-    plan.fixed_result
-        .static_link
-        .libraries
+/// The tags of the route's build (the requested ones and the added ones).
+fn route_tags(route: &Route) -> Vec<String> {
+    route
+        .build
+        .spec
+        .args
         .iter()
-        .filter(|l| l.archive_found == Some(false))
-        .map(|l| format!("lib{}.a ({})", l.library, l.packages.join(", ")))
+        .find_map(|a| a.strip_prefix("-tags="))
+        .map(|t| t.split(',').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn cgo_enabled(route: &Route) -> Option<bool> {
+    route
+        .build
+        .spec
+        .env
+        .iter()
+        .find(|(k, _)| k == "CGO_ENABLED")
+        .map(|(_, v)| v == "1")
+}
+
+fn external(route: &Route) -> bool {
+    route
+        .build
+        .spec
+        .args
+        .iter()
+        .any(|a| a.starts_with("-ldflags=") && a.contains("-static"))
+}
+
+fn keys(route: &Route, prefix: &str) -> Vec<String> {
+    route
+        .applied
+        .iter()
+        .filter_map(|a| a.change.key.strip_prefix(prefix).map(str::to_owned))
         .collect()
 }
 
-/// The value of `"fix"` in the JSON document.
-pub fn fix_json(plan: &FixPlan) -> serde_json::Value {
+/// The value of `"fix"` / `"cargo_fix"` in the JSON document.
+pub fn fix_json(plan: &Plan) -> serde_json::Value {
+    let route = &plan.chosen;
     let fix = FixJson {
-        tags: &plan.tags,
-        added_tags: &plan.added_tags,
-        cgo_enabled: plan.cgo_enabled,
-        external_static_link: plan.external_static,
-        command: &plan.command,
-        upgrades: &plan.upgrades,
-        removed: plan
-            .removed
+        route: route.name,
+        title: &route.title,
+        command: &route.build.command,
+        changes: &route.applied,
+        rejected: &route.rejected,
+        tags: route_tags(route),
+        added_tags: keys(route, "tag:"),
+        cgo_enabled: cgo_enabled(route),
+        external_static_link: external(route),
+        edits: keys(route, "cargo:"),
+        rustflags: keys(route, "rustflags:").into_iter().next(),
+        env: keys(route, "env:"),
+        blockers: &route.blockers,
+        compile: &route.compile,
+        notes: &route.notes,
+        no_cgo_changes: &route.differs,
+        expected: route
+            .prediction
+            .targets
             .iter()
-            .map(|r| RemovedJson {
-                rule: r.rule.clone(),
-                package: r.package.clone(),
-                by_tags: r.by.clone(),
+            .map(|(package, linkage, reasons)| ExpectedJson {
+                package: package.clone(),
+                linkage: linkage.clone(),
+                reasons: reasons.clone(),
             })
             .collect(),
-        remaining: remaining(plan),
-        static_link_warnings: warnings(plan),
-        missing_archives: missing(plan),
-        cgo_off_blockers: &plan.cgo_off_blockers,
-        tag_changes: &plan.tag_changes,
-        predicted: if plan.predicted_static {
-            "static"
-        } else {
-            "not-static"
-        },
+        removed: route
+            .removed
+            .iter()
+            .map(|(rule, package, by)| RemovedJson {
+                rule: rule.clone(),
+                package: package.clone(),
+                by: by.clone(),
+            })
+            .collect(),
+        remaining: remaining(route),
+        static_link_warnings: warnings(route),
+        missing_archives: &route.prediction.missing_archives,
+        alternatives: plan
+            .others
+            .iter()
+            .map(|(other, why)| AlternativeJson {
+                route: other.name,
+                title: other.title.clone(),
+                why_not: why.clone(),
+                command: other.build.command.clone(),
+                blockers: other.blockers.clone(),
+                compile: other.compile.clone(),
+                predicted: predicted(other),
+            })
+            .collect(),
+        upgrades: &plan.upgrades,
+        predicted: predicted(route),
         verified_by_loads: plan.loads,
     };
     serde_json::to_value(fix).unwrap_or_default()
 }
 
-/// The JSON document of `audit fix`: `"fix"` for Go, `"cargo_fix"` for Cargo.
-pub fn render_json(
-    config: &BuildConfig,
-    incomplete: bool,
-    go: Option<serde_json::Value>,
-    cargo: Option<serde_json::Value>,
-    out: &mut dyn Write,
-) -> Result<()> {
+/// The JSON document of `audit fix`.
+pub fn render_json(plans: &[Plan], out: &mut dyn Write) -> Result<()> {
     #[derive(Serialize)]
     struct Document<'a> {
         schema_version: u32,
@@ -149,21 +239,67 @@ pub fn render_json(
         #[serde(skip_serializing_if = "Option::is_none")]
         cargo_fix: Option<serde_json::Value>,
     }
+    let Some(first) = plans.first() else {
+        anyhow::bail!("nothing to fix");
+    };
     let document = Document {
         schema_version: SCHEMA_VERSION,
         tool: TOOL,
-        config,
-        incomplete,
-        fix: go,
-        cargo_fix: cargo,
+        config: &first.base.config,
+        incomplete: plans
+            .iter()
+            .any(|p| p.base.incomplete() || p.chosen.graph.incomplete()),
+        fix: plans.iter().find(|p| p.ecosystem == "go").map(fix_json),
+        cargo_fix: plans.iter().find(|p| p.ecosystem == "cargo").map(fix_json),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)?;
     Ok(())
 }
 
+fn blockers_text(blockers: &[Blocker], out: &mut dyn Write) -> Result<()> {
+    for blocker in blockers {
+        writeln!(
+            out,
+            "    {} {}: {}",
+            text_line(&blocker.package),
+            blocker.outcome,
+            text_line(&blocker.reason)
+        )?;
+        if blocker.chain.len() > 1 {
+            writeln!(
+                out,
+                "      chain: {}",
+                text_line(&blocker.chain.join(" > "))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn changes_text(label: &str, changes: &[PackageChange], out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "  {label}: {} package(s)", changes.len())?;
+    for change in changes.iter().take(CHANGES_SHOWN) {
+        writeln!(
+            out,
+            "    {}: {}",
+            text_line(&change.package),
+            text_line(&change.changes.join("; "))
+        )?;
+    }
+    if changes.len() > CHANGES_SHOWN {
+        writeln!(
+            out,
+            "    ... and {} more (--format json lists them all)",
+            changes.len() - CHANGES_SHOWN
+        )?;
+    }
+    Ok(())
+}
+
 /// Text.
-pub fn render_text(plan: &FixPlan, out: &mut dyn Write) -> Result<()> {
+pub fn render_text(plan: &Plan, out: &mut dyn Write) -> Result<()> {
+    let route = &plan.chosen;
     writeln!(
         out,
         "# config: {}",
@@ -171,79 +307,133 @@ pub fn render_text(plan: &FixPlan, out: &mut dyn Write) -> Result<()> {
     )?;
     writeln!(
         out,
-        "# checked by loading the graph {} times under the proposed configurations",
+        "# judged on {} load(s) of the graph, each under the configuration it is about",
         plan.loads
     )?;
     writeln!(out)?;
-    if plan.added_tags.is_empty() {
-        writeln!(out, "build tags to add: none")?;
+    writeln!(out, "proposal: {}", text_line(&route.title))?;
+    let changes: Vec<&Applied> = route.applied.iter().collect();
+    if changes.is_empty() {
+        writeln!(out, "changes: none")?;
     } else {
-        writeln!(out, "build tags to add: {}", plan.added_tags.join(" "))?;
+        writeln!(out, "changes:")?;
+        for applied in &changes {
+            writeln!(out, "  {}", text_line(&applied.change.display))?;
+            for origin in &applied.origins {
+                writeln!(out, "    why: {}", text_line(&origin.describe()))?;
+            }
+            if !applied.removed.is_empty() {
+                let removed: Vec<String> = applied
+                    .removed
+                    .iter()
+                    .map(|(r, p)| format!("{r} ({p})"))
+                    .collect();
+                writeln!(
+                    out,
+                    "    removes (re-loaded): {}",
+                    text_line(&removed.join(", "))
+                )?;
+            }
+        }
     }
-    if plan.external_static {
-        writeln!(
-            out,
-            "cgo: stays on, linked externally with -static (CGO_ENABLED=0 would break these):"
-        )?;
-        for blocker in &plan.cgo_off_blockers {
+    if !route.rejected.is_empty() {
+        writeln!(out, "tried and dropped:")?;
+        for rejected in &route.rejected {
             writeln!(
                 out,
-                "  {} {}: {}",
-                text_line(&blocker.package),
-                blocker.outcome,
-                text_line(&blocker.reason)
+                "  {} ({}): {}",
+                text_line(&rejected.change.display),
+                text_line(&rejected.change.origin.describe()),
+                text_line(&rejected.why)
             )?;
         }
-    } else if !plan.cgo_enabled {
-        writeln!(
-            out,
-            "cgo: CGO_ENABLED=0 is safe: no package needs cgo to work under these tags"
-        )?;
-    } else {
-        writeln!(
-            out,
-            "cgo: no cgo package is left, so the Go linker links statically on its own"
-        )?;
     }
-    writeln!(out, "\ncommand:\n  {}", plan.command)?;
-    if !plan.removed.is_empty() {
+    if plan.ecosystem == "go" {
+        match route.name {
+            "no-cgo" => {
+                writeln!(
+                    out,
+                    "cgo: CGO_ENABLED=0 is safe: judged on the CGO_ENABLED=0 graph, no linked package fails or becomes a stub"
+                )?;
+                if let Some(compile) = &route.compile {
+                    writeln!(
+                        out,
+                        "  compiled: {} ({})",
+                        text_line(&compile.command),
+                        if compile.ok { "ok" } else { "FAILED" }
+                    )?;
+                }
+                if !route.differs.is_empty() {
+                    changes_text("what CGO_ENABLED=0 changes", &route.differs, out)?;
+                }
+            }
+            _ => {
+                for (other, why) in &plan.others {
+                    if other.name != "no-cgo" {
+                        continue;
+                    }
+                    writeln!(
+                        out,
+                        "cgo: stays on. CGO_ENABLED=0, judged on its own graph, would not work:"
+                    )?;
+                    let _ = why;
+                    blockers_text(&other.blockers, out)?;
+                    if let Some(compile) = &other.compile
+                        && !compile.ok
+                    {
+                        writeln!(
+                            out,
+                            "    compiled: {} (FAILED)",
+                            text_line(&compile.command)
+                        )?;
+                        for error in compile.errors.iter().take(5) {
+                            writeln!(out, "      {}", text_line(error))?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !route.blockers.is_empty() {
+        writeln!(out, "this build does not work:")?;
+        blockers_text(&route.blockers, out)?;
+    }
+    writeln!(out, "\ncommand:\n  {}", text_line(&route.build.command))?;
+    for note in &route.notes {
+        writeln!(out, "  note: {}", text_line(note))?;
+    }
+    if !route.removed.is_empty() {
         writeln!(out, "\nremoves:")?;
-        for removed in &plan.removed {
-            let by = if removed.by.is_empty() {
-                "the other changes".to_owned()
+        for (rule, package, by) in &route.removed {
+            let by = if by.is_empty() {
+                if route.name == "no-cgo" {
+                    "CGO_ENABLED=0".to_owned()
+                } else {
+                    "the other changes".to_owned()
+                }
             } else {
-                format!("-tags {}", removed.by.join(","))
+                by.join(", ")
             };
             writeln!(
                 out,
-                "  {} ({}) by {by}",
-                removed.rule,
-                text_line(&removed.package)
+                "  {rule} ({}) by {}",
+                text_line(package),
+                text_line(&by)
             )?;
         }
     }
-    if !plan.tag_changes.is_empty() {
+    let with_effects: Vec<&Applied> = route
+        .applied
+        .iter()
+        .filter(|a| !a.also_changes.is_empty())
+        .collect();
+    if !with_effects.is_empty() {
         writeln!(
             out,
-            "\nwhat else each tag changes (a tag is a global switch):"
+            "\nwhat else each change does (a tag is a global switch):"
         )?;
-        for (tag, changes) in &plan.tag_changes {
-            writeln!(out, "  {tag}: {} package(s)", changes.len())?;
-            for change in changes.iter().take(CHANGES_SHOWN) {
-                writeln!(
-                    out,
-                    "    {}: {}",
-                    text_line(&change.package),
-                    text_line(&change.changes.join("; "))
-                )?;
-            }
-            if changes.len() > CHANGES_SHOWN {
-                writeln!(
-                    out,
-                    "    ... and {} more (--format json lists them all)",
-                    changes.len() - CHANGES_SHOWN
-                )?;
-            }
+        for applied in with_effects {
+            changes_text(&applied.change.display, &applied.also_changes, out)?;
         }
     }
     if !plan.upgrades.is_empty() {
@@ -264,25 +454,48 @@ pub fn render_text(plan: &FixPlan, out: &mut dyn Write) -> Result<()> {
             )?;
         }
     }
+    for (other, why) in &plan.others {
+        writeln!(
+            out,
+            "\nalternative ({}): {}\n  {}",
+            text_line(&other.title),
+            text_line(why),
+            text_line(&other.build.command)
+        )?;
+        for applied in &other.applied {
+            let origins: Vec<String> = applied.origins.iter().map(|o| o.describe()).collect();
+            writeln!(
+                out,
+                "    {}: {}",
+                text_line(&applied.change.display),
+                text_line(&origins.join("; "))
+            )?;
+        }
+    }
     writeln!(out)?;
-    let warnings = warnings(plan);
-    let missing = missing(plan);
-    if plan.remaining.is_empty() && warnings.is_empty() && missing.is_empty() {
+    for (package, linkage, reasons) in &route.prediction.targets {
+        writeln!(out, "expected: {}: {linkage}", text_line(package))?;
+        for reason in reasons.iter().take(3) {
+            writeln!(out, "  - {}", text_line(reason))?;
+        }
+    }
+    let warnings = warnings(route);
+    if route.viable() && route.prediction.clean {
         writeln!(
             out,
             "remaining: none. The command should give a static binary with no glibc NSS/dlopen warning; `audit verify` builds it and checks."
         )?;
     } else {
-        writeln!(out, "remaining (not fixable by tags):")?;
-        for finding in &plan.remaining {
+        writeln!(out, "remaining:")?;
+        for finding in &route.remaining {
             writeln!(
                 out,
                 "  {} {} ({}): {}; fix: {}",
                 finding.severity.as_str(),
                 finding.rule,
-                text_line(&plan.fixed.node(finding.package).id),
+                text_line(&route.graph.node(finding.package).id),
                 text_line(&finding.summary),
-                text_line(&super::check::fix_line(&plan.fixed, finding))
+                text_line(&super::check::fix_line(&route.graph, finding))
             )?;
         }
         if !warnings.is_empty() {
@@ -292,12 +505,17 @@ pub fn render_text(plan: &FixPlan, out: &mut dyn Write) -> Result<()> {
                 text_line(&warnings.join(", "))
             )?;
         }
-        if !missing.is_empty() {
+        if !route.prediction.missing_archives.is_empty() {
             writeln!(
                 out,
                 "  static archives missing: {}",
-                text_line(&missing.join(", "))
+                text_line(&route.prediction.missing_archives.join(", "))
             )?;
+        }
+        for (package, linkage, _) in &route.prediction.targets {
+            if !linkage.starts_with("static") {
+                writeln!(out, "  {} is expected to be {linkage}", text_line(package))?;
+            }
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ pub mod picture;
 pub mod sarif;
 pub mod svg;
 pub mod text;
+pub mod verify;
 
 use std::io::Write;
 

@@ -94,6 +94,16 @@ pub fn lint_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
                 continue;
             }
         };
+        if source
+            .replace('\\', "/")
+            .split('/')
+            .any(|part| part == "fingerprints")
+        {
+            if let Err(err) = super::parse_fingerprint(&text, &source) {
+                problems.push((source, err.to_string()));
+            }
+            continue;
+        }
         let rule = match parse_rule(&text, &source) {
             Ok(rule) => rule,
             Err(err) => {

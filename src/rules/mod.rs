@@ -105,6 +105,9 @@ pub enum Generic {
     SystemLibrary,
     /// `-ldl`: the package links libdl, so it probably calls `dlopen`.
     Libdl,
+    /// The package's compiled cgo files call `dlopen` or glibc NSS functions (from the source
+    /// facts of a live load).
+    GlibcCalls,
 }
 
 /// Which packages a rule matches. All given conditions must hold.
@@ -253,6 +256,9 @@ pub struct StaticLink {
     /// Libraries whose static archive the link needs.
     #[serde(default)]
     pub libraries: Vec<String>,
+    /// The Go linker rejects the package's C objects under `-linkmode internal`: the error it
+    /// prints (observed), which makes the verdict `does-not-build`.
+    pub internal_link: Option<String>,
 }
 
 /// How to recognise the rule in a built binary (`audit binary`).
@@ -319,34 +325,90 @@ impl Rule {
     }
 }
 
-/// A validated set of rules, sorted by id.
+/// What a package's files look like, to recognise a fork of it (same files, another module
+/// path): `queries/<ecosystem>/fingerprints/*.toml`, written by
+/// `fixtures/rules/fingerprint.sh` from the real module.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fingerprint {
+    /// The package (rules name it in `match.package`).
+    pub package: String,
+    /// Its module.
+    pub module: String,
+    /// The version the file list was read from.
+    pub version: String,
+    /// Every non-test Go file of the package (`GoFiles`, `CgoFiles`, `IgnoredGoFiles`).
+    pub files: Vec<String>,
+    /// The share of `files` a fork must have (0..1).
+    pub min_share: f64,
+    /// `-l` libraries the package links on linux/amd64 with cgo; a fork with cgo files must
+    /// link the same ones.
+    #[serde(default)]
+    pub ld_libs: Vec<String>,
+    /// Where it was read from (not part of the file).
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// A validated set of rules, sorted by id, and the fingerprints that recognise forks.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     /// The rules.
     pub rules: Vec<Rule>,
+    /// Fork fingerprints, sorted by package.
+    pub fingerprints: Vec<Fingerprint>,
 }
 
 impl Catalog {
     /// The rules shipped with the binary.
     pub fn builtin() -> Result<Catalog> {
         let mut rules = Vec::new();
+        let mut fingerprints = Vec::new();
         for (path, text) in BUILTIN {
-            rules.push(parse_rule(text, &format!("queries/{path}"))?);
+            let source = format!("queries/{path}");
+            if is_fingerprint_path(path) {
+                fingerprints.push(parse_fingerprint(text, &source)?);
+            } else {
+                rules.push(parse_rule(text, &source)?);
+            }
         }
-        Catalog::from_rules(rules)
+        let mut catalog = Catalog::from_rules(rules)?;
+        catalog.set_fingerprints(fingerprints)?;
+        Ok(catalog)
     }
 
     /// Builtin rules plus every `*.toml` under each directory (a rule with an existing id
     /// replaces it).
     pub fn with_dirs(dirs: &[PathBuf]) -> Result<Catalog> {
         let mut catalog = Catalog::builtin()?;
+        let mut fingerprints = catalog.fingerprints.clone();
         for dir in dirs {
             for rule in read_dir_rules(dir)? {
                 catalog.rules.retain(|existing| existing.id != rule.id);
                 catalog.rules.push(rule);
             }
+            for fingerprint in read_dir_fingerprints(dir)? {
+                fingerprints.retain(|f| f.package != fingerprint.package);
+                fingerprints.push(fingerprint);
+            }
         }
-        Catalog::from_rules(catalog.rules)
+        let mut out = Catalog::from_rules(catalog.rules)?;
+        out.set_fingerprints(fingerprints)?;
+        Ok(out)
+    }
+
+    fn set_fingerprints(&mut self, mut fingerprints: Vec<Fingerprint>) -> Result<()> {
+        fingerprints.sort_by(|a, b| a.package.cmp(&b.package));
+        for f in &fingerprints {
+            if f.files.is_empty() || !(0.0..=1.0).contains(&f.min_share) || f.min_share < 0.3 {
+                bail!(
+                    "{}: a fingerprint needs files and a min_share between 0.3 and 1",
+                    f.source
+                );
+            }
+        }
+        self.fingerprints = fingerprints;
+        Ok(())
     }
 
     /// Validates and sorts.
@@ -368,7 +430,10 @@ impl Catalog {
                 bail!("{}: {problem}", rule.source);
             }
         }
-        let catalog = Catalog { rules };
+        let catalog = Catalog {
+            rules,
+            fingerprints: Vec::new(),
+        };
         for rule in &catalog.rules {
             for explained in &rule.explains {
                 if catalog.get(explained).is_none() {
@@ -393,11 +458,43 @@ pub fn parse_rule(text: &str, source: &str) -> Result<Rule> {
     Ok(rule)
 }
 
-/// Every `*.toml` rule under `dir` (recursively), sorted by path.
+/// Fingerprints live in a `fingerprints/` directory of a catalog.
+fn is_fingerprint_path(path: &str) -> bool {
+    path.split('/').any(|part| part == "fingerprints")
+}
+
+/// Parses one fingerprint file.
+pub fn parse_fingerprint(text: &str, source: &str) -> Result<Fingerprint> {
+    let mut fingerprint: Fingerprint = toml::from_str(text)
+        .map_err(|err| anyhow::anyhow!("{source}: {}", err.to_string().replace('\n', " ")))?;
+    fingerprint.source = source.to_owned();
+    Ok(fingerprint)
+}
+
+/// Every fingerprint under `dir` (in `fingerprints/` directories), sorted by path.
+pub fn read_dir_fingerprints(dir: &Path) -> Result<Vec<Fingerprint>> {
+    let mut files = Vec::new();
+    collect_toml(dir, &mut files)?;
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        let shown = file.display().to_string();
+        if !is_fingerprint_path(&shown.replace('\\', "/")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("{}: cannot read", file.display()))?;
+        out.push(parse_fingerprint(&text, &shown)?);
+    }
+    Ok(out)
+}
+
+/// Every `*.toml` rule under `dir` (recursively; `fingerprints/` excepted), sorted by path.
 pub fn read_dir_rules(dir: &Path) -> Result<Vec<Rule>> {
     let mut files = Vec::new();
     collect_toml(dir, &mut files)?;
     files.sort();
+    files.retain(|file| !is_fingerprint_path(&file.display().to_string().replace('\\', "/")));
     let mut rules = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file)

@@ -144,6 +144,15 @@ impl VersionRange {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// The greatest lower bound (`>=`, `>`, `=`), `None` when the range is open below.
+    pub fn lower_bound(&self) -> Option<&Version> {
+        self.comparators
+            .iter()
+            .filter(|(op, _)| matches!(op, Op::Ge | Op::Gt | Op::Eq))
+            .map(|(_, v)| v)
+            .max()
+    }
 }
 
 #[cfg(test)]

@@ -53,11 +53,15 @@ fn fix_proposes_the_four_tags_and_an_external_static_link() {
         fix["remaining"]
     );
     assert_eq!(fix["predicted"], "static");
+    assert_eq!(fix["route"], "cgo");
+    // CGO_ENABLED=0 was judged on its own graph: go-sqlite3 is a stub there.
+    let no_cgo = &fix["alternatives"][0];
+    assert_eq!(no_cgo["route"], "no-cgo");
     assert_eq!(
-        fix["cgo_off_blockers"][0]["package"],
+        no_cgo["blockers"][0]["package"],
         "github.com/mattn/go-sqlite3"
     );
-    assert_eq!(fix["cgo_off_blockers"][0]["outcome"], "stub");
+    assert_eq!(no_cgo["blockers"][0]["outcome"], "stub");
     assert!(fix["verified_by_loads"].as_u64().unwrap() >= 3);
 }
 
@@ -78,8 +82,14 @@ fn fix_prefers_static_build_over_an_upgrade() {
         .iter()
         .find(|r| r["rule"] == "go-containerd-dynamic-plugins-before-1-7-25")
         .unwrap();
-    assert_eq!(plugin["by_tags"], serde_json::json!(["static_build"]));
-    let changes = fix["tag_changes"]["static_build"].as_array().unwrap();
+    assert_eq!(plugin["by"], serde_json::json!(["-tags static_build"]));
+    let static_build = fix["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["change"]["key"] == "tag:static_build")
+        .unwrap();
+    let changes = static_build["also_changes"].as_array().unwrap();
     let containerd = changes
         .iter()
         .find(|c| c["package"] == "github.com/containerd/containerd/plugin")
@@ -162,7 +172,7 @@ fn assert_file_and_ldd_say_static(binary: &Path) {
     assert!(text.contains("not a dynamic executable"), "ldd: {text}");
 }
 
-/// A build that ignores the fix: verify says what is wrong and exits 1.
+/// A build that ignores the fix: verify judges it on its own configuration and exits 1.
 #[test]
 fn verify_reports_a_mismatch() {
     if !go_available() {
@@ -182,13 +192,17 @@ fn verify_reports_a_mismatch() {
     );
     assert_eq!(json["verified"], false);
     assert_eq!(json["binaries"][0]["linkage"], "dynamic");
-    let mismatches = strings(&json["mismatches"]);
+    // The prediction is for this command's own configuration (read from the binary's build
+    // info): a default cgo build is dynamic, and that is what it is.
+    assert_eq!(json["outcome"], "not-clean-as-predicted", "{json}");
     assert!(
-        mismatches
-            .iter()
-            .any(|m| m.contains("is dynamic") && m.contains("libc.so.6")),
-        "{mismatches:?}"
+        json["predicted_for"]["from"]
+            .as_str()
+            .unwrap()
+            .contains("build info"),
+        "{json}"
     );
+    assert_eq!(json["prediction"]["targets"][0][1], "dynamic");
 }
 
 /// Binaries built from the fixture three ways, once per test run.

@@ -80,7 +80,7 @@ fn fired(catalog: &Catalog, rule_id: &str, recording: &Path, config: BuildConfig
     let graph = parsed.graph;
     let options = CheckOptions {
         max_chains: 3,
-        ldflags: None,
+        ..CheckOptions::default()
     };
     let result = check::check(&graph, catalog, &options, &mut NoProbe);
     let rule = catalog.get(rule_id).unwrap();
@@ -105,6 +105,44 @@ fn fired(catalog: &Catalog, rule_id: &str, recording: &Path, config: BuildConfig
     }
 }
 
+/// What the rule did in a live `audit check` of a fixture module (rules that read sources).
+fn fired_live(rule_id: &str, dir: &Path, env: &BTreeMap<String, String>, side: &str) -> bool {
+    let get = |key: &str| env.get(&format!("{side}_{key}")).cloned();
+    let module = dir.join(get("MODULE").expect("MODULE"));
+    let module = module.to_str().unwrap().to_owned();
+    let tags = get("TAGS").unwrap_or_default();
+    let cgo = if get("CGO").as_deref() == Some("0") {
+        "off"
+    } else {
+        "on"
+    };
+    let patterns = get("PATTERNS").unwrap_or_else(|| "./...".to_owned());
+    let mut args = vec![
+        "check",
+        "-C",
+        &module,
+        "--cgo",
+        cgo,
+        "--patterns",
+        &patterns,
+        "--format",
+        "json",
+        "--warn-only",
+    ];
+    if !tags.is_empty() {
+        args.extend(["--tags", &tags]);
+    }
+    let run = audit(&args);
+    assert_eq!(run.code, 0, "audit {args:?}: {}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    json["findings"].as_array().unwrap().iter().any(|f| {
+        f["rule"] == rule_id
+            || f["explains"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|pair| pair[0] == rule_id))
+    })
+}
+
 /// Every rule has fixtures; the positive fires, the negative does not.
 #[test]
 fn every_rule_fires_on_its_positive_fixture_only() {
@@ -126,6 +164,20 @@ fn every_rule_fires_on_its_positive_fixture_only() {
             continue;
         }
         let env = read_env(&env_path);
+        if env.get("LIVE").is_some_and(|v| v == "1") {
+            if crate::support::go_available() {
+                for (side, expected) in [("POSITIVE", true), ("NEGATIVE", false)] {
+                    if fired_live(&rule.id, &dir, &env, side) != expected {
+                        wrong.push(format!(
+                            "{}: live {side} {}",
+                            rule.id,
+                            if expected { "does not fire" } else { "fires" }
+                        ));
+                    }
+                }
+            }
+            continue;
+        }
         for (side, file, expected) in [
             ("POSITIVE", "positive.json", true),
             ("NEGATIVE", "negative.json", false),

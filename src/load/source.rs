@@ -1,0 +1,288 @@
+//! Reading what a package's Go files say, for the packages whose files decide dynamic linking
+//! (every non-standard package with cgo files under the loaded configuration): each file's
+//! build constraint, whether it has `import "C"`, its `#cgo` directives, and the glibc
+//! functions that warn in a static link which its C preamble or `C.` references call.
+//!
+//! Only live loads read sources (a recording's `Dir` names another machine's files, and output
+//! must not depend on what happens to exist here). Reading is bounded: at most
+//! [`MAX_FILE_BYTES`] per file.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+
+use crate::model::constraint::{self, Expr};
+use crate::model::{CgoDirective, DepGraph, FileFacts, PackageSource};
+
+/// Bytes read of one file (cgo preambles and their calls sit at the top of real files).
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// Bytes read to see whether an excluded file has `import "C"` (imports follow the header).
+const HEADER_BYTES: u64 = 16 << 10;
+
+/// glibc functions that print `Using 'X' in statically linked applications requires at
+/// runtime the shared libraries from the glibc version used for linking` in a static link
+/// (glibc 2.36 `libc.a`: dlopen and the NSS families).
+pub const GLIBC_WARNING_SYMBOLS: &[&str] = &[
+    "dlopen",
+    "dlmopen",
+    "getaddrinfo",
+    "gethostbyname",
+    "gethostbyname_r",
+    "gethostbyname2",
+    "gethostbyname2_r",
+    "gethostbyaddr",
+    "gethostbyaddr_r",
+    "gethostent",
+    "gethostent_r",
+    "getpwnam",
+    "getpwnam_r",
+    "getpwuid",
+    "getpwuid_r",
+    "getpwent",
+    "getpwent_r",
+    "getgrnam",
+    "getgrnam_r",
+    "getgrgid",
+    "getgrgid_r",
+    "getgrent",
+    "getgrent_r",
+    "getgrouplist",
+    "initgroups",
+    "getspnam",
+    "getspnam_r",
+    "getservbyname",
+    "getservbyname_r",
+    "getservbyport",
+    "getservbyport_r",
+    "getprotobyname",
+    "getprotobyname_r",
+    "getprotobynumber",
+    "getprotobynumber_r",
+    "getnetbyname",
+    "getnetbyaddr",
+    "getaliasbyname",
+];
+
+/// Reads the facts of one file's text.
+pub fn file_facts(name: &str, text: &str) -> (FileFacts, Option<String>) {
+    let (constraint, problem) = match constraint::header_constraint(text) {
+        Ok(expr) => (expr, None),
+        Err(err) => (None, Some(format!("{name}: bad build constraint: {err}"))),
+    };
+    let uses_cgo = has_import_c(text);
+    let mut cgo = Vec::new();
+    let mut calls = BTreeSet::new();
+    if uses_cgo {
+        for line in text.lines() {
+            let line = line.trim_start();
+            let line = line.strip_prefix("//").unwrap_or(line).trim_start();
+            if let Some(rest) = line.strip_prefix("#cgo")
+                && rest.starts_with([' ', '\t'])
+                && let Some(directive) = cgo_directive(rest.trim())
+            {
+                cgo.push(directive);
+            }
+        }
+        for symbol in GLIBC_WARNING_SYMBOLS {
+            if calls_symbol(text, symbol) {
+                calls.insert((*symbol).to_owned());
+            }
+        }
+    }
+    (
+        FileFacts {
+            name: name.to_owned(),
+            constraint_text: constraint.as_ref().map(Expr::to_string),
+            constraint,
+            uses_cgo,
+            cgo,
+            calls,
+        },
+        problem,
+    )
+}
+
+fn has_import_c(text: &str) -> bool {
+    let mut in_import_block = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line == "import \"C\"" || line.starts_with("import \"C\" ") {
+            return true;
+        }
+        if line.starts_with("import (") {
+            in_import_block = true;
+            continue;
+        }
+        if in_import_block {
+            if line.starts_with(')') {
+                in_import_block = false;
+            } else if line == "\"C\"" || line.starts_with("\"C\" ") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `symbol(` as a C call in the preamble, or `C.symbol` from Go; not part of a longer name.
+fn calls_symbol(text: &str, symbol: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while let Some(pos) = text[start..].find(symbol) {
+        let at = start + pos;
+        let end = at + symbol.len();
+        start = end;
+        let before = if at == 0 { b' ' } else { bytes[at - 1] };
+        if before.is_ascii_alphanumeric() || before == b'_' {
+            continue;
+        }
+        let after = bytes.get(end).copied().unwrap_or(b' ');
+        if after.is_ascii_alphanumeric() || after == b'_' {
+            continue;
+        }
+        let from_go = at >= 2 && &bytes[at - 2..at] == b"C.";
+        let rest = text[end..].trim_start();
+        if from_go || rest.starts_with('(') {
+            return true;
+        }
+    }
+    false
+}
+
+/// Parses the text after `#cgo`: `[CONDITIONS] KIND: ARGS`.
+fn cgo_directive(text: &str) -> Option<CgoDirective> {
+    let (head, args) = text.split_once(':')?;
+    let mut words: Vec<&str> = head.split_whitespace().collect();
+    let kind = words.pop()?.to_owned();
+    if !kind
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b == b'-' || b.is_ascii_lowercase())
+    {
+        return None;
+    }
+    let condition_text = words.join(" ");
+    let condition = if words.is_empty() {
+        None
+    } else {
+        constraint::parse_plus_build(std::slice::from_ref(&condition_text))
+            .ok()
+            .flatten()
+    };
+    Some(CgoDirective {
+        condition,
+        condition_text,
+        kind,
+        args: args.split_whitespace().map(str::to_owned).collect(),
+    })
+}
+
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit).read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Reads the files `go list` named for a package in `dir`.
+pub fn read_package(dir: &Path, names: &[String]) -> PackageSource {
+    let mut source = PackageSource::default();
+    let mut names: Vec<&String> = names.iter().collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        match read_limited(&dir.join(name), MAX_FILE_BYTES) {
+            Ok(text) => {
+                let (facts, problem) = file_facts(name, &text);
+                source.files.push(facts);
+                source.problems.extend(problem);
+            }
+            Err(err) => source.problems.push(format!("{name}: cannot read: {err}")),
+        }
+    }
+    source
+}
+
+/// Attaches source facts to every non-standard package with cgo files (or with cgo files
+/// excluded by the configuration) whose directory exists.
+pub fn attach(graph: &mut DepGraph) {
+    let wanted: Vec<_> = graph
+        .graph()
+        .node_indices()
+        .filter(|&idx| {
+            let node = graph.node(idx);
+            !node.standard && !node.missing && node.dir.is_some()
+        })
+        .collect();
+    for idx in wanted {
+        let node = graph.node(idx);
+        let Some(dir) = node.dir.clone() else {
+            continue;
+        };
+        let dir = Path::new(&dir);
+        let names: Vec<String> = node
+            .go_files
+            .iter()
+            .chain(&node.cgo_files)
+            .chain(&node.ignored_go_files)
+            .filter(|name| name.ends_with(".go"))
+            .cloned()
+            .collect();
+        // Cheap first look: only packages that have, or could have under another
+        // configuration, cgo files are read in full.
+        let has_cgo = !node.cgo_files.is_empty()
+            || node.ignored_go_files.iter().any(|name| {
+                read_limited(&dir.join(name), HEADER_BYTES).is_ok_and(|text| has_import_c(&text))
+            });
+        if !has_cgo || !dir.is_dir() {
+            continue;
+        }
+        let source = read_package(dir, &names);
+        graph.set_source(idx, source);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cgo_file_with_dlopen_and_ldl() {
+        let text = "// header\n\n//go:build linux && cgo && !static\n\npackage system\n\n// #cgo LDFLAGS: -ldl\n// #include <dlfcn.h>\nimport \"C\"\n\nfunc f() { h := C.dlopen(nil, C.RTLD_LAZY); _ = h }\n";
+        let (facts, problem) = file_facts("dlopen_linux.go", text);
+        assert!(problem.is_none());
+        assert!(facts.uses_cgo);
+        assert_eq!(
+            facts.constraint_text.as_deref(),
+            Some("linux && cgo && !static")
+        );
+        assert_eq!(facts.cgo.len(), 1);
+        assert_eq!(facts.cgo[0].kind, "LDFLAGS");
+        assert_eq!(facts.cgo[0].args, vec!["-ldl"]);
+        assert!(facts.calls.contains("dlopen"));
+        let ctx = constraint::Context {
+            goos: "linux".into(),
+            goarch: "amd64".into(),
+            cgo: true,
+            ..Default::default()
+        };
+        assert_eq!(facts.ld_libs(&ctx), vec!["dl"]);
+    }
+
+    #[test]
+    fn conditions_and_defines() {
+        let text = "// +build sqlite_omit_load_extension\n\npackage sqlite3\n\n/*\n#cgo CFLAGS: -DSQLITE_OMIT_LOAD_EXTENSION\n#cgo linux,ppc LDFLAGS: -lpthread\n*/\nimport \"C\"\n";
+        let (facts, _) = file_facts("omit.go", text);
+        let ctx = constraint::Context {
+            goos: "linux".into(),
+            goarch: "amd64".into(),
+            cgo: true,
+            ..Default::default()
+        };
+        assert_eq!(facts.defines(&ctx), vec!["SQLITE_OMIT_LOAD_EXTENSION"]);
+        assert!(facts.ld_libs(&ctx).is_empty());
+        assert!(facts.calls.is_empty());
+        let (plain, _) = file_facts("x.go", "package x\n\nfunc dlopen() {}\n");
+        assert!(!plain.uses_cgo && plain.calls.is_empty());
+    }
+}
