@@ -733,8 +733,8 @@ pub fn check(
             ))
     });
 
-    let targets = verdicts(graph, &rule_hits, &linkage_hits, options);
     let mut static_link = static_report(graph, &rule_hits, &reachable, probe);
+    let targets = verdicts(graph, &rule_hits, &linkage_hits, options, &static_link);
     // Warnings of generic findings that survived folding (an explaining rule knows better).
     static_link
         .warnings
@@ -785,6 +785,32 @@ fn rule_reason(graph: &DepGraph, rule: &Rule, idx: NodeIndex, reach: &[bool]) ->
     reason
 }
 
+/// Why a package has nothing to compile under the graph's configuration (`go build` stops
+/// with "build constraints exclude all Go files"; `go list -e -json=<fields>` does not always
+/// say so), when the recording lists files at all.
+pub fn nothing_to_build(graph: &DepGraph, idx: NodeIndex) -> Option<String> {
+    let node = graph.node(idx);
+    if node.missing || !node.go_files.is_empty() || !node.cgo_files.is_empty() {
+        return None;
+    }
+    let lists_files = graph
+        .graph()
+        .node_weights()
+        .any(|n| !n.go_files.is_empty() || !n.cgo_files.is_empty());
+    if !lists_files || node.ignored_go_files.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "build constraints exclude all Go files ({} ignored{})",
+        node.ignored_go_files.join(", "),
+        if graph.config.cgo_enabled == Some(false) {
+            "; CGO_ENABLED=0"
+        } else {
+            ""
+        }
+    ))
+}
+
 /// The facts the link model needs for one root.
 fn link_facts(
     graph: &DepGraph,
@@ -824,14 +850,14 @@ fn link_facts(
         if !reach[idx.index()] || node.missing {
             continue;
         }
-        if let Some(error) = &node.error {
+        if let Some(error) = nothing_to_build(graph, idx).or_else(|| node.error.clone()) {
             let summary = chains::summarize(graph.graph(), &[root], &[idx], 1);
             let chain = summary
                 .chains
                 .first()
                 .map(|c| super::chain_ids(graph, c))
                 .unwrap_or_default();
-            broken.push((node.id.clone(), error.clone(), chain));
+            broken.push((node.id.clone(), error, chain));
         }
     }
     LinkFacts {
@@ -851,6 +877,7 @@ fn verdicts(
     rule_hits: &[(&Rule, NodeIndex)],
     linkage_hits: &[(&Rule, NodeIndex)],
     options: &CheckOptions,
+    static_link: &StaticLinkReport,
 ) -> Vec<Target> {
     let mut targets = Vec::new();
     for &root in graph.roots() {
@@ -883,7 +910,38 @@ fn verdicts(
             continue;
         }
         let facts = link_facts(graph, root, &reach, rule_hits);
-        let decision = link::decide(&facts, &options.link);
+        let mut decision = link::decide(&facts, &options.link);
+        // A static external link needs every -l library as an archive.
+        if matches!(
+            decision.linkage,
+            Linkage::StaticExternal | Linkage::StaticPie
+        ) {
+            let missing: Vec<String> = static_link
+                .libraries
+                .iter()
+                .filter(|l| l.archive_found == Some(false))
+                .filter(|l| {
+                    l.packages
+                        .iter()
+                        .any(|p| graph.find(p).is_some_and(|i| reach[i.index()]))
+                })
+                .map(|l| {
+                    format!(
+                        "-l{} (lib{}.a not found; from {})",
+                        l.library,
+                        l.library,
+                        l.packages.join(", ")
+                    )
+                })
+                .collect();
+            if !missing.is_empty() {
+                decision.linkage = Linkage::DoesNotBuild;
+                decision.reasons.insert(
+                    0,
+                    format!("the static link fails: cannot find {}", missing.join(", ")),
+                );
+            }
+        }
         let mut reasons = decision.reasons.clone();
         match decision.linkage {
             Linkage::Dynamic => reasons.extend(rule_reasons),
@@ -1001,4 +1059,91 @@ fn static_report(
     report.cgo_off.sort();
     report.cgo_off.dedup();
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BuildConfig, Granularity, GraphBuilder, Node};
+    use crate::rules::parse_rule;
+
+    fn cgo_package(id: &str) -> Node {
+        Node {
+            id: id.to_owned(),
+            cgo_files: vec!["x.go".to_owned()],
+            go_files: vec!["y.go".to_owned()],
+            ld_libs: vec!["dl".to_owned()],
+            ..Node::default()
+        }
+    }
+
+    /// A finding explains only the folded findings its own package reaches.
+    #[test]
+    fn explains_only_what_the_package_reaches() {
+        let explainer = parse_rule(
+            r#"
+id = "go-test-explainer"
+ecosystem = "go"
+summary = "test"
+severity = "note"
+effects = ["cgo"]
+explains = ["go-generic-libdl"]
+why = "test"
+references = ["https://example.com"]
+[match]
+package = "example.com/a/..."
+cgo_files = true
+[fix]
+text = "test"
+"#,
+            "test",
+        )
+        .unwrap();
+        let builtin = Catalog::builtin().unwrap();
+        let libdl = builtin.get("go-generic-libdl").unwrap().clone();
+        let catalog = Catalog::from_rules(vec![explainer, libdl]).unwrap();
+        let mut builder = GraphBuilder::new();
+        builder.add_node(Node {
+            id: "example.com/main".to_owned(),
+            name: "main".to_owned(),
+            go_files: vec!["main.go".to_owned()],
+            ..Node::default()
+        });
+        builder.add_node(cgo_package("example.com/a/x"));
+        builder.add_node(cgo_package("example.com/a/y"));
+        builder.add_edge(
+            "example.com/main",
+            "example.com/a/x",
+            crate::model::EdgeKind::Import,
+        );
+        builder.add_edge(
+            "example.com/main",
+            "example.com/a/y",
+            crate::model::EdgeKind::Import,
+        );
+        let graph = builder.finish(
+            &["example.com/main".to_owned()],
+            Granularity::Package,
+            BuildConfig::default(),
+        );
+        let result = check(&graph, &catalog, &CheckOptions::default(), &mut NoProbe);
+        let explained: Vec<(String, Vec<(String, String)>)> = result
+            .findings
+            .iter()
+            .map(|f| (graph.node(f.package).id.clone(), f.explains.clone()))
+            .collect();
+        assert_eq!(
+            explained,
+            vec![
+                (
+                    "example.com/a/x".to_owned(),
+                    vec![("go-generic-libdl".to_owned(), "example.com/a/x".to_owned())]
+                ),
+                (
+                    "example.com/a/y".to_owned(),
+                    vec![("go-generic-libdl".to_owned(), "example.com/a/y".to_owned())]
+                ),
+            ]
+        );
+    }
 }

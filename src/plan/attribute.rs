@@ -152,6 +152,19 @@ fn resolve(
                 format!("standard library file {file}"),
             );
         }
+        // -trimpath rewrites a module's directory to `/_/module@version`.
+        if let Some(rest) = file.strip_prefix("/_/")
+            && let Some((module, within)) = rest.split_once('@')
+            && let Some((_, relative)) = within.split_once('/')
+        {
+            let package = match relative.rsplit_once('/') {
+                Some((dir, _)) => format!("{module}/{dir}"),
+                None => module.to_owned(),
+            };
+            if dirs.iter().any(|(_, id)| *id == package) {
+                return (Some(package), format!("module file {file} (-trimpath)"));
+            }
+        }
         if let Some((_, package)) = dirs.iter().find(|(dir, _)| {
             file.strip_prefix(dir.as_str())
                 .is_some_and(|rest| rest.starts_with('/') && !rest[1..].contains('/'))
@@ -200,6 +213,36 @@ mod tests {
         assert_eq!(
             location_file(warnings[1].location.as_deref().unwrap()),
             "/_/GOROOT/src/os/user/cgo_lookup_cgo.go"
+        );
+        let dirs = vec![
+            (
+                "/m/sqlite@v1".to_owned(),
+                "github.com/mattn/go-sqlite3".to_owned(),
+            ),
+            ("/goroot/src/os/user".to_owned(), "os/user".to_owned()),
+        ];
+        let resolved = |location: &str| {
+            let warning = LinkerWarning {
+                symbol: "dlopen".into(),
+                line: String::new(),
+                location: Some(location.into()),
+                function: None,
+                package: None,
+                how: String::new(),
+            };
+            resolve(&warning, &BTreeMap::new(), &dirs, &BTreeMap::new()).0
+        };
+        assert_eq!(
+            resolved("/_/github.com/mattn/go-sqlite3@v1.14.24/sqlite3-binding.c:45109").as_deref(),
+            Some("github.com/mattn/go-sqlite3")
+        );
+        assert_eq!(
+            resolved("/_/GOROOT/src/os/user/cgo_lookup_cgo.go:45").as_deref(),
+            Some("os/user")
+        );
+        assert_eq!(
+            resolved("/m/sqlite@v1/sqlite3-binding.c:1").as_deref(),
+            Some("github.com/mattn/go-sqlite3")
         );
     }
 }

@@ -338,11 +338,11 @@ fn no_cgo_blockers(
         if !reach[idx.index()] || node.missing {
             continue;
         }
-        if let Some(error) = &node.error {
+        if let Some(error) = check::nothing_to_build(graph, idx).or_else(|| node.error.clone()) {
             out.insert(Blocker {
                 package: node.id.clone(),
                 outcome: "fails",
-                reason: error.clone(),
+                reason: error,
                 chain: chain_to(graph, idx),
             });
         }
@@ -502,6 +502,24 @@ fn make_route(
     };
     if !cgo {
         route.blockers = no_cgo_blockers(&route.graph, &route.result, allow);
+        // A main package that the configuration drops is a binary the user no longer gets
+        // (`./...` silently skips a package whose files all need cgo).
+        for &root in base.roots() {
+            let id = &base.node(root).id;
+            let built = route
+                .graph
+                .find(id)
+                .is_some_and(|idx| route.graph.roots().contains(&idx));
+            if !built {
+                route.blockers.push(Blocker {
+                    package: id.clone(),
+                    outcome: "not-built",
+                    reason: "this main package is not built with CGO_ENABLED=0: its files need cgo (the build would silently leave out this binary)".to_owned(),
+                    chain: vec![id.clone()],
+                });
+            }
+        }
+        route.blockers.sort();
     }
     Ok(Made { route, loads })
 }

@@ -521,20 +521,34 @@ pub fn fixpoint<S: Seam>(
             rejected.retain(|r| !r.why.ends_with("(kept: with the others it does)"));
         }
     }
-    // Which findings each kept change removed (by its origins).
+    // Which findings each kept change removed (by its origins: the catalog finding it was
+    // for, or every finding on the package whose file a discovered tag drops).
     let after: BTreeSet<(String, String)> = relevant(&graph, &result, allow)
         .iter()
         .map(|f| finding_key(&graph, f))
         .collect();
+    let before: Vec<(String, String)> = relevant(&start, &start_result, allow)
+        .iter()
+        .map(|f| finding_key(&start, f))
+        .collect();
     for applied in &mut applied {
         for origin in &applied.origins {
-            if let Origin::Catalog { rule, package, .. } = origin {
-                let key = (rule.clone(), package.clone());
+            let keys: Vec<(String, String)> = match origin {
+                Origin::Catalog { rule, package, .. } => vec![(rule.clone(), package.clone())],
+                Origin::Discovered { package, .. } => before
+                    .iter()
+                    .filter(|(_, p)| p == package)
+                    .cloned()
+                    .collect(),
+                Origin::Config { .. } => Vec::new(),
+            };
+            for key in keys {
                 if !after.contains(&key) && !applied.removed.contains(&key) {
                     applied.removed.push(key);
                 }
             }
         }
+        applied.removed.sort();
     }
     Ok(Fixpoint {
         graph,

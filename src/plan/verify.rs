@@ -371,11 +371,25 @@ pub fn verify(
         }
         binaries.push(report);
     }
-    // The prediction for the build that ran.
-    let settings = binaries
-        .iter()
-        .find_map(settings_from_binary)
-        .or_else(|| settings_from_command(command_text));
+    // The prediction for the build that ran: what the binary records, completed from the
+    // command line (under -trimpath the build info leaves -ldflags out).
+    let from_command = settings_from_command(command_text);
+    let settings = match (binaries.iter().find_map(settings_from_binary), from_command) {
+        (Some(mut recorded), Some(typed)) => {
+            let trimpath = binaries
+                .iter()
+                .filter_map(|b| b.go.as_ref())
+                .any(|g| g.settings.get("-trimpath").is_some_and(|v| v == "true"));
+            if recorded.ldflags.is_none() && trimpath && typed.ldflags.is_some() {
+                recorded.ldflags = typed.ldflags;
+                recorded.from.push_str(
+                    "; -ldflags from the command line (-trimpath leaves it out of the build info)",
+                );
+            }
+            Some(recorded)
+        }
+        (recorded, typed) => recorded.or(typed),
+    };
     let predicted = predict(settings)?;
     let graph_for_attribution = predicted
         .as_ref()

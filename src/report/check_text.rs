@@ -225,11 +225,15 @@ pub fn summary(output: &CheckOutput<'_>) -> String {
     let mut sentences = Vec::new();
     let mut n_dynamic = 0;
     let mut n_targets = 0;
+    let mut n_broken = 0;
     for run in output.runs {
         for target in &run.result.targets {
             n_targets += 1;
             if target.linkage == "dynamic" {
                 n_dynamic += 1;
+            }
+            if target.linkage == "does-not-build" {
+                n_broken += 1;
             }
         }
     }
@@ -238,9 +242,14 @@ pub fn summary(output: &CheckOutput<'_>) -> String {
     } else {
         String::new()
     };
+    let broken = if n_broken > 0 {
+        format!(", {n_broken} that do not build")
+    } else {
+        String::new()
+    };
     sentences.push(format!(
-        "Checked {n_targets} main package(s){configs}: {n_dynamic} dynamically linked, {} static.",
-        n_targets - n_dynamic
+        "Checked {n_targets} main package(s){configs}: {n_dynamic} dynamically linked, {} static{broken}.",
+        n_targets - n_dynamic - n_broken
     ));
     let findings: Vec<_> = output
         .runs

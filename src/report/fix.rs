@@ -52,6 +52,10 @@ struct AlternativeJson {
     title: String,
     why_not: String,
     command: String,
+    tags: Vec<String>,
+    cgo_enabled: Option<bool>,
+    patterns: Vec<String>,
+    changes: Vec<Applied>,
     blockers: Vec<Blocker>,
     compile: Option<CompileOutcome>,
     predicted: &'static str,
@@ -62,6 +66,7 @@ struct FixJson<'a> {
     route: &'static str,
     title: &'a str,
     command: &'a str,
+    patterns: Vec<String>,
     changes: &'a [Applied],
     rejected: &'a [Rejected],
     tags: Vec<String>,
@@ -137,6 +142,19 @@ fn route_tags(route: &Route) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The package patterns the route builds.
+fn patterns(route: &Route) -> Vec<String> {
+    route
+        .build
+        .spec
+        .args
+        .iter()
+        .skip(1)
+        .filter(|a| !a.starts_with('-') && !a.starts_with('{'))
+        .cloned()
+        .collect()
+}
+
 fn cgo_enabled(route: &Route) -> Option<bool> {
     route
         .build
@@ -171,6 +189,7 @@ pub fn fix_json(plan: &Plan) -> serde_json::Value {
         route: route.name,
         title: &route.title,
         command: &route.build.command,
+        patterns: patterns(route),
         changes: &route.applied,
         rejected: &route.rejected,
         tags: route_tags(route),
@@ -214,6 +233,10 @@ pub fn fix_json(plan: &Plan) -> serde_json::Value {
                 title: other.title.clone(),
                 why_not: why.clone(),
                 command: other.build.command.clone(),
+                tags: route_tags(other),
+                cgo_enabled: cgo_enabled(other),
+                patterns: patterns(other),
+                changes: other.applied.clone(),
                 blockers: other.blockers.clone(),
                 compile: other.compile.clone(),
                 predicted: predicted(other),

@@ -73,7 +73,8 @@ code.pkg { font-weight: 700; font-size: 14.5px; background: #ffd966; padding: 1p
 .effect { display: inline-block; font-size: 12px; padding: 0 6px; border-radius: 4px; margin: 1px 2px 1px 0; color: #fff; }
 .linkage { font-weight: 700; }
 .linkage-dynamic { color: #a40e26; }
-.linkage-static, .linkage-static-external { color: #1a7f37; }
+.linkage-static, .linkage-static-external, .linkage-static-pie { color: #1a7f37; }
+.linkage-does-not-build { color: #a40e26; text-decoration: underline; }
 .chain { margin: 3px 0; line-height: 1.9; }
 .chain code { background: #f6f8fa; border: 1px solid #d8dee4; padding: 1px 5px; border-radius: 4px; }
 .chain code.root { background: #c6efce; }

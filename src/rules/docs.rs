@@ -188,8 +188,14 @@ pub fn rule_page(rule: &Rule) -> String {
     if let Some(alternative) = &fix.alternative {
         let _ = writeln!(out, "- alternative: {alternative}");
     }
-    if !rule.static_link.warnings.is_empty() || !rule.static_link.libraries.is_empty() {
+    if !rule.static_link.warnings.is_empty()
+        || !rule.static_link.libraries.is_empty()
+        || rule.static_link.internal_link.is_some()
+    {
         let _ = writeln!(out, "\n## Fully static link\n");
+        if let Some(error) = &rule.static_link.internal_link {
+            let _ = writeln!(out, "- `-linkmode internal` does not link: {error}");
+        }
         if !rule.static_link.warnings.is_empty() {
             let _ = writeln!(
                 out,
@@ -242,6 +248,21 @@ pub fn generate(catalog: &Catalog) -> BTreeMap<String, String> {
             id = rule.id
         );
         files.insert(format!("{}.md", rule.id), rule_page(rule));
+    }
+    if !catalog.fingerprints.is_empty() {
+        index.push_str(
+            "\n## Forks\n\nA package elsewhere whose Go files include at least the given share of these packages' files (and that links the same `-l` libraries) is treated as a fork: the rules of the original apply to it, with a note, and version ranges are not checked (`queries/*/fingerprints/`, written by `fixtures/rules/fingerprint.sh`).\n\n| package | read from | files | share |\n|---|---|---|---|\n",
+        );
+        for fingerprint in &catalog.fingerprints {
+            let _ = writeln!(
+                index,
+                "| `{}` | {} | {} | {} |",
+                fingerprint.package,
+                fingerprint.version,
+                fingerprint.files.len(),
+                fingerprint.min_share
+            );
+        }
     }
     files.insert("README.md".to_owned(), index);
     files

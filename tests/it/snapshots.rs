@@ -176,3 +176,42 @@ fn why_full_json_stream_matches_field_selected() {
     }
     assert_eq!(full, selected);
 }
+
+/// `check` text on the fix fixtures' recordings: a fork, a recording without versions, a
+/// dependency with nothing to build without cgo.
+#[test]
+fn check_fork_text() {
+    insta::assert_snapshot!(stdout_of(&[
+        "check",
+        "--input",
+        "fixtures/go/sqlcipher-fork/recorded/default.json",
+        "--no-archive-check",
+        "--warn-only",
+    ]));
+}
+
+#[test]
+fn check_without_versions_text() {
+    insta::assert_snapshot!(stdout_of(&[
+        "check",
+        "--input",
+        "fixtures/go/gopath-containerd/recorded/default.json",
+        "--no-archive-check",
+        "--warn-only",
+        "--max-chains",
+        "2",
+    ]));
+}
+
+#[test]
+fn check_does_not_build_text() {
+    insta::assert_snapshot!(stdout_of(&[
+        "check",
+        "--input",
+        "fixtures/go/cgo-only/recorded/cgo-off.json",
+        "--cgo",
+        "off",
+        "--no-archive-check",
+        "--warn-only",
+    ]));
+}
