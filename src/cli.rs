@@ -127,8 +127,9 @@ pub struct LoadArgs {
     /// Cargo: target triple for `--filter-platform` (default: the host).
     #[arg(long, value_name = "TRIPLE")]
     pub target: Option<String>,
-    /// Cargo: whether the build uses `-C target-feature=+crt-static` (default: what RUSTFLAGS
-    /// says, else on for musl targets and off for the others). `--crt-static` alone means on.
+    /// Cargo: whether the build uses `-C target-feature=+crt-static` (default: what the
+    /// RUSTFLAGS of the build say — CARGO_ENCODED_RUSTFLAGS, RUSTFLAGS, `.cargo/config.toml`
+    /// — else on for musl targets and off for the others). `--crt-static` alone means on.
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "on", value_name = "on|off")]
     pub crt_static: Option<CgoArg>,
     /// Cargo: the workspace member whose binaries are the roots.
@@ -137,6 +138,15 @@ pub struct LoadArgs {
     /// Cargo: keep build-dependencies and proc-macros (they run on the host) in the graph.
     #[arg(long)]
     pub host_deps: bool,
+    /// Cargo: features to activate, as `cargo build --features` (comma-separated).
+    #[arg(short = 'F', long, value_name = "FEATURES", value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Cargo: activate all features.
+    #[arg(long)]
+    pub all_features: bool,
+    /// Cargo: do not activate the `default` feature.
+    #[arg(long)]
+    pub no_default_features: bool,
 }
 
 impl LoadArgs {
@@ -186,6 +196,14 @@ impl LoadArgs {
                 crt_static: self.crt_static.map(|v| v == CgoArg::On),
                 package: self.package.clone(),
                 host_deps: self.host_deps,
+                features: self
+                    .features
+                    .iter()
+                    .map(|f| f.trim().to_owned())
+                    .filter(|f| !f.is_empty())
+                    .collect(),
+                all_features: self.all_features,
+                no_default_features: self.no_default_features,
             },
             roots,
         })

@@ -83,7 +83,12 @@ impl AuditConfig {
     pub fn read(path: &Path) -> Result<AuditConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read", path.display()))?;
-        let mut config: AuditConfig = toml::from_str(&text).map_err(|err| {
+        AuditConfig::parse(&text, path)
+    }
+
+    /// Parses and validates the text of a config file read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<AuditConfig> {
+        let mut config: AuditConfig = toml::from_str(text).map_err(|err| {
             anyhow::anyhow!("{}: {}", path.display(), err.to_string().replace('\n', " "))
         })?;
         for (i, allow) in config.allow.iter().enumerate() {
@@ -200,8 +205,18 @@ pub fn parse_date(text: &str) -> Result<Date> {
     let year: i64 = parts[0].parse().map_err(|_| bad())?;
     let month: u32 = parts[1].parse().map_err(|_| bad())?;
     let day: u32 = parts[2].parse().map_err(|_| bad())?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return Err(bad());
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if !(1..=days_in_month).contains(&day) {
+        return Err(anyhow::anyhow!(
+            "until {text:?} is not a date: {year}-{month:02} has {days_in_month} days"
+        ));
     }
     Ok(Date { year, month, day })
 }

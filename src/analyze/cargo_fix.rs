@@ -30,11 +30,18 @@ pub struct CargoEdit {
     pub command: String,
     /// How the edit reaches the source, e.g. `rusqlite/bundled → libsqlite3-sys/bundled`.
     pub via: Vec<String>,
+    /// The fix is a feature of the member itself (`cargo build --features F -p member`), not
+    /// an edit of its `Cargo.toml`.
+    pub member_feature: bool,
 }
 
 impl CargoEdit {
-    /// The dependency line as it should read in `Cargo.toml`.
+    /// The dependency line as it should read in `Cargo.toml` (for a member feature: the
+    /// build flag).
     pub fn toml_line(&self) -> String {
+        if self.member_feature {
+            return format!("build with --features {}", self.features.join(","));
+        }
         let mut parts = Vec::new();
         if self.no_default_features {
             parts.push("default-features = false".to_owned());
@@ -100,8 +107,40 @@ fn command(
     command
 }
 
+/// A feature no fix should turn on: private by convention (`_x`, `__with_asan_tests`), or
+/// test-, fuzz-, bench- or sanitizer-only by name.
+pub fn is_internal_feature(name: &str) -> bool {
+    if name.starts_with('_') {
+        return true;
+    }
+    name.split(['-', '_']).any(|word| {
+        matches!(
+            word.to_ascii_lowercase().as_str(),
+            "test"
+                | "tests"
+                | "testing"
+                | "asan"
+                | "msan"
+                | "tsan"
+                | "lsan"
+                | "ubsan"
+                | "sanitizer"
+                | "sanitizers"
+                | "sanitize"
+                | "fuzz"
+                | "fuzzing"
+                | "bench"
+                | "benches"
+                | "benchmark"
+        )
+    })
+}
+
 /// Walks from `features` of the crate `target` up to a dependency a workspace member
-/// declares; breadth first, so the shortest route wins (ties by node order).
+/// declares; breadth first, so the shortest route wins (ties by node order). Features that
+/// are private or test-only ([`is_internal_feature`]) are never walked through. When the
+/// member itself has a feature that turns the wanted one on (diesel_cli's `sqlite-bundled`),
+/// that feature is the fix: the member's own switch, not an edit of its dependency.
 pub fn feature_edit(graph: &DepGraph, target: NodeIndex, features: &[String]) -> Option<CargoEdit> {
     let mut seen: BTreeSet<(NodeIndex, String)> = BTreeSet::new();
     let mut queue: VecDeque<(NodeIndex, String, Vec<String>)> = VecDeque::new();
@@ -117,6 +156,34 @@ pub fn feature_edit(graph: &DepGraph, target: NodeIndex, features: &[String]) ->
         for pred in predecessors(graph, at) {
             if is_member(graph, pred) {
                 let member = crate_name(graph, pred);
+                // The member's own feature, when it has one for this.
+                let member_node = graph.node(pred);
+                let own: Option<String> =
+                    keys_for(graph, pred, &name).into_iter().find_map(|key| {
+                        let strong = format!("{key}/{feature}");
+                        let weak = format!("{key}?/{feature}");
+                        member_node
+                            .feature_defs
+                            .iter()
+                            .filter(|(f, _)| !is_internal_feature(f))
+                            .find(|(_, items)| items.iter().any(|i| *i == strong || *i == weak))
+                            .map(|(f, _)| f.clone())
+                    });
+                if let Some(own) = own {
+                    let mut via = via.clone();
+                    via.push(format!("{member}/{own}"));
+                    via.reverse();
+                    return Some(CargoEdit {
+                        command: format!("cargo build --features {own} -p {member}"),
+                        member: member.clone(),
+                        dependency: member,
+                        crate_name: name.clone(),
+                        features: vec![own],
+                        no_default_features: false,
+                        via,
+                        member_feature: true,
+                    });
+                }
                 let dependency = keys_for(graph, pred, &name)
                     .into_iter()
                     .next()
@@ -137,6 +204,7 @@ pub fn feature_edit(graph: &DepGraph, target: NodeIndex, features: &[String]) ->
                     features: vec![feature.clone()],
                     no_default_features: false,
                     via,
+                    member_feature: false,
                 });
             }
         }
@@ -146,6 +214,9 @@ pub fn feature_edit(graph: &DepGraph, target: NodeIndex, features: &[String]) ->
                 let strong = format!("{key}/{feature}");
                 let weak = format!("{key}?/{feature}");
                 for (pred_feature, items) in &node.feature_defs {
+                    if is_internal_feature(pred_feature) {
+                        continue;
+                    }
                     if items.iter().any(|item| *item == strong || *item == weak) {
                         let mut via = via.clone();
                         via.push(format!("{}/{pred_feature}", crate_name(graph, pred)));
@@ -215,5 +286,6 @@ pub fn dependency_edit(
         features,
         no_default_features: drops_default || !uses_default,
         via: vec![format!("{name}: without {}", fix.disable.join(", "))],
+        member_feature: false,
     })
 }

@@ -24,6 +24,24 @@ pub const GLIBC_LIBRARIES: &[&str] = &["c", "m", "pthread", "dl", "rt", "resolv"
 pub trait ArchiveProbe {
     /// `Some(true)` found, `Some(false)` missing, `None` cannot tell (no C compiler).
     fn has_static(&mut self, library: &str) -> Option<bool>;
+    /// Whether `pkg-config --exists NAME` finds a library (`None`: cannot tell).
+    fn has_pkg_config(&mut self, _name: &str) -> Option<bool> {
+        None
+    }
+}
+
+/// What pkg-config says about the system libraries the catalog's rules ask about.
+pub fn rule_pkg_config(catalog: &Catalog, probe: &mut dyn ArchiveProbe) -> BTreeMap<String, bool> {
+    let mut out = BTreeMap::new();
+    for rule in &catalog.rules {
+        if let Some(name) = &rule.when.system_library
+            && !out.contains_key(name)
+            && let Some(found) = probe.has_pkg_config(name)
+        {
+            out.insert(name.clone(), found);
+        }
+    }
+    out
 }
 
 /// A probe that never knows; for recordings checked on another machine, and tests.
@@ -209,6 +227,11 @@ fn when_holds(rule: &Rule, config: &BuildConfig) -> bool {
         .env_absent
         .iter()
         .any(|var| config.env.get(var).is_some_and(|v| !v.is_empty()))
+    {
+        return false;
+    }
+    if let Some(name) = &when.system_library
+        && config.pkg_config.get(name) == Some(&false)
     {
         return false;
     }

@@ -94,6 +94,12 @@ fn facts<Elf: FileHeader<Endian = object::Endianness>>(
             }
         }
     }
+    if out.loads.is_empty() {
+        bail!(
+            "malformed ELF: no loadable segment (e_phnum {}): not an executable the kernel could run",
+            header.e_phnum(endian)
+        );
+    }
     let sections = file.elf_section_table();
     let dynamic = sections
         .dynamic_table(endian, data)

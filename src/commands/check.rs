@@ -64,6 +64,23 @@ impl ArchiveProbe for CcProbe {
         self.cache.insert(library.to_owned(), answer);
         answer
     }
+
+    fn has_pkg_config(&mut self, name: &str) -> Option<bool> {
+        let key = format!("pkg-config:{name}");
+        if let Some(known) = self.cache.get(&key) {
+            return *known;
+        }
+        let spec = CommandSpec {
+            program: "pkg-config".to_owned(),
+            args: vec!["--exists".to_owned(), name.to_owned()],
+            install_hint: "install pkg-config".to_owned(),
+            ..CommandSpec::default()
+        };
+        // Exit 0 found, 1 not found; not installed: cannot tell.
+        let answer = exec::run(&spec).ok().map(|finished| finished.success);
+        self.cache.insert(key, answer);
+        answer
+    }
 }
 
 fn label(config: &crate::model::BuildConfig) -> String {
@@ -210,6 +227,9 @@ pub fn evaluate(
         for mut parsed in loaded {
             print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
             parsed.graph.config.env = check::rule_env(&catalog);
+            if parsed.graph.config.ecosystem == "cargo" && parsed.graph.config.source != "file" {
+                parsed.graph.config.pkg_config = check::rule_pkg_config(&catalog, probe.as_mut());
+            }
             let options = CheckOptions {
                 max_chains: args.max_chains,
                 link: link_flags(

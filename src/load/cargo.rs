@@ -133,25 +133,88 @@ fn activated(
     })
 }
 
+/// Every id the graph refers to must be a package, once: a recording that breaks this is
+/// rejected with the id, not indexed blindly.
+fn validate(metadata: &Metadata, resolve: &cargo_metadata::Resolve, source: &str) -> Result<()> {
+    let mut ids: BTreeSet<&PackageId> = BTreeSet::new();
+    for package in &metadata.packages {
+        if !ids.insert(&package.id) {
+            bail!("{source}: package {} is listed twice", package.id);
+        }
+    }
+    let mut nodes: BTreeSet<&PackageId> = BTreeSet::new();
+    for node in &resolve.nodes {
+        if !ids.contains(&node.id) {
+            bail!(
+                "{source}: resolve node {} is not among the packages",
+                node.id
+            );
+        }
+        if !nodes.insert(&node.id) {
+            bail!("{source}: resolve node {} is listed twice", node.id);
+        }
+        for dep in &node.deps {
+            if !ids.contains(&dep.pkg) {
+                bail!(
+                    "{source}: {} depends on {}, which is not among the packages",
+                    node.id,
+                    dep.pkg
+                );
+            }
+        }
+    }
+    if metadata.workspace_members.is_empty() {
+        bail!(
+            "{source}: the workspace has no members: nothing is built, so nothing can be checked"
+        );
+    }
+    for member in &metadata.workspace_members {
+        if !ids.contains(member) {
+            bail!("{source}: workspace member {member} is not among the packages");
+        }
+    }
+    Ok(())
+}
+
 /// Parses `cargo metadata` JSON from `reader`. `target` is the triple to evaluate platform
 /// conditions for (recordings made without `--filter-platform`).
 pub fn parse(
-    reader: impl BufRead,
+    mut reader: impl BufRead,
     source: &str,
     options: &CargoOptions,
     mut config: BuildConfig,
 ) -> Result<Parsed> {
-    let metadata: Metadata = serde_json::from_reader(reader).map_err(|err| {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{source}: cannot read"))?;
+    let json_error = |err: serde_json::Error| {
         let what = if err.is_eof() {
             "truncated cargo metadata"
         } else {
             "not `cargo metadata --format-version 1` output"
         };
         anyhow::anyhow!("{source}: {what}: {}", err.to_string().replace('\n', " "))
-    })?;
+    };
+    #[derive(serde::Deserialize)]
+    struct Head {
+        version: Option<serde_json::Value>,
+    }
+    let head: Head = serde_json::from_slice(&bytes).map_err(json_error)?;
+    match head.version.as_ref().and_then(|v| v.as_u64()) {
+        Some(1) => {}
+        Some(other) => bail!(
+            "{source}: cargo metadata format version {other}; only --format-version 1 is understood"
+        ),
+        None => {
+            bail!("{source}: not `cargo metadata --format-version 1` output: no \"version\": 1")
+        }
+    }
+    let metadata: Metadata = serde_json::from_slice(&bytes).map_err(json_error)?;
     let Some(resolve) = &metadata.resolve else {
         bail!("{source}: cargo metadata has no resolve graph (was it run with --no-deps?)");
     };
+    validate(&metadata, resolve, source)?;
     let target = config
         .target
         .clone()
@@ -220,6 +283,10 @@ pub fn parse(
         .collect();
     let mut notes = Vec::new();
     let roots: Vec<&PackageId> = if with_bins.is_empty() {
+        notes.push(format!(
+            "note: no workspace member{} has a binary target: the library crate(s) are the roots, so the answers are about what a binary linking them would get",
+            if options.package.is_some() { " selected" } else { "" }
+        ));
         selected.clone()
     } else {
         if with_bins.len() < selected.len() && options.package.is_none() {
@@ -269,7 +336,10 @@ pub fn parse(
                 normal = true; // Cargo before 1.41 has no dep_kinds.
             }
             let dep_id = &dep.pkg;
-            if !activated(packages[id], node, dep_id, &packages) {
+            let Some(package) = packages.get(id) else {
+                continue;
+            };
+            if !activated(package, node, dep_id, &packages) {
                 continue;
             }
             if normal && !host && !is_proc_macro(dep_id) {
@@ -316,6 +386,7 @@ pub fn parse(
                 version: Some(package.version.to_string()),
                 main: metadata.workspace_members.contains(id),
                 replace: None,
+                dir: None,
             }),
             features,
             feature_defs: package.features.clone(),
@@ -327,6 +398,7 @@ pub fn parse(
                 .iter()
                 .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
             host: !in_target,
+            dir: package.manifest_path.parent().map(|dir| dir.to_string()),
             ..Node::default()
         });
     }
@@ -335,8 +407,12 @@ pub fn parse(
             EdgeKind::Build => options.host_deps,
             _ => true,
         };
-        if keep && builder.contains(&ids[from]) && builder.contains(&ids[to]) {
-            builder.add_edge(&ids[from], &ids[to], kind);
+        if let (Some(from), Some(to)) = (ids.get(from), ids.get(to))
+            && keep
+            && builder.contains(from)
+            && builder.contains(to)
+        {
+            builder.add_edge(from, to, kind);
         }
     }
     builder.add_node(Node {
@@ -349,7 +425,10 @@ pub fn parse(
         }),
         ..Node::default()
     });
-    let root_ids: Vec<String> = roots.iter().map(|id| ids[id].clone()).collect();
+    let root_ids: Vec<String> = roots.iter().filter_map(|id| ids.get(id).cloned()).collect();
+    if root_ids.is_empty() {
+        bail!("{source}: no root: no workspace member is a package of this graph");
+    }
     for root in &root_ids {
         builder.add_edge(root, STD, EdgeKind::Linker);
     }
@@ -363,6 +442,7 @@ pub fn parse(
     config.package = options.package.clone();
     config.host_deps = options.host_deps;
     config.roots = "workspace binaries".to_owned();
+    config.root_dir = Some(metadata.workspace_root.to_string());
     Ok(Parsed {
         graph: builder.finish(&root_ids, Granularity::Package, config),
         notes,

@@ -49,6 +49,8 @@ struct GoModule {
     main: bool,
     #[serde(rename = "Replace")]
     replace: Option<Box<GoModule>>,
+    #[serde(rename = "Dir")]
+    dir: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -125,6 +127,7 @@ fn module_info(module: GoModule) -> ModuleInfo {
         version: module.version,
         main: module.main,
         replace,
+        dir: module.dir.filter(|d| !d.is_empty()),
     }
 }
 
@@ -277,6 +280,14 @@ pub fn parse(
     }
     let mut config = config;
     config.roots = roots.describe();
+    // The main module's directory, for locations relative to the project.
+    config.root_dir = root_ids.iter().find_map(|id| {
+        builder
+            .node(id)
+            .and_then(|n| n.module.as_ref())
+            .filter(|m| m.main)
+            .and_then(|m| m.dir.clone())
+    });
     Ok(Parsed {
         graph: builder.finish(&root_ids, Granularity::Package, config),
         notes,

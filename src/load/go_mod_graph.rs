@@ -27,6 +27,7 @@ fn module_node(id: &str) -> Node {
             version,
             main,
             replace: None,
+            dir: None,
         }),
         ..Node::default()
     }

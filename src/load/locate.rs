@@ -4,13 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-/// A place in a repository file.
+/// A place in a repository file (or a package directory).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
     /// Path relative to the project directory, with `/`.
     pub file: String,
-    /// 1-based line.
-    pub line: u32,
+    /// 1-based line; `None` for a directory, or a file whose line is unknown.
+    pub line: Option<u32>,
 }
 
 /// The project's go.mod and source tree.
@@ -73,7 +73,7 @@ impl SourceIndex {
                     };
                     return Some(Location {
                         file,
-                        line: n as u32 + 1,
+                        line: Some(n as u32 + 1),
                     });
                 }
             }
@@ -99,7 +99,53 @@ impl SourceIndex {
         let line = found.map_or(1, |i| i + 1);
         Some(Location {
             file: "go.mod".to_owned(),
-            line: line as u32,
+            line: Some(line as u32),
         })
     }
+
+    /// The line of a member's `Cargo.toml` that declares `dependency` (`name = ...` or
+    /// `[dependencies.name]`), when the manifest is in the project directory.
+    pub fn cargo_dependency_line(&self, manifest: &str, dependency: &str) -> Option<Location> {
+        let text = std::fs::read_to_string(self.root.join(manifest)).ok()?;
+        let table = format!("[dependencies.{dependency}]");
+        let key = |line: &str| {
+            line.split(['=', ' ', '\t'])
+                .next()
+                .is_some_and(|k| k.trim_matches('"') == dependency)
+        };
+        let mut in_dependencies = false;
+        for (n, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.starts_with('[') {
+                if line == table {
+                    return Some(Location {
+                        file: manifest.to_owned(),
+                        line: Some(n as u32 + 1),
+                    });
+                }
+                in_dependencies = line == "[dependencies]"
+                    || (line.starts_with("[target.") && line.ends_with(".dependencies]"));
+                continue;
+            }
+            if in_dependencies && key(line) {
+                return Some(Location {
+                    file: manifest.to_owned(),
+                    line: Some(n as u32 + 1),
+                });
+            }
+        }
+        Some(Location {
+            file: manifest.to_owned(),
+            line: None,
+        })
+    }
+}
+
+/// `path` relative to `root`, with `/` (`None` when it is not under it).
+pub fn relative(root: &str, path: &str) -> Option<String> {
+    let rest = path.strip_prefix(root.trim_end_matches('/'))?;
+    if rest.is_empty() {
+        return Some(String::new());
+    }
+    rest.strip_prefix('/').map(str::to_owned)
 }

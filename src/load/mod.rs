@@ -6,6 +6,7 @@
 //! Everything here streams: the input is read once, front to back.
 
 pub mod cargo;
+pub mod cargo_config;
 pub mod go_list;
 pub mod go_mod_graph;
 pub mod locate;
@@ -67,6 +68,30 @@ pub struct RequestedConfig {
     pub package: Option<String>,
     /// Cargo `--host-deps`.
     pub host_deps: bool,
+    /// Cargo `--features`.
+    pub features: Vec<String>,
+    /// Cargo `--all-features`.
+    pub all_features: bool,
+    /// Cargo `--no-default-features`.
+    pub no_default_features: bool,
+}
+
+impl RequestedConfig {
+    /// The feature flags as cargo takes them.
+    pub fn cargo_feature_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if !self.features.is_empty() {
+            args.push("--features".to_owned());
+            args.push(self.features.join(","));
+        }
+        if self.all_features {
+            args.push("--all-features".to_owned());
+        }
+        if self.no_default_features {
+            args.push("--no-default-features".to_owned());
+        }
+        args
+    }
 }
 
 /// Where the graph comes from.
@@ -248,8 +273,24 @@ pub fn parse_recording_with(
     }
 }
 
-/// Looks at the first non-blank byte without consuming anything but leading whitespace.
+/// Top-level keys of `cargo metadata --format-version 1` (a `go list` object starts with
+/// `Dir` or `ImportPath`).
+const CARGO_KEYS: &[&[u8]] = &[
+    b"\"packages\"",
+    b"\"workspace_members\"",
+    b"\"workspace_default_members\"",
+    b"\"resolve\"",
+    b"\"target_directory\"",
+    b"\"build_directory\"",
+    b"\"version\"",
+    b"\"workspace_root\"",
+    b"\"metadata\"",
+];
+
+/// Looks at the first non-blank byte (after a UTF-8 byte-order mark) without consuming
+/// anything but the mark and leading whitespace.
 fn detect(reader: &mut impl BufRead, source: &str) -> Result<InputFormat> {
+    let mut first_buffer = true;
     loop {
         let buf = reader
             .fill_buf()
@@ -257,19 +298,27 @@ fn detect(reader: &mut impl BufRead, source: &str) -> Result<InputFormat> {
         if buf.is_empty() {
             bail!("{source}: empty input: expected `go list -json` output or `go mod graph` text");
         }
+        if first_buffer && buf.starts_with(b"\xEF\xBB\xBF") {
+            reader.consume(3);
+            first_buffer = false;
+            continue;
+        }
+        first_buffer = false;
         match buf.iter().position(|b| !b.is_ascii_whitespace()) {
             Some(pos) => {
                 let first = buf[pos];
-                // cargo metadata writes one compact object whose first key is "packages".
+                // The first key of the object decides: cargo metadata's keys are its own.
                 let rest: Vec<u8> = buf[pos + 1..]
                     .iter()
                     .copied()
-                    .filter(|b| !b.is_ascii_whitespace())
-                    .take(11)
+                    .skip_while(|b| b.is_ascii_whitespace())
+                    .take(32)
                     .collect();
                 reader.consume(pos);
                 return match first {
-                    b'{' if rest.starts_with(b"\"packages\"") => Ok(InputFormat::CargoMetadata),
+                    b'{' if CARGO_KEYS.iter().any(|key| rest.starts_with(key)) => {
+                        Ok(InputFormat::CargoMetadata)
+                    }
                     b'{' => Ok(InputFormat::GoList),
                     b'[' => bail!(
                         "{source}: a JSON array; `go list -json` writes a stream of objects, not an array"
@@ -408,20 +457,23 @@ fn load_go(
 
 const CARGO_INSTALL_HINT: &str = "install Rust's cargo (https://rustup.rs, or your distribution's cargo package), or pass --input FILE with recorded `cargo metadata --format-version 1` output";
 
-/// `cargo metadata --format-version 1 --filter-platform TARGET`, run in `dir`.
-pub fn cargo_metadata_command(dir: &Path, target: &str) -> CommandSpec {
+/// `cargo metadata --format-version 1 --filter-platform TARGET [feature flags]`, run in
+/// `dir`.
+pub fn cargo_metadata_command(dir: &Path, target: &str, features: &[String]) -> CommandSpec {
+    let mut args: Vec<String> = [
+        "metadata",
+        "--format-version",
+        "1",
+        "--filter-platform",
+        target,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(features.iter().cloned());
     CommandSpec {
         program: "cargo".to_owned(),
-        args: [
-            "metadata",
-            "--format-version",
-            "1",
-            "--filter-platform",
-            target,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
+        args,
         dir: Some(dir.to_path_buf()),
         env: Vec::new(),
         install_hint: CARGO_INSTALL_HINT.to_owned(),
@@ -432,8 +484,9 @@ fn load_cargo(dir: &Path, requested: &RequestedConfig) -> Result<Parsed> {
     if !dir.join("Cargo.toml").is_file() {
         bail!("{}: no Cargo.toml", dir.display());
     }
-    let target = match &requested.target {
-        Some(target) => target.clone(),
+    let settings = cargo_config::read(dir, requested.target.as_deref())?;
+    let target = match requested.target.clone().or_else(|| settings.target.clone()) {
+        Some(target) => target,
         None => {
             let spec = CommandSpec {
                 program: "rustc".to_owned(),
@@ -446,21 +499,36 @@ fn load_cargo(dir: &Path, requested: &RequestedConfig) -> Result<Parsed> {
             cargo::host_triple(&out).context("rustc -vV printed no host triple")?
         }
     };
-    let rustflags = std::env::var("CARGO_ENCODED_RUSTFLAGS")
-        .map(|f| f.replace('\x1f', " "))
-        .or_else(|_| std::env::var("RUSTFLAGS"))
-        .unwrap_or_default();
-    let crt_static = requested
-        .crt_static
-        .or_else(|| cargo::crt_static_from_rustflags(&rustflags))
-        .or(Some(target.contains("musl")));
-    let spec = cargo_metadata_command(dir, &target);
+    // The config read for the default target may name other [target] tables than ours.
+    let settings = if requested.target.is_none() && settings.target.is_some() {
+        cargo_config::read(dir, Some(&target))?
+    } else {
+        settings
+    };
+    let (crt_static, crt_static_from) = match (
+        requested.crt_static,
+        cargo_config::crt_static(&settings.rustflags),
+    ) {
+        (Some(on), _) => (on, "--crt-static".to_owned()),
+        (None, Some(on)) => (
+            on,
+            settings
+                .rustflags_from
+                .clone()
+                .unwrap_or_else(|| "RUSTFLAGS".to_owned()),
+        ),
+        (None, None) => (target.contains("musl"), format!("the default of {target}")),
+    };
+    let spec = cargo_metadata_command(dir, &target, &requested.cargo_feature_args());
     let config = BuildConfig {
         ecosystem: "cargo".to_owned(),
         source: "cargo metadata".to_owned(),
         input_format: "cargo-metadata".to_owned(),
         target: Some(target),
-        crt_static,
+        crt_static: Some(crt_static),
+        crt_static_from: Some(crt_static_from),
+        cargo_features: requested.cargo_feature_args(),
+        rustflags: settings.rustflags.clone(),
         ..BuildConfig::default()
     };
     let name = format!("`{}`", spec.display());

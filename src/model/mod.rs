@@ -34,6 +34,9 @@ pub struct ModuleInfo {
     pub main: bool,
     /// `path@version` (or a directory) that replaces this module, if any.
     pub replace: Option<String>,
+    /// The module's directory (`go list`'s `Module.Dir`), when recorded; never printed.
+    #[serde(skip)]
+    pub dir: Option<String>,
 }
 
 impl ModuleInfo {
@@ -283,6 +286,24 @@ pub struct BuildConfig {
     pub host_deps: bool,
     /// Environment variables the rules look at, as they were for this run.
     pub env: BTreeMap<String, String>,
+    /// pkg-config names the rules ask about, and whether `pkg-config --exists` found them on
+    /// this machine (absent: not asked).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub pkg_config: BTreeMap<String, bool>,
+    /// Cargo: the feature flags of the load (`--features a,b`, `--all-features`, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cargo_features: Vec<String>,
+    /// Cargo: the RUSTFLAGS the build would use (from the environment or `.cargo/config.toml`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rustflags: Vec<String>,
+    /// Where `crt_static` came from (`--crt-static`, `RUSTFLAGS`, `.cargo/config.toml`, the
+    /// target's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crt_static_from: Option<String>,
+    /// The project's root directory as the input records it (the main module's `Dir`, the
+    /// workspace root), for locations relative to it; never printed.
+    #[serde(skip)]
+    pub root_dir: Option<String>,
 }
 
 /// An immutable dependency graph with its roots and the problems met while loading it.

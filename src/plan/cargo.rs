@@ -57,10 +57,13 @@ pub struct CargoSeam {
 }
 
 impl CargoSeam {
+    /// The `cargo add` edits and the member features (`feature:member/name`) of a change
+    /// list, as one key.
     fn edits(changes: &[Change]) -> Vec<String> {
         changes
             .iter()
-            .filter_map(|c| c.key.strip_prefix("cargo:").map(str::to_owned))
+            .filter(|c| c.key.starts_with("cargo:") || c.key.starts_with("feature:"))
+            .map(|c| c.key.clone())
             .collect()
     }
 
@@ -69,12 +72,25 @@ impl CargoSeam {
         if !self.copies.contains_key(edits) {
             let workspace = tempfile::tempdir().context("cannot create a temporary directory")?;
             copy_workspace(&self.dir, workspace.path())?;
-            for command in edits {
-                let words: Vec<String> = command
+            let mut features: Vec<String> = Vec::new();
+            for key in edits {
+                if let Some(feature) = key.strip_prefix("feature:") {
+                    features.push(feature.to_owned());
+                    continue;
+                }
+                let command = key.strip_prefix("cargo:").unwrap_or(key);
+                let mut words: Vec<String> = command
                     .split_whitespace()
                     .skip(1)
                     .map(str::to_owned)
                     .collect();
+                // `cargo add` checks the features against the newest version the registry
+                // offers for the requirement; pin the locked one, which is what resolves.
+                if words.len() > 1
+                    && let Some(version) = locked_version(&self.base, &words[1])
+                {
+                    words[1] = format!("{}@{version}", words[1]);
+                }
                 let spec = CommandSpec {
                     program: "cargo".to_owned(),
                     args: words,
@@ -88,12 +104,50 @@ impl CargoSeam {
             let graph = if edits.is_empty() {
                 self.base.clone()
             } else {
-                metadata(workspace.path(), &self.target, &self.config, &self.options)?
+                let mut config = self.config.clone();
+                config.cargo_features = with_features(&config.cargo_features, &features);
+                metadata(workspace.path(), &self.target, &config, &self.options)?
             };
             self.copies.insert(edits.to_vec(), (workspace, graph));
         }
         Ok(&self.copies[edits])
     }
+}
+
+/// The one version of a crate in the graph, if there is exactly one.
+fn locked_version(graph: &DepGraph, name: &str) -> Option<String> {
+    let versions: std::collections::BTreeSet<String> = graph
+        .graph()
+        .node_weights()
+        .filter_map(|n| n.module.as_ref())
+        .filter(|m| m.path == name)
+        .filter_map(|m| m.version.clone())
+        .collect();
+    (versions.len() == 1).then(|| versions.into_iter().next().unwrap_or_default())
+}
+
+/// Feature flags with more features added to `--features`.
+fn with_features(args: &[String], more: &[String]) -> Vec<String> {
+    if more.is_empty() {
+        return args.to_vec();
+    }
+    let mut out = Vec::new();
+    let mut features: Vec<String> = more.to_vec();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--features" {
+            if let Some(list) = iter.next() {
+                features.extend(list.split(',').map(str::to_owned));
+            }
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    features.sort();
+    features.dedup();
+    out.push("--features".to_owned());
+    out.push(features.join(","));
+    out
 }
 
 fn metadata(
@@ -102,7 +156,7 @@ fn metadata(
     config: &BuildConfig,
     options: &CargoOptions,
 ) -> Result<DepGraph> {
-    let spec = load::cargo_metadata_command(dir, target);
+    let spec = load::cargo_metadata_command(dir, target, &config.cargo_features);
     let bytes = exec::capture(&spec)?;
     let mut config = config.clone();
     config.source = "cargo metadata".to_owned();
@@ -147,9 +201,18 @@ impl Seam for CargoSeam {
             .filter_map(|f| {
                 let edit = f.cargo_edit.as_ref()?;
                 let (rule, package) = finding_key(graph, f);
+                let (key, display) = if edit.member_feature {
+                    let feature = format!("{}/{}", edit.member, edit.features.join(","));
+                    (
+                        format!("feature:{feature}"),
+                        format!("--features {feature}"),
+                    )
+                } else {
+                    (format!("cargo:{}", edit.command), edit.command.clone())
+                };
                 Some(Change {
-                    key: format!("cargo:{}", edit.command),
-                    display: edit.command.clone(),
+                    key,
+                    display,
                     origin: Origin::Catalog {
                         rule,
                         package,
@@ -220,6 +283,7 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
         .clone()
         .unwrap_or_else(|| "x86_64-unknown-linux-gnu".to_owned());
     let mut probe = crate::commands::check::CcProbe::new();
+    base.config.pkg_config = check::rule_pkg_config(&catalog, &mut probe);
     let options = CheckOptions {
         max_chains: 3,
         ..CheckOptions::default()
@@ -274,6 +338,15 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
         result = check::check(&graph, &catalog, &options, &mut probe);
     }
     env.sort();
+    // RUSTFLAGS in the environment replaces the configured ones: keep those in front.
+    if let Some((flags, rule)) = &rustflags
+        && !base.config.rustflags.is_empty()
+    {
+        rustflags = Some((
+            format!("{} {flags}", base.config.rustflags.join(" ")),
+            rule.clone(),
+        ));
+    }
     let mut applied = applied;
     for (flags, rule) in rustflags.iter() {
         applied.push(super::Applied {
@@ -301,14 +374,24 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
     }
     let remaining = relevant(&graph, &result, &allow);
     let removed = removed_findings(&base, &base_findings, &graph, &remaining, &applied);
-    let edits: Vec<String> = applied
+    let keys: Vec<String> = applied
         .iter()
-        .filter_map(|a| a.change.key.strip_prefix("cargo:").map(str::to_owned))
+        .filter(|a| a.change.key.starts_with("cargo:") || a.change.key.starts_with("feature:"))
+        .map(|a| a.change.key.clone())
         .collect();
-    seam.copy(&edits)?;
+    let edits: Vec<String> = keys
+        .iter()
+        .filter_map(|k| k.strip_prefix("cargo:").map(str::to_owned))
+        .collect();
+    let member_features: Vec<String> = keys
+        .iter()
+        .filter_map(|k| k.strip_prefix("feature:").map(str::to_owned))
+        .collect();
+    let build_features = with_features(&base.config.cargo_features, &member_features);
+    seam.copy(&keys)?;
     let workspace = seam
         .copies
-        .remove(&edits)
+        .remove(&keys)
         .map(|(dir, _)| dir)
         .context("the edited workspace copy is gone")?;
     let mut command = String::new();
@@ -319,6 +402,10 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
         command.push_str(&format!("{assignment} "));
     }
     command.push_str(&format!("cargo build --release --target {target}"));
+    for arg in &build_features {
+        command.push(' ');
+        command.push_str(arg);
+    }
     let mut spec_env: Vec<(String, String)> = env
         .iter()
         .filter_map(|(assignment, _)| assignment.split_once('='))
@@ -327,6 +414,12 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
     if let Some((flags, _)) = &rustflags {
         spec_env.push(("RUSTFLAGS".to_owned(), flags.clone()));
     }
+    // The binaries are looked for in the copy's own target directory, whatever
+    // CARGO_TARGET_DIR or build.target-dir say.
+    spec_env.push((
+        "CARGO_TARGET_DIR".to_owned(),
+        workspace.path().join("target").display().to_string(),
+    ));
     let build = BuildPlan {
         command: format!(
             "{}{}",
@@ -338,6 +431,7 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
             args: ["build", "--release", "--target", &target]
                 .iter()
                 .map(|s| s.to_string())
+                .chain(build_features.iter().cloned())
                 .collect(),
             dir: Some(workspace.path().to_path_buf()),
             env: spec_env,

@@ -135,26 +135,72 @@ fn first_sentence(text: &str) -> String {
     }
 }
 
-/// Where a finding points: the import line in the root package that starts its shortest
-/// chain, else the go.mod `require` line of the package's module, else go.mod line 1.
-pub fn finding_location(
-    sources: &SourceIndex,
-    graph: &DepGraph,
-    finding: &Finding,
-) -> Option<Location> {
-    if let Some(chain) = finding.chains.chains.first()
+/// Where a finding points, always somewhere (GitHub code scanning rejects a result without a
+/// location): the import line in the root package that starts its shortest chain; else the
+/// go.mod `require` line of the package's module; else, for Cargo, the line of the root
+/// member's `Cargo.toml` that declares the next crate of the chain; else the root package's
+/// directory relative to the project root (for recordings, from the directories they
+/// record); else the project's manifest.
+pub fn finding_location(sources: &SourceIndex, graph: &DepGraph, finding: &Finding) -> Location {
+    let chain = finding.chains.chains.first();
+    if let Some(chain) = chain
         && chain.len() >= 2
         && let Some(location) =
             sources.import_line(&graph.node(chain[0]).id, &graph.node(chain[1]).id)
     {
-        return Some(location);
+        return location;
     }
-    let module = graph
-        .node(finding.package)
-        .module
-        .as_ref()
-        .map(|m| m.path.clone());
-    sources.require_line(module.as_deref().unwrap_or(""))
+    let cargo = graph.config.ecosystem == "cargo";
+    let manifest = if cargo { "Cargo.toml" } else { "go.mod" };
+    let root_dir = graph.config.root_dir.as_deref();
+    let root_relative = chain
+        .and_then(|c| c.first())
+        .and_then(|&root| graph.node(root).dir.as_deref())
+        .and_then(|dir| root_dir.and_then(|r| crate::load::locate::relative(r, dir)));
+    if cargo {
+        if let Some(chain) = chain
+            && chain.len() >= 2
+            && let Some(relative) = &root_relative
+        {
+            let manifest = if relative.is_empty() {
+                "Cargo.toml".to_owned()
+            } else {
+                format!("{relative}/Cargo.toml")
+            };
+            let dependency = graph
+                .node(chain[1])
+                .module
+                .as_ref()
+                .map(|m| m.path.clone())
+                .unwrap_or_default();
+            if let Some(location) = sources.cargo_dependency_line(&manifest, &dependency) {
+                return location;
+            }
+            return Location {
+                file: manifest,
+                line: None,
+            };
+        }
+    } else {
+        let module = graph
+            .node(finding.package)
+            .module
+            .as_ref()
+            .map(|m| m.path.clone());
+        if let Some(location) = sources.require_line(module.as_deref().unwrap_or("")) {
+            return location;
+        }
+    }
+    match root_relative {
+        Some(relative) if !relative.is_empty() => Location {
+            file: relative,
+            line: None,
+        },
+        _ => Location {
+            file: manifest.to_owned(),
+            line: None,
+        },
+    }
 }
 
 /// The package id, with `module@version` for non-std, non-main packages.

@@ -93,11 +93,12 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                 .iter()
                 .map(|&i| text_line(&graph.node(i).id))
                 .collect();
+            let shown = chains.chains.len().min(CHAINS_SHOWN);
             writeln!(
                 out,
                 "    chains: {count}{}; choke points: {}",
-                if chains.chains.len() < chains.count as usize || chains.saturated {
-                    format!(" (showing {})", chains.chains.len().min(CHAINS_SHOWN))
+                if (shown as u64) < chains.count || chains.saturated {
+                    format!(" (showing {shown} of {count})")
                 } else {
                     String::new()
                 },
@@ -155,7 +156,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             for warning in &report.warnings {
                 symbols.push(format!(
                     "{} ({})",
-                    warning.symbol,
+                    text_line(&warning.symbol),
                     text_line(&warning.package)
                 ));
             }
@@ -176,8 +177,9 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             };
             writeln!(
                 out,
-                "  library {}: {state} (from {})",
+                "  library {}: {} (from {})",
                 text_line(&library.library),
+                text_line(&state),
                 text_line(&library.packages.join(", "))
             )?;
         }

@@ -1,6 +1,11 @@
-//! Escaping for every output language. dot-writer escapes nothing, so every label and
-//! attribute value goes through [`dot`] before it reaches a DOT file; HTML text and attribute
-//! values go through [`html`], SVG/XML text through [`xml`]. JSON is serde's.
+//! Escaping for every output language, one function per language, used for every piece of
+//! data that reaches it (package paths, versions, library names, rule text, linker lines):
+//! plain text through [`text_line`], HTML through [`html`], SVG/XML through [`xml`], DOT
+//! through [`dot`] (dot-writer escapes nothing), GitHub workflow commands through
+//! [`workflow_data`] and [`workflow_property`]. JSON is serde's. Control characters (ESC and
+//! BEL included) and the Unicode bidirectional controls (U+202A..U+202E, U+2066..U+2069,
+//! U+200E, U+200F, U+061C), which can make a terminal or a browser show text other than what
+//! it is, are shown as visible `\u{...}` escapes everywhere.
 
 /// Escapes text for a double-quoted DOT string: `\` and `"` are escaped, line breaks become
 /// `\n` (a centred line break in a label), other control characters are dropped, and `&`
@@ -15,27 +20,77 @@ pub fn dot(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => {}
             c if c.is_control() => {}
+            c if is_bidi_control(c) => visible(c, &mut out),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Makes text safe for one line of plain-text output: control characters (newlines
-/// included) are shown as escapes, so a hostile package path cannot forge extra lines.
+/// True for the Unicode bidirectional formatting characters.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// Characters never shown raw: control characters and bidi controls.
+fn is_hidden(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+fn visible(c: char, out: &mut String) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+    }
+}
+
+/// Makes text safe for one line of plain-text output: control characters (newlines, ESC,
+/// BEL) and bidi controls are shown as escapes, and a backslash as `\\`, so a hostile
+/// package path can neither forge lines, colour the terminal, reorder what is shown, nor pass
+/// for an escape.
 pub fn text_line(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| is_hidden(c) || c == '\\') {
         return text.to_owned();
     }
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if is_hidden(c) {
+            visible(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Escapes the message of a GitHub workflow command (`::error ...::MESSAGE`): `%`, CR and LF
+/// as the runner decodes them, and every other control or bidi character as a visible escape
+/// (the runner writes the rest to the log raw).
+pub fn workflow_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if is_hidden(c) => visible(c, &mut out),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a property value of a workflow command (`file=`, `title=`): as data, plus `:` and
+/// `,`, which end a property.
+pub fn workflow_property(text: &str) -> String {
+    workflow_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values:
@@ -51,7 +106,7 @@ pub fn html(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if is_hidden(c) => visible(c, &mut out),
             c => out.push(c),
         }
     }
@@ -93,5 +148,17 @@ mod tests {
     fn text_line_shows_control_characters() {
         assert_eq!(text_line("a\nb"), "a\\nb");
         assert_eq!(text_line("plain"), "plain");
+        assert_eq!(text_line("libfoo\u{1b}[31m"), "libfoo\\u{1b}[31m");
+        assert_eq!(text_line("evil\u{202e}txt.go"), "evil\\u{202e}txt.go");
+        // A literal backslash cannot pass for an escape.
+        assert_eq!(text_line("a\\nb"), "a\\\\nb");
+        assert_ne!(text_line("a\\nb"), text_line("a\nb"));
+    }
+
+    #[test]
+    fn workflow_commands_escape_every_control() {
+        assert_eq!(workflow_data("50%\n\u{7}\u{1b}"), "50%25%0A\\u{7}\\u{1b}");
+        assert_eq!(workflow_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(html("x\u{202e}y"), "x\\u{202e}y");
     }
 }

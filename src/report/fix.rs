@@ -472,8 +472,11 @@ pub fn render_text(plan: &Plan, out: &mut dyn Write) -> Result<()> {
             };
             writeln!(
                 out,
-                "  {}: {}{tags} ({})",
-                upgrade.kind, upgrade.command, upgrade.rule
+                "  {}: {}{} ({})",
+                upgrade.kind,
+                text_line(&upgrade.command),
+                text_line(&tags),
+                upgrade.rule
             )?;
         }
     }
@@ -497,7 +500,12 @@ pub fn render_text(plan: &Plan, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out)?;
     for (package, linkage, reasons) in &route.prediction.targets {
-        writeln!(out, "expected: {}: {linkage}", text_line(package))?;
+        writeln!(
+            out,
+            "expected: {}: {}",
+            text_line(package),
+            text_line(linkage)
+        )?;
         for reason in reasons.iter().take(3) {
             writeln!(out, "  - {}", text_line(reason))?;
         }

@@ -13,15 +13,7 @@ use super::check::{CheckOutput, finding_location, fix_line, package_label};
 /// Annotations GitHub shows per type.
 pub const MAX_PER_TYPE: usize = 10;
 
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
+use super::escape::{workflow_data as escape_data, workflow_property as escape_property};
 
 fn command(severity: Severity) -> &'static str {
     match severity {
@@ -70,9 +62,10 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
         shown[slot] += 1;
         let graph = &run.graph;
         let mut properties = Vec::new();
-        if let Some(location) = finding_location(output.sources, graph, finding) {
-            properties.push(format!("file={}", escape_property(&location.file)));
-            properties.push(format!("line={}", location.line));
+        let location = finding_location(output.sources, graph, finding);
+        properties.push(format!("file={}", escape_property(&location.file)));
+        if let Some(line) = location.line {
+            properties.push(format!("line={line}"));
         }
         properties.push(format!(
             "title={}",
@@ -101,6 +94,24 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             command(finding.severity),
             properties.join(","),
             escape_data(&message)
+        )?;
+    }
+    let problems: usize = output.runs.iter().map(|r| r.graph.problems.len()).sum();
+    if problems > 0 {
+        let first = output
+            .runs
+            .iter()
+            .flat_map(|r| r.graph.problems.iter())
+            .next()
+            .cloned()
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "::warning title={}::{}",
+            escape_property("linkaudit: incomplete graph"),
+            escape_data(&format!(
+                "{problems} load problem(s), so chains may be missing and a clean result proves nothing; first: {first}"
+            ))
         )?;
     }
     if hidden > 0 {

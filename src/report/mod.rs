@@ -95,13 +95,21 @@ pub fn describe_config(config: &BuildConfig) -> String {
             config.target.as_ref().unwrap_or(&unknown)
         ));
         parts.push(format!(
-            "crt-static={}",
+            "crt-static={}{}",
             match config.crt_static {
                 Some(true) => "on",
                 Some(false) => "off",
                 None => "unknown",
-            }
+            },
+            config
+                .crt_static_from
+                .as_ref()
+                .map(|from| format!(" (from {from})"))
+                .unwrap_or_default()
         ));
+        if !config.cargo_features.is_empty() {
+            parts.push(config.cargo_features.join(" "));
+        }
         if let Some(package) = &config.package {
             parts.push(format!("-p {package}"));
         }

@@ -22,11 +22,14 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn physical(file: &str, line: u32) -> Value {
-    json!({
-        "artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": line}
-    })
+fn physical(file: &str, line: Option<u32>) -> Value {
+    match line {
+        Some(line) => json!({
+            "artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": line}
+        }),
+        None => json!({"artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"}}),
+    }
 }
 
 /// Renders the check as a SARIF 2.1.0 log.
@@ -71,10 +74,8 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                 message.push_str(&format!(" [config {}]", run.label));
             }
             let location = finding_location(output.sources, graph, finding);
-            let locations: Vec<Value> = location
-                .iter()
-                .map(|l| json!({"physicalLocation": physical(&l.file, l.line)}))
-                .collect();
+            let locations =
+                vec![json!({"physicalLocation": physical(&location.file, location.line)})];
             let code_flows: Vec<Value> = finding
                 .chains
                 .chains
@@ -134,10 +135,39 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             results.push(result);
         }
     }
+    // An incomplete graph is said where code scanning shows it: the invocation's
+    // notifications, and the run's properties.
+    let problems: Vec<(String, String)> = output
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.graph
+                .problems
+                .iter()
+                .map(move |p| (run.label.clone(), p.clone()))
+        })
+        .collect();
+    let incomplete = !problems.is_empty();
+    let notifications: Vec<Value> = problems
+        .iter()
+        .take(50)
+        .map(|(label, problem)| {
+            let text = if label.is_empty() {
+                format!("incomplete graph: {problem}")
+            } else {
+                format!("incomplete graph [config {label}]: {problem}")
+            };
+            json!({"level": "warning", "message": {"text": text}, "descriptor": {"id": "incomplete-graph"}})
+        })
+        .collect();
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications
+            }],
             "tool": {"driver": {
                 "name": "linkaudit",
                 "version": env!("CARGO_PKG_VERSION"),
@@ -146,7 +176,11 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,
-            "properties": {"summary": super::check_text::summary(output)}
+            "properties": {
+                "summary": super::check_text::summary(output),
+                "incomplete": incomplete,
+                "loadProblems": problems.len()
+            }
         }]
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;

@@ -267,7 +267,8 @@ impl Canvas {
                 self.body,
                 r#"<tspan x="{}" dy="{dy}"{size}{color}>{}</tspan>"#,
                 num(xy.x),
-                xml(line)
+                // node_label made each line safe text already; only markup is left to escape.
+                super::escape::html(line)
             );
         }
         self.body.push_str("</text>\n");
@@ -419,7 +420,8 @@ impl RenderBackend for Canvas {
                 self.body,
                 r##"<text font-size="{}" fill="{stroke}"><textPath href="#{id}" startOffset="50%" text-anchor="middle">{}</textPath></text>"##,
                 look.font_size,
-                xml(text)
+                // Edge labels were made safe text when the layout was built.
+                super::escape::html(text)
             );
         }
     }

@@ -123,7 +123,7 @@ pub fn render_text(outcome: &Outcome, out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "linker warning: {} from {} ({})",
-            warning.symbol,
+            text_line(&warning.symbol),
             text_line(warning.package.as_deref().unwrap_or("an unknown package")),
             text_line(&warning.how)
         )?;

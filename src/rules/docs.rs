@@ -111,6 +111,11 @@ pub fn rule_page(rule: &Rule) -> String {
     if !w.env_present.is_empty() {
         when.push(format!("{} set", list(&w.env_present)));
     }
+    if let Some(name) = &w.system_library {
+        when.push(format!(
+            "pkg-config finds `{name}` on the build machine (else the bundled copy is built)"
+        ));
+    }
     if !w.env_absent.is_empty() {
         when.push(format!("{} not set", list(&w.env_absent)));
     }

@@ -85,6 +85,17 @@ pub fn lint_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
     files.sort();
     let mut problems = Vec::new();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let builtin = super::Catalog::builtin()
+        .map(|c| c.rules)
+        .unwrap_or_default();
+    // The shipped catalog itself (`audit rules check queries`) is checked as it is: a
+    // directory holding the built-in rules' own files.
+    let canonical = dir.canonicalize().ok();
+    let shipped = canonical.as_ref().is_some_and(|c| {
+        builtin
+            .iter()
+            .all(|b| c.join(b.source.trim_start_matches("queries/")).is_file())
+    });
     for file in files {
         let source = file.display().to_string();
         let text = match std::fs::read_to_string(&file) {
@@ -134,6 +145,17 @@ pub fn lint_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
         }
         for problem in check_rule(&rule) {
             problems.push((source.clone(), problem));
+        }
+        // A directory that is not the shipped catalog extends it: an id of a built-in rule
+        // would silently replace it.
+        if !shipped && builtin.iter().any(|b| b.id == rule.id) && !rule.replaces_builtin {
+            problems.push((
+                source.clone(),
+                format!(
+                    "id {} is a built-in rule's: loading this directory with --rules would fail (set replaces_builtin = true to replace it)",
+                    rule.id
+                ),
+            ));
         }
     }
     problems.sort();

@@ -173,6 +173,10 @@ pub struct When {
     /// Environment variables that must not be set.
     #[serde(default)]
     pub env_absent: Vec<String>,
+    /// Cargo: a pkg-config name the build machine must have: the crate links that system
+    /// library when pkg-config finds it and builds its bundled copy otherwise (curl-sys,
+    /// libgit2-sys). Asked of `pkg-config --exists` for live checks; not known, it holds.
+    pub system_library: Option<String>,
 }
 
 /// An upgrade that removes the source.
@@ -310,6 +314,10 @@ pub struct Rule {
     pub why: String,
     /// Public references.
     pub references: Vec<String>,
+    /// In an extra rule directory: this rule replaces the built-in one with the same id (any
+    /// other id collision is an error).
+    #[serde(default)]
+    pub replaces_builtin: bool,
     /// Where it was read from (not part of the file).
     #[serde(skip)]
     pub source: String,
@@ -377,13 +385,38 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// Builtin rules plus every `*.toml` under each directory (a rule with an existing id
-    /// replaces it).
+    /// Builtin rules plus every `*.toml` under each directory. A rule may replace a built-in
+    /// one only by saying so (`replaces_builtin = true`); any other id collision, with a
+    /// built-in or between the directories, is an error naming both files.
     pub fn with_dirs(dirs: &[PathBuf]) -> Result<Catalog> {
         let mut catalog = Catalog::builtin()?;
+        let builtin_ids: std::collections::BTreeSet<String> =
+            catalog.rules.iter().map(|r| r.id.clone()).collect();
+        let mut added: std::collections::BTreeMap<String, String> = Default::default();
         let mut fingerprints = catalog.fingerprints.clone();
         for dir in dirs {
             for rule in read_dir_rules(dir)? {
+                if let Some(other) = added.insert(rule.id.clone(), rule.source.clone()) {
+                    bail!(
+                        "{}: duplicate rule id {} (also in {other})",
+                        rule.source,
+                        rule.id
+                    );
+                }
+                if builtin_ids.contains(&rule.id) && !rule.replaces_builtin {
+                    bail!(
+                        "{}: rule id {} is a built-in rule's; pick another id, or set replaces_builtin = true to replace it",
+                        rule.source,
+                        rule.id
+                    );
+                }
+                if rule.replaces_builtin && !builtin_ids.contains(&rule.id) {
+                    bail!(
+                        "{}: replaces_builtin = true, but there is no built-in rule {}",
+                        rule.source,
+                        rule.id
+                    );
+                }
                 catalog.rules.retain(|existing| existing.id != rule.id);
                 catalog.rules.push(rule);
             }

@@ -402,3 +402,276 @@ fn mixed_repository_gives_one_report() {
     assert_eq!(why.code, 0);
     assert_eq!(why.stdout.matches("# config:").count(), 2, "{}", why.stdout);
 }
+
+/// The features a fix proposes, as (crate, feature): a `cargo add CRATE --features F` edit or
+/// a member's own `--features MEMBER/F`.
+fn proposed_features(fix: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for change in fix["changes"].as_array().unwrap() {
+        let key = change["change"]["key"].as_str().unwrap();
+        if let Some(command) = key.strip_prefix("cargo:") {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let krate = words[2].to_owned();
+            if let Some(i) = words.iter().position(|w| *w == "--features") {
+                for feature in words[i + 1].split(',') {
+                    out.push((krate.clone(), feature.to_owned()));
+                }
+            }
+        } else if let Some(feature) = key.strip_prefix("feature:") {
+            let (member, name) = feature.split_once('/').unwrap();
+            out.push((member.to_owned(), name.to_owned()));
+        }
+    }
+    out
+}
+
+/// On every real Cargo fixture: each proposed feature exists in that crate's manifest and is
+/// neither private nor test-only, and the re-resolved graph no longer has the system-library
+/// finding it was proposed for.
+#[test]
+fn cargo_fixes_use_real_public_features() {
+    let mut checked = 0;
+    for fixture in [
+        "rusqlite-system",
+        "reqwest-default",
+        "member-feature",
+        "mixed-workspace",
+        "pure-rust",
+    ] {
+        let dir = format!("fixtures/cargo/{fixture}");
+        let run = audit(&["fix", "-C", &dir, "--format", "json"]);
+        assert!(run.code <= 1, "{fixture}: {}", run.stderr);
+        let json: Value = serde_json::from_str(&run.stdout).unwrap();
+        let fix = &json["cargo_fix"];
+        let metadata: Value = serde_json::from_str(
+            &std::fs::read_to_string(repo_path(&format!("{dir}/recorded/metadata.json"))).unwrap(),
+        )
+        .unwrap();
+        for (krate, feature) in proposed_features(fix) {
+            let package = metadata["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == krate.as_str())
+                .unwrap_or_else(|| panic!("{fixture}: no crate {krate}"));
+            assert!(
+                package["features"].get(&feature).is_some(),
+                "{fixture}: {krate} has no feature {feature}"
+            );
+            assert!(
+                !linkaudit::analyze::cargo_fix::is_internal_feature(&feature),
+                "{fixture}: {krate}/{feature} is private or test-only"
+            );
+            checked += 1;
+        }
+        let remaining: Vec<&str> = fix["remaining"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        for removed in fix["removed"].as_array().unwrap() {
+            let rule = removed["rule"].as_str().unwrap();
+            assert!(
+                !remaining.contains(&rule),
+                "{fixture}: {rule} removed and remaining"
+            );
+        }
+        for change in fix["changes"].as_array().unwrap() {
+            if change["change"]["key"]
+                .as_str()
+                .unwrap()
+                .starts_with("rustflags:")
+                || change["change"]["key"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("env:")
+            {
+                continue;
+            }
+            assert!(
+                !change["removed"].as_array().unwrap().is_empty(),
+                "{fixture}: {change} removed nothing on the re-resolved graph"
+            );
+        }
+    }
+    assert!(checked >= 3, "only {checked} features checked");
+}
+
+/// A crate with its own switch for the bundled library (diesel_cli's `sqlite-bundled`): the
+/// fix is that switch, never the private test feature that would do the same.
+#[test]
+fn the_member_s_own_feature_is_the_fix() {
+    let run = audit(&[
+        "fix",
+        "-C",
+        "fixtures/cargo/member-feature",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let fix = &json["cargo_fix"];
+    assert_eq!(
+        proposed_features(fix),
+        vec![("dbcli".to_owned(), "sqlite-bundled".to_owned())]
+    );
+    assert!(
+        fix["command"]
+            .as_str()
+            .unwrap()
+            .ends_with("--features dbcli/sqlite-bundled"),
+        "{fix}"
+    );
+    assert!(fix["edits"].as_array().unwrap().is_empty(), "{fix}");
+}
+
+/// `.cargo/config.toml` rustflags decide crt-static as cargo reads them, and the report says
+/// where it came from.
+#[test]
+fn cargo_config_rustflags_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("pure-rust");
+    std::fs::create_dir_all(copy.join("src")).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
+        std::fs::copy(
+            repo_path(&format!("fixtures/cargo/pure-rust/{file}")),
+            copy.join(file),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(copy.join(".cargo")).unwrap();
+    std::fs::write(
+        copy.join(".cargo/config.toml"),
+        "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"target-feature=+crt-static\"]\n",
+    )
+    .unwrap();
+    let run = crate::support::audit_command(&[
+        "check",
+        "-C",
+        copy.to_str().unwrap(),
+        "--format",
+        "json",
+        "--warn-only",
+        "--no-archive-check",
+    ])
+    .env_remove("RUSTFLAGS")
+    .env_remove("CARGO_ENCODED_RUSTFLAGS")
+    .env_remove("CARGO_BUILD_RUSTFLAGS")
+    .output()
+    .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let json: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(json["config"]["crt_static"], true, "{}", json["config"]);
+    assert!(
+        json["config"]["crt_static_from"]
+            .as_str()
+            .unwrap()
+            .contains(".cargo/config.toml [target.x86_64-unknown-linux-gnu] rustflags"),
+        "{}",
+        json["config"]
+    );
+    assert_eq!(json["targets"][0]["linkage"], "static");
+}
+
+/// `--features` reaches cargo (a feature that does not exist is cargo's error, exit 2), and a
+/// library-only crate says that its roots are libraries.
+#[test]
+fn cargo_feature_flags_and_library_roots() {
+    let run = audit(&[
+        "check",
+        "-C",
+        "fixtures/cargo/member-feature",
+        "--features",
+        "sqlite-bundled",
+        "--format",
+        "json",
+        "--warn-only",
+        "--no-archive-check",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        !json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "rust-libsqlite3-sys-system"),
+        "with sqlite-bundled the system library is not linked: {}",
+        json["findings"]
+    );
+    let bad = audit(&[
+        "check",
+        "-C",
+        "fixtures/cargo/member-feature",
+        "--features",
+        "nope",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("nope"), "{}", bad.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"onlylib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    let lib = audit(&["check", "-C", dir.path().to_str().unwrap(), "--warn-only"]);
+    assert_eq!(lib.code, 0, "{}", lib.stderr);
+    assert!(
+        lib.stderr
+            .contains("no workspace member has a binary target"),
+        "{}",
+        lib.stderr
+    );
+}
+
+/// A -sys crate that builds its bundled copy when pkg-config finds no system library is not
+/// reported as linking one (nor as a missing archive): the rule asks this machine's
+/// pkg-config, and the answer is checked against pkg-config itself.
+#[test]
+fn sys_crates_fall_back_to_their_bundled_copy() {
+    let run = audit(&[
+        "check",
+        "-C",
+        "fixtures/cargo/mixed-workspace",
+        "--format",
+        "json",
+        "--warn-only",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let found = Command::new("pkg-config")
+        .args(["--exists", "libgit2"])
+        .status()
+        .map(|s| s.success())
+        .ok();
+    let fired = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "rust-libgit2-sys-system");
+    let missing = json["static_link"][0]["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["library"] == "git2" && l["archive_found"] == false);
+    match found {
+        Some(false) => {
+            assert_eq!(json["config"]["pkg_config"]["libgit2"], false);
+            assert!(
+                !fired,
+                "libgit2-sys builds its bundled copy here: {}",
+                json["findings"]
+            );
+            assert!(!missing, "{}", json["static_link"]);
+        }
+        Some(true) => assert!(fired, "{}", json["findings"]),
+        None => assert!(fired, "pkg-config cannot be asked: the rule holds"),
+    }
+}

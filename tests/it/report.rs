@@ -461,7 +461,7 @@ fn hostile_names_in_svg_and_html() {
     assert!(!page.contains("<img"));
     assert!(
         page.contains(
-            "evil.com/a&quot;b\\c\\n&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;&#39;x"
+            "evil.com/a&quot;b\\\\c\\n&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;&#39;x"
         )
     );
     let quoted = serde_json::to_string(HOSTILE_NAME).unwrap();
