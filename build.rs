@@ -1,5 +1,6 @@
 //! Embeds the rule catalog: lists every `queries/**/*.toml` into `$OUT_DIR/builtin_rules.rs`
-//! as `(relative path, include_str!(...))`, so adding a rule needs no Rust change.
+//! as `(relative path, include_str!(...))`, so adding a rule needs no Rust change. Also records
+//! the commit the binary is built from (`AUDIT_COMMIT`, for `audit --version`).
 
 use std::path::{Path, PathBuf};
 
@@ -17,8 +18,27 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
+/// `git rev-parse --short=12 HEAD` in the source directory, or `unknown` (a source tarball).
+fn commit(root: &Path) -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .filter(|hash| !hash.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    println!("cargo:rustc-env=AUDIT_COMMIT={}", commit(&root));
+    for git_file in [".git/HEAD", ".git/index"] {
+        if root.join(git_file).exists() {
+            println!("cargo:rerun-if-changed={git_file}");
+        }
+    }
     let queries = root.join("queries");
     println!("cargo:rerun-if-changed=queries");
     let mut files = Vec::new();

@@ -1241,14 +1241,17 @@ fn rss_child(path: &str) {
     .expect("the synthetic stream loads");
     let after_load = proc_status_mb("VmHWM:").expect("VmHWM");
     let targets: Vec<String> = TARGETS.map(str::to_owned).to_vec();
-    let options = WhyOptions { max_chains: 10 };
-    black_box(analyze::why(&parsed.graph, None, &targets, options));
+    let options = WhyOptions {
+        max_chains: 10,
+        cut: None,
+    };
+    black_box(analyze::why(&parsed.graph, None, &targets, &options));
     let modules = analyze::modules::collapse(&parsed.graph);
     black_box(analyze::why(
         &modules,
         Some(&parsed.graph),
         &targets,
-        options,
+        &options,
     ));
     let after_all = proc_status_mb("VmHWM:").expect("VmHWM");
     println!("{after_load} {after_all}");
@@ -1411,11 +1414,14 @@ fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
     let graph: &DepGraph = &parsed.graph;
     let (collapse, modules) = measure(|| analyze::modules::collapse(graph));
     let targets: Vec<String> = TARGETS.map(str::to_owned).to_vec();
-    let options = WhyOptions { max_chains: 10 };
+    let options = WhyOptions {
+        max_chains: 10,
+        cut: None,
+    };
     let mut why = Vec::new();
     for target in &targets {
         let one = std::slice::from_ref(target);
-        let (packages, answer) = measure(|| analyze::why(graph, None, one, options));
+        let (packages, answer) = measure(|| analyze::why(graph, None, one, &options));
         let packages_answer = describe(&answer[0]);
         if size >= 100_000 && target == "runtime/cgo" {
             assert!(
@@ -1423,7 +1429,7 @@ fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
                 "the largest size must saturate the chain count"
             );
         }
-        let (modules_time, answer) = measure(|| analyze::why(&modules, Some(graph), one, options));
+        let (modules_time, answer) = measure(|| analyze::why(&modules, Some(graph), one, &options));
         let modules_answer = describe(&answer[0]);
         eprintln!(
             "[{size}] why {target}: {:.2} ms packages, {:.2} ms modules",
@@ -1438,10 +1444,10 @@ fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
             modules_answer,
         });
     }
-    let (why_all, _) = measure(|| analyze::why(graph, None, &targets, options));
+    let (why_all, _) = measure(|| analyze::why(graph, None, &targets, &options));
     let (why_all_modules, _) = measure(|| {
         let modules = analyze::modules::collapse(graph);
-        analyze::why(&modules, Some(graph), &targets, options).len()
+        analyze::why(&modules, Some(graph), &targets, &options).len()
     });
     eprintln!("[{size}] done in {:.1} s", started.elapsed().as_secs_f64());
     SizeResult {

@@ -13,8 +13,16 @@ use crate::rules::Severity;
 
 /// Why is this binary dynamically linked, and what exactly must change to make it fully static?
 #[derive(Debug, Parser)]
-#[command(name = "audit", version, about, long_about = None)]
+#[command(
+    name = "audit",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("AUDIT_COMMIT"), ")"),
+    about,
+    long_about = None
+)]
 pub struct Cli {
+    /// Never show the progress line (shown on stderr only when it is a terminal).
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -41,6 +49,19 @@ pub enum Command {
     /// and the catalog's rules at module level. Exits 1 when it is not static or a finding is
     /// at or above --fail-on.
     Binary(BinaryArgs),
+    /// What a change does to dynamic linking: the working tree against a git base (or two
+    /// recordings): verdicts that changed, new and removed findings, new chains and the
+    /// package the change touched. Exits 1 on a new finding at or above --fail-on or a main
+    /// package that became dynamic.
+    Diff(DiffArgs),
+    /// Shell completions for bash, zsh or fish, on stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff, for `man -l`), on stdout.
+    Man,
     /// `audit check` as one self-contained HTML page: verdicts, findings with fixes, each
     /// finding's why-graph as inline SVG, the chains, the config and the fix command. Exits 1
     /// on findings at or above --fail-on, like check.
@@ -78,6 +99,96 @@ pub enum CgoArg {
     On,
     /// `CGO_ENABLED=0`.
     Off,
+}
+
+/// `--crt-static` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// `-C target-feature=+crt-static`.
+    On,
+    /// `-C target-feature=-crt-static`.
+    Off,
+}
+
+/// Rewrites the single-dash spellings `go build` uses (`-tags`, `-ldflags`, `-buildmode`,
+/// alone or with `=`) into the long flags, leaving values and everything after `--` alone.
+/// `-C`, `-o` and `-p` are already short flags.
+pub fn go_spellings(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    // Flags that take a value: their next word is never rewritten.
+    let mut takes_value: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    fn collect(command: &clap::Command, into: &mut std::collections::BTreeSet<String>) {
+        for arg in command.get_arguments() {
+            if arg.get_action().takes_values() {
+                if let Some(long) = arg.get_long() {
+                    into.insert(format!("--{long}"));
+                }
+                if let Some(short) = arg.get_short() {
+                    into.insert(format!("-{short}"));
+                }
+            }
+        }
+        for sub in command.get_subcommands() {
+            collect(sub, into);
+        }
+    }
+    collect(&command, &mut takes_value);
+    let renamed = ["tags", "ldflags", "buildmode"];
+    let mut out = Vec::with_capacity(args.len());
+    let mut value_next = false;
+    let mut rest = false;
+    for arg in args {
+        let text = arg.to_string_lossy().into_owned();
+        if rest || value_next {
+            value_next = false;
+            out.push(arg);
+            continue;
+        }
+        if text == "--" {
+            rest = true;
+            out.push(arg);
+            continue;
+        }
+        let (name, inline) = match text.split_once('=') {
+            Some((name, _)) => (name.to_owned(), true),
+            None => (text.clone(), false),
+        };
+        let go_style = name
+            .strip_prefix('-')
+            .filter(|n| !n.starts_with('-') && renamed.contains(n));
+        let word = match go_style {
+            Some(_) => format!("-{text}"),
+            None => text.clone(),
+        };
+        let flag = if go_style.is_some() {
+            format!("-{name}")
+        } else {
+            name
+        };
+        if !inline && takes_value.contains(&flag) {
+            value_next = true;
+        }
+        out.push(word.into());
+    }
+    out
+}
+
+impl Cli {
+    /// Moves positional package patterns into the load flags (`audit check ./cmd/agent`).
+    pub fn normalize(&mut self) {
+        let (packages, load) = match &mut self.command {
+            Command::Check(args) => (std::mem::take(&mut args.packages), &mut args.load),
+            Command::Fix(args) => (std::mem::take(&mut args.packages), &mut args.load),
+            Command::Verify(args) => (std::mem::take(&mut args.fix.packages), &mut args.fix.load),
+            Command::Report(args) => (std::mem::take(&mut args.packages), &mut args.load),
+            Command::Why(args) => (std::mem::take(&mut args.packages), &mut args.load),
+            _ => return,
+        };
+        if !packages.is_empty() {
+            load.patterns = packages;
+        }
+    }
 }
 
 /// Where the graph comes from and under which build configuration.
@@ -131,7 +242,7 @@ pub struct LoadArgs {
     /// RUSTFLAGS of the build say — CARGO_ENCODED_RUSTFLAGS, RUSTFLAGS, `.cargo/config.toml`
     /// — else on for musl targets and off for the others). `--crt-static` alone means on.
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "on", value_name = "on|off")]
-    pub crt_static: Option<CgoArg>,
+    pub crt_static: Option<OnOff>,
     /// Cargo: the workspace member whose binaries are the roots.
     #[arg(short = 'p', long = "package", value_name = "NAME")]
     pub package: Option<String>,
@@ -193,7 +304,7 @@ impl LoadArgs {
                 cgo_enabled: self.cgo.map(|cgo| cgo == CgoArg::On),
                 tags,
                 target: self.target.clone(),
-                crt_static: self.crt_static.map(|v| v == CgoArg::On),
+                crt_static: self.crt_static.map(|v| v == OnOff::On),
                 package: self.package.clone(),
                 host_deps: self.host_deps,
                 features: self
@@ -231,12 +342,22 @@ pub struct WhyArgs {
     /// Import paths, `path/...` patterns, module paths, or `cgo`.
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
+    /// Package patterns after `--`, as for `go build` (`audit why plugin -- ./cmd/agent`).
+    #[arg(last = true, value_name = "PACKAGES")]
+    pub packages: Vec<String>,
     /// How many chains to show per target (shortest first).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_chains: usize,
     /// Answer at module granularity (from a `go mod graph` input, or by collapsing packages).
     #[arg(long)]
     pub modules: bool,
+    /// Also give the smallest cut: the fewest packages (other than main packages and
+    /// targets) to stop importing so that no chain remains (exact, by max-flow).
+    #[arg(long)]
+    pub cut: bool,
+    /// Packages the cut may not use (a pattern; `std` for the standard library; repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub cut_exclude: Vec<String>,
     /// Where the graph comes from.
     #[command(flatten)]
     pub load: LoadArgs,
@@ -258,6 +379,8 @@ pub enum CheckFormat {
     Github,
     /// SVG of the findings' chains (Graphviz, or the built-in renderer for small graphs).
     Svg,
+    /// A Mermaid flowchart of the findings' chains, for a GitHub or GitLab comment.
+    Mermaid,
 }
 
 /// What `audit check` and `audit report` share: the config, the catalog and the policy.
@@ -297,6 +420,9 @@ pub struct PolicyArgs {
 /// `audit check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Package patterns, as for `go build` (default `./...`; same as --patterns).
+    #[arg(value_name = "PACKAGES")]
+    pub packages: Vec<String>,
     /// Config, catalog and policy.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -318,9 +444,51 @@ pub struct CheckArgs {
     pub renderer: Renderer,
 }
 
+/// `--format` of `audit diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Verdict changes, new findings with their new chains, removed findings.
+    Text,
+    /// The JSON document.
+    Json,
+    /// SARIF 2.1.0 with the new findings only.
+    Sarif,
+    /// GitHub Actions annotations for the new findings.
+    Github,
+    /// A pull-request comment: tables and a Mermaid graph of the new chains.
+    Markdown,
+}
+
+/// `audit diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Two recordings to compare (OLD NEW); without them, the working tree against --base.
+    #[arg(value_name = "RECORDING", num_args = 0..=2)]
+    pub recordings: Vec<String>,
+    /// The git revision to compare with (default: the merge base with the upstream branch,
+    /// else HEAD~1).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Config, catalog and policy.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Where the graph comes from.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// `audit report`: the flags of `audit check` that choose what is checked, and the page's.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// Package patterns, as for `go build` (default `./...`; same as --patterns).
+    #[arg(value_name = "PACKAGES")]
+    pub packages: Vec<String>,
     /// Config, catalog and policy.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -421,6 +589,9 @@ pub struct BinaryArgs {
 /// `audit fix`.
 #[derive(Debug, Args)]
 pub struct FixArgs {
+    /// Package patterns, as for `go build` (default `./...`; same as --patterns).
+    #[arg(value_name = "PACKAGES")]
+    pub packages: Vec<String>,
     /// Config file (default: `audit.toml` in the project directory or an ancestor).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -440,6 +611,13 @@ pub struct FixArgs {
     /// it safe; the plan then says it is unchecked.
     #[arg(long)]
     pub no_compile: bool,
+    /// The project's own -ldflags (`-s -w -X ...`): kept in the proposed build, before the
+    /// link flags the fix adds (the linker takes the last -linkmode and -extldflags).
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub ldflags: Option<String>,
+    /// The -buildmode the build uses.
+    #[arg(long, value_name = "MODE")]
+    pub buildmode: Option<String>,
 }
 
 /// `audit verify`.

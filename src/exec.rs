@@ -86,8 +86,27 @@ fn stderr_summary(stderr: &[u8]) -> String {
     }
 }
 
+/// The progress line of a running child, cleared when dropped.
+struct Progress;
+
+impl Progress {
+    fn show(spec: &CommandSpec) -> Progress {
+        let mut words = vec![spec.program.clone()];
+        words.extend(spec.args.iter().take(3).cloned());
+        crate::progress::working(&format!("running {}", words.join(" ")));
+        Progress
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        crate::progress::done();
+    }
+}
+
 /// Runs the command and returns its stdout; fails with its stderr when it exits non-zero.
 pub fn capture(spec: &CommandSpec) -> Result<Vec<u8>> {
+    let _progress = Progress::show(spec);
     let output = spec
         .command()
         .stdin(Stdio::null())
@@ -111,6 +130,7 @@ pub fn stream<T>(
     spec: &CommandSpec,
     consume: impl FnOnce(&mut dyn BufRead) -> Result<T>,
 ) -> Result<T> {
+    let _progress = Progress::show(spec);
     let mut child = spec
         .command()
         .stdin(Stdio::null())
@@ -159,6 +179,7 @@ pub struct Finished {
 /// Runs the command to completion and returns its output whatever its exit status (for
 /// builds, whose failure is a result to report, not an error of ours).
 pub fn run(spec: &CommandSpec) -> Result<Finished> {
+    let _progress = Progress::show(spec);
     let output = spec
         .command()
         .stdin(Stdio::null())

@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod pattern;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod rules;
 
@@ -102,5 +103,22 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
         Command::Fix(args) => commands::fix::run(args, stdout, stderr),
         Command::Verify(args) => commands::verify::run(args, stdout, stderr),
         Command::Report(args) => commands::report::run(args, stderr),
+        Command::Diff(args) => commands::diff::run(args, stdout, stderr),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "audit", stdout);
+            Ok(ExitStatus::Success)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let command = Cli::command();
+            clap_mangen::Man::new(command.clone()).render(stdout)?;
+            // One section per subcommand, so the page documents every flag.
+            for sub in command.get_subcommands() {
+                writeln!(stdout, ".SH \"AUDIT {}\"", sub.get_name().to_uppercase())?;
+                clap_mangen::Man::new(sub.clone()).render_options_section(stdout)?;
+            }
+            Ok(ExitStatus::Success)
+        }
     }
 }

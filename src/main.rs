@@ -16,11 +16,13 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse_from(linkaudit::cli::go_spellings(std::env::args_os().collect()));
+    cli.normalize();
+    linkaudit::progress::set_quiet(cli.quiet);
     let stdout = std::io::stdout();
     let mut stdout = std::io::BufWriter::new(stdout.lock());
-    let stderr = std::io::stderr();
-    let mut stderr = stderr.lock();
+    // Not locked for the whole run: the progress line's ticker thread writes to stderr too.
+    let mut stderr = std::io::stderr();
     let status = match linkaudit::run(&cli, &mut stdout, &mut stderr) {
         Ok(status) => status,
         Err(err) if is_broken_pipe(&err) => ExitStatus::Success,

@@ -110,6 +110,8 @@ pub struct Finding {
     /// How the rule matched, when it is not plainly by path and version: a fork, an unknown
     /// module version.
     pub notes: Vec<String>,
+    /// The smallest cut between the main packages and the finding's package.
+    pub cut: super::cut::Cut,
 }
 
 /// The linkage verdict of one main package.
@@ -517,6 +519,7 @@ fn finding(
         new_chains: Vec::new(),
         fails: false,
         notes: Vec::new(),
+        cut: super::cut::min_cut(graph, &[package], &|_| false),
         cargo_edit: if graph.config.ecosystem == "cargo" {
             match (&rule.fix.dependency, rule.fix.features.is_empty()) {
                 (Some(dependency), _) => {

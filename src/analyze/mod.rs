@@ -5,6 +5,8 @@ pub mod binary;
 pub mod cargo_fix;
 pub mod chains;
 pub mod check;
+pub mod cut;
+pub mod diff;
 pub mod fix;
 pub mod link;
 pub mod modules;
@@ -19,10 +21,12 @@ pub use chains::ChainSummary;
 pub use targets::{Resolved, TargetKind};
 
 /// Options for `why`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct WhyOptions {
     /// How many chains to list per target.
     pub max_chains: usize,
+    /// Compute the smallest cut (`--cut`), with these package patterns not to be cut.
+    pub cut: Option<Vec<String>>,
 }
 
 /// The answer for one `why` target.
@@ -34,6 +38,8 @@ pub struct WhyAnswer {
     pub resolved: Resolved,
     /// Chains, counts and choke points.
     pub summary: ChainSummary,
+    /// The smallest cut, when asked for.
+    pub cut: Option<cut::Cut>,
 }
 
 /// Answers `why` for each target, in the order given. `packages` is the package graph that
@@ -42,7 +48,7 @@ pub fn why(
     graph: &DepGraph,
     packages: Option<&DepGraph>,
     targets: &[String],
-    options: WhyOptions,
+    options: &WhyOptions,
 ) -> Vec<WhyAnswer> {
     targets
         .iter()
@@ -61,10 +67,19 @@ pub fn why(
                     options.max_chains,
                 )
             };
+            let cut = options.cut.as_ref().map(|exclude| {
+                cut::min_cut(graph, &resolved.nodes, &|idx| {
+                    exclude
+                        .iter()
+                        .any(|p| crate::pattern::matches(p, &graph.node(idx).id))
+                        || (exclude.iter().any(|p| p == "std") && graph.node(idx).standard)
+                })
+            });
             WhyAnswer {
                 target: target.clone(),
                 resolved,
                 summary,
+                cut,
             }
         })
         .collect()

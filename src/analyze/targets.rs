@@ -235,32 +235,41 @@ pub fn module_node_id(packages: &DepGraph, idx: NodeIndex) -> String {
     }
 }
 
-/// Up to three ids close to `target`: same last path element, a suffix match, or a small edit
-/// distance. Sorted by closeness, then id.
+/// Up to three ids close to `target`, only when they are close: the same path under a prefix
+/// (`containerd/plugin` for `github.com/containerd/containerd/plugin`), the same last path
+/// element, a last element that has the name as a word (`sqlite3` for `go-sqlite3`), a
+/// package of the module the target would be in, or a small edit distance of the whole path
+/// (at most 1 in 8 characters, 1 to 3). Sorted by closeness, then id. An unrelated path gets
+/// none.
 pub fn suggest(graph: &DepGraph, target: &str) -> Vec<String> {
     let target_last = target.rsplit('/').next().unwrap_or(target);
+    let limit = (target.len() / 8).clamp(1, 3);
     let mut scored: Vec<(usize, &str)> = Vec::new();
     for i in all_nodes(graph) {
-        let id = graph.node(i).id.as_str();
+        let node = graph.node(i);
+        let id = node.id.as_str();
         let id_path = id.split('@').next().unwrap_or(id);
         let last = id_path.rsplit('/').next().unwrap_or(id_path);
+        let same_module = node
+            .module
+            .as_ref()
+            .is_some_and(|m| !m.path.is_empty() && target.starts_with(&format!("{}/", m.path)));
+        let distance = strsim::levenshtein(target, id_path);
         let score = if id_path.ends_with(&format!("/{target}")) || id_path == target {
             0
-        } else if last == target_last {
+        } else if last == target_last && last.len() >= 3 {
             1
-        } else if target_last.len() >= 4 && last.contains(target_last) {
+        } else if target_last.len() >= 4
+            && last.split(['-', '_', '.']).any(|word| word == target_last)
+        {
+            // `sqlite3` → `go-sqlite3`: the last element is the name with a `go-`-style affix.
             2
+        } else if same_module {
+            2 + distance.min(1000)
+        } else if distance <= limit {
+            1002 + distance
         } else {
-            let distance = strsim::levenshtein(target, id_path);
-            let last_distance = strsim::levenshtein(target_last, last);
-            let limit = (target.len() / 4).max(2);
-            if distance <= limit {
-                3 + distance
-            } else if last_distance <= (target_last.len() / 4).max(1) && target_last.len() >= 3 {
-                3 + limit + last_distance
-            } else {
-                continue;
-            }
+            continue;
         };
         scored.push((score, id));
     }

@@ -25,6 +25,9 @@ pub struct ElfFacts {
     pub version_needs: Vec<(String, String)>,
     /// Undefined dynamic symbols (what the binary imports), sorted.
     pub imported: Vec<String>,
+    /// Imported dynamic symbols with the version each needs (`getaddrinfo`, `GLIBC_2.2.5`),
+    /// sorted; symbols without a version are left out.
+    pub imported_versions: Vec<(String, String)>,
     /// Names in `.symtab` (empty when stripped), sorted.
     pub symbols: Vec<String>,
     /// Contents of `.go.buildinfo`, if that section exists.
@@ -138,12 +141,15 @@ fn facts<Elf: FileHeader<Endian = object::Endianness>>(
     }
     out.version_needs.sort();
     out.version_needs.dedup();
+    // The version each imported symbol needs (.gnu.version against .gnu.version_r); a
+    // malformed table only loses this detail.
+    let versions = sections.versions(endian, data).ok().flatten();
     for (sh_type, into_imported) in [(elf::SHT_DYNSYM, true), (elf::SHT_SYMTAB, false)] {
         let table = sections
             .symbols(endian, data, sh_type)
             .map_err(|err| anyhow!("malformed symbol table: {err}"))?;
         let strings = table.strings();
-        for symbol in table.symbols() {
+        for (index, symbol) in table.symbols().iter().enumerate() {
             let Ok(name) = symbol.name(endian, strings) else {
                 continue;
             };
@@ -153,6 +159,14 @@ fn facts<Elf: FileHeader<Endian = object::Endianness>>(
             if into_imported {
                 if symbol.st_shndx(endian) == elf::SHN_UNDEF {
                     out.imported.push(text(name));
+                    if let Some(versions) = &versions {
+                        let version_index =
+                            versions.version_index(endian, object::read::SymbolIndex(index));
+                        if let Ok(Some(version)) = versions.version(version_index.index()) {
+                            out.imported_versions
+                                .push((text(name), text(version.name())));
+                        }
+                    }
                 }
             } else {
                 out.symbols.push(text(name));
@@ -161,6 +175,8 @@ fn facts<Elf: FileHeader<Endian = object::Endianness>>(
     }
     out.imported.sort();
     out.imported.dedup();
+    out.imported_versions.sort();
+    out.imported_versions.dedup();
     out.symbols.sort();
     out.symbols.dedup();
     for section in sections.iter() {

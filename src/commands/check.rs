@@ -319,6 +319,11 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             CheckFormat::Json => report::check_json::render(&output, out),
             CheckFormat::Sarif => report::sarif::render(&output, out),
             CheckFormat::Github => report::github::render(&output, out),
+            CheckFormat::Mermaid => {
+                let picture = report::picture::Picture::check(&output);
+                write!(out, "{}", report::mermaid::flowchart(&picture))?;
+                Ok(())
+            }
             // Drawn above.
             CheckFormat::Svg => Ok(()),
         })?;

@@ -2,6 +2,7 @@
 
 pub mod binary;
 pub mod check;
+pub mod diff;
 pub mod fix;
 pub mod report;
 pub mod rules;

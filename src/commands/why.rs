@@ -13,6 +13,7 @@ pub fn run(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
     let request = args.load.request()?;
     let options = analyze::WhyOptions {
         max_chains: args.max_chains,
+        cut: args.cut.then(|| args.cut_exclude.clone()),
     };
     let mut sections: Vec<(model::DepGraph, Vec<analyze::WhyAnswer>)> = Vec::new();
     for parsed in load::load_all(&request)? {
@@ -20,7 +21,8 @@ pub fn run(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
         let package_graph = parsed.graph;
         if args.modules && package_graph.granularity() == model::Granularity::Package {
             let module_graph = analyze::modules::collapse(&package_graph);
-            let answers = analyze::why(&module_graph, Some(&package_graph), &args.targets, options);
+            let answers =
+                analyze::why(&module_graph, Some(&package_graph), &args.targets, &options);
             sections.push((module_graph, answers));
         } else {
             if !args.modules && package_graph.granularity() == model::Granularity::Module {
@@ -29,7 +31,7 @@ pub fn run(args: &WhyArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
                     "audit: note: the input is a go mod graph, so answers are at module granularity"
                 )?;
             }
-            let answers = analyze::why(&package_graph, None, &args.targets, options);
+            let answers = analyze::why(&package_graph, None, &args.targets, &options);
             sections.push((package_graph, answers));
         }
     }

@@ -386,7 +386,12 @@ pub fn parse(
                 version: Some(package.version.to_string()),
                 main: metadata.workspace_members.contains(id),
                 replace: None,
-                dir: None,
+                // Path crates (no `source`) are shown with their directory, as cargo does.
+                dir: package
+                    .source
+                    .is_none()
+                    .then(|| package.manifest_path.parent().map(|dir| dir.to_string()))
+                    .flatten(),
             }),
             features,
             feature_defs: package.features.clone(),
@@ -398,6 +403,7 @@ pub fn parse(
                 .iter()
                 .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
             host: !in_target,
+            proc_macro: is_proc_macro(id),
             dir: package.manifest_path.parent().map(|dir| dir.to_string()),
             ..Node::default()
         });

@@ -97,6 +97,8 @@ pub struct Node {
     pub links: Option<String>,
     /// Cargo: the crate has a build script.
     pub build_script: bool,
+    /// Cargo: the crate is a proc-macro (it runs in the compiler, on the host).
+    pub proc_macro: bool,
     /// Cargo: only the host needs it (build-dependency or proc-macro, or reached only through
     /// one).
     pub host: bool,

@@ -49,6 +49,8 @@ pub struct GoSeam {
     goarch: Option<String>,
     base_tags: Vec<String>,
     env: BTreeMap<String, String>,
+    ldflags: Option<String>,
+    buildmode: Option<String>,
     diagnostics_printed: bool,
     /// Upgrades the findings asked for.
     pub upgrades: Vec<UpgradeStep>,
@@ -98,10 +100,13 @@ impl Seam for GoSeam {
         _changes: &[Change],
         graph: &DepGraph,
     ) -> Result<CheckOptions> {
-        let ldflags = route_ldflags(route, graph);
+        let ldflags = route_ldflags(route, graph, self.ldflags.as_deref());
         Ok(CheckOptions {
             max_chains: 3,
-            link: crate::commands::check::link_flags(ldflags, None)?,
+            link: crate::commands::check::link_flags(
+                ldflags.as_deref(),
+                self.buildmode.as_deref(),
+            )?,
         })
     }
 
@@ -177,11 +182,18 @@ impl Seam for GoSeam {
     }
 }
 
-/// The `-ldflags` a route's build uses: the external static link when cgo is linked.
-fn route_ldflags(route: &GoRoute, graph: &DepGraph) -> Option<&'static str> {
+/// The `-ldflags` a route's build uses: the project's own, then the external static link
+/// when cgo is linked (the linker takes the last `-linkmode` and `-extldflags`).
+fn route_ldflags(route: &GoRoute, graph: &DepGraph, user: Option<&str>) -> Option<String> {
     let reach = check::reachable_set(graph);
     let cgo_linked = graph.find("runtime/cgo").is_some_and(|i| reach[i.index()]);
-    (route.cgo && cgo_linked).then_some(STATIC_LDFLAGS)
+    let ours = (route.cgo && cgo_linked).then_some(STATIC_LDFLAGS);
+    match (user.filter(|u| !u.trim().is_empty()), ours) {
+        (Some(user), Some(ours)) => Some(format!("{} {ours}", user.trim())),
+        (Some(user), None) => Some(user.trim().to_owned()),
+        (None, Some(ours)) => Some(ours.to_owned()),
+        (None, None) => None,
+    }
 }
 
 fn quote_tags(tags: &[String]) -> String {
@@ -200,9 +212,13 @@ pub fn build_plan(
     cgo: bool,
     tags: &[String],
     ldflags: Option<&str>,
+    buildmode: Option<&str>,
 ) -> BuildPlan {
     let patterns = fix::build_patterns(graph);
     let mut command = format!("CGO_ENABLED={} go build", u8::from(cgo));
+    if let Some(mode) = buildmode {
+        command.push_str(&format!(" -buildmode={mode}"));
+    }
     if !tags.is_empty() {
         command.push_str(&format!(" -tags {}", quote_tags(tags)));
     }
@@ -212,6 +228,9 @@ pub fn build_plan(
     command.push(' ');
     command.push_str(&patterns.join(" "));
     let mut args = vec!["build".to_owned(), "-o".to_owned(), "{out}/".to_owned()];
+    if let Some(mode) = buildmode {
+        args.push(format!("-buildmode={mode}"));
+    }
     if !tags.is_empty() {
         args.push(format!("-tags={}", tags.join(",")));
     }
@@ -247,7 +266,7 @@ fn compile_check(
     graph: &DepGraph,
     tags: &[String],
 ) -> Result<CompileOutcome> {
-    let plan = build_plan(dir, graph, false, tags, None);
+    let plan = build_plan(dir, graph, false, tags, None, None);
     let mut spec = plan.spec.clone();
     for arg in &mut spec.args {
         if arg == "{out}/" {
@@ -450,12 +469,22 @@ fn make_route(
     } = fixpoint(seam, &route, catalog, allow, stderr)?;
     let changes: Vec<Change> = applied.iter().map(|a| a.change.clone()).collect();
     let tags = seam.all_tags(&changes);
-    let ldflags = route_ldflags(&route, &graph);
-    let build = build_plan(dir, &graph, cgo, &tags, ldflags);
+    let ldflags = route_ldflags(&route, &graph, seam.ldflags.as_deref());
+    let build = build_plan(
+        dir,
+        &graph,
+        cgo,
+        &tags,
+        ldflags.as_deref(),
+        seam.buildmode.as_deref(),
+    );
     let remaining = relevant(&graph, &result, allow);
     let removed = removed_findings(base, base_findings, &graph, &remaining, &applied);
     let mut notes = Vec::new();
-    if ldflags.is_some() {
+    if ldflags
+        .as_deref()
+        .is_some_and(|l| l.contains(STATIC_LDFLAGS))
+    {
         let decision = result.targets.iter().find_map(|t| t.link.as_ref());
         let auto_external = decision.is_some_and(|d| d.mode_reason.contains("C objects"))
             || check::reachable_set(&graph)
@@ -476,7 +505,10 @@ fn make_route(
     }
     let prediction = predict(&graph, &result, &remaining);
     let title = if cgo {
-        if ldflags.is_some() {
+        if ldflags
+            .as_deref()
+            .is_some_and(|l| l.contains(STATIC_LDFLAGS))
+        {
             "cgo stays on, linked externally with -static".to_owned()
         } else {
             "no cgo package is left: the Go linker links statically on its own".to_owned()
@@ -554,6 +586,8 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
         goarch: base.config.goarch.clone(),
         base_tags: base.config.tags.clone().unwrap_or_default(),
         env: base.config.env.clone(),
+        ldflags: args.ldflags.clone(),
+        buildmode: args.buildmode.clone(),
         diagnostics_printed: false,
         upgrades: Vec::new(),
     };

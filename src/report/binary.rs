@@ -58,6 +58,37 @@ pub fn render_text(report: &BinaryReport, out: &mut dyn Write) -> Result<()> {
                 "  oldest releases that run it: {}",
                 releases.join(", ")
             )?;
+            for version in &report.floor_symbols {
+                writeln!(
+                    out,
+                    "  needs GLIBC_{}: {} symbol(s)",
+                    text_line(&version.version),
+                    version.symbols.len()
+                )?;
+                for symbol in &version.symbols {
+                    match (&symbol.package, symbol.evidence) {
+                        (Some(package), "called-from-go") => writeln!(
+                            out,
+                            "    {} (called by {}: its cgo stub is in the symbol table)",
+                            text_line(&symbol.name),
+                            text_line(package)
+                        )?,
+                        (Some(package), _) => writeln!(
+                            out,
+                            "    {} (likely from {})",
+                            text_line(&symbol.name),
+                            text_line(package)
+                        )?,
+                        (None, _) => writeln!(out, "    {}", text_line(&symbol.name))?,
+                    }
+                }
+            }
+            if !report.lowers_the_floor.is_empty() {
+                writeln!(out, "  what lowers the floor:")?;
+                for way in &report.lowers_the_floor {
+                    writeln!(out, "    - {}", text_line(way))?;
+                }
+            }
         }
         None => writeln!(out, "glibc floor: none (no versioned glibc symbols)")?,
     }

@@ -83,6 +83,8 @@ struct FindingJson {
     truncated: bool,
     choke_points: Vec<String>,
     explains: Vec<[String; 2]>,
+    /// The fewest packages to stop importing so that no chain reaches the package.
+    cut: super::json::CutJson,
     notes: Vec<String>,
     fix: FixJson,
     /// What `CGO_ENABLED=0` does to the package (the rule's word): `fixes`, `stub`, `fails`.
@@ -206,6 +208,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                     .map(|(r, p)| [r.clone(), p.clone()])
                     .collect(),
                 notes: finding.notes.clone(),
+                cut: super::json::CutJson::of(graph, &finding.cut),
                 cgo_off: fix.cgo_off,
                 fix: FixJson {
                     tags: fix.tags.clone(),

@@ -14,7 +14,7 @@ use crate::model::DepGraph;
 
 use super::escape::dot as esc;
 use super::picture::{
-    CGO_FILL, CHOKE_COLOR, NodeKey, PLAIN_EDGE, PicNode, Picture, ROOT_FILL, SOURCE_FILL,
+    CGO_FILL, CHOKE_COLOR, CUT_COLOR, NodeKey, PLAIN_EDGE, PicNode, Picture, ROOT_FILL, SOURCE_FILL,
 };
 
 fn write_node(scope: &mut Scope<'_, '_>, node: &PicNode, id: &str) {
@@ -38,6 +38,11 @@ fn write_node(scope: &mut Scope<'_, '_>, node: &PicNode, id: &str) {
         dot_node
             .set("color", CHOKE_COLOR, true)
             .set("penwidth", "3", false);
+    } else if node.cut {
+        dot_node
+            .set("color", CUT_COLOR, true)
+            .set("penwidth", "3", false)
+            .set("peripheries", "2", false);
     }
 }
 
@@ -55,6 +60,7 @@ fn legend_label(picture: &Picture) -> Option<String> {
             NodeKey::Root => format!(r#"<TD BGCOLOR="{ROOT_FILL}">{words}</TD>"#),
             NodeKey::Source => format!(r#"<TD BGCOLOR="{SOURCE_FILL}" BORDER="2">{words}</TD>"#),
             NodeKey::Choke => format!(r#"<TD COLOR="{CHOKE_COLOR}" BORDER="3">{words}</TD>"#),
+            NodeKey::Cut => format!(r#"<TD COLOR="{CUT_COLOR}" BORDER="3">{words}</TD>"#),
             NodeKey::Cgo => format!(r#"<TD BGCOLOR="{CGO_FILL}">{words}</TD>"#),
         };
         rows.push_str(&format!("<TR>{cell}</TR>"));

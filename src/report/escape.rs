@@ -87,6 +87,30 @@ pub fn workflow_data(text: &str) -> String {
     out
 }
 
+/// Escapes a Mermaid node label (inside `["..."]`): entity codes for the characters Mermaid
+/// treats as syntax or markup (`"`, `#`, `<`, `>`, `&`, `` ` ``, `[`, `]`, `{`, `}`, `|`), and
+/// text escapes for control and bidi characters.
+pub fn mermaid(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text_line(text).chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
+            '[' => out.push_str("#91;"),
+            ']' => out.push_str("#93;"),
+            '{' => out.push_str("#123;"),
+            '}' => out.push_str("#125;"),
+            '|' => out.push_str("#124;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Escapes a property value of a workflow command (`file=`, `title=`): as data, plus `:` and
 /// `,`, which end a property.
 pub fn workflow_property(text: &str) -> String {

@@ -55,8 +55,36 @@ struct WhyJson {
     chains: Vec<Vec<String>>,
     truncated: bool,
     choke_points: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut: Option<CutJson>,
     cgo_edges: Vec<[String; 2]>,
     nodes: BTreeMap<String, NodeJson>,
+}
+
+/// The smallest cut in JSON.
+#[derive(Serialize)]
+pub struct CutJson {
+    /// The packages, sorted by id.
+    pub packages: Vec<String>,
+    /// A cut exists.
+    pub possible: bool,
+    /// Why not, when not.
+    pub reason: Option<String>,
+}
+
+impl CutJson {
+    /// From a computed cut.
+    pub fn of(graph: &DepGraph, cut: &crate::analyze::cut::Cut) -> CutJson {
+        CutJson {
+            packages: cut
+                .packages
+                .iter()
+                .map(|&i| graph.node(i).id.clone())
+                .collect(),
+            possible: cut.possible,
+            reason: cut.reason.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -111,6 +139,7 @@ fn why_json(graph: &DepGraph, answer: &WhyAnswer) -> WhyJson {
             .collect(),
         truncated: summary.truncated,
         choke_points: summary.choke_points.iter().map(|&i| id(i)).collect(),
+        cut: answer.cut.as_ref().map(|cut| CutJson::of(graph, cut)),
         cgo_edges,
         nodes,
     }

@@ -5,16 +5,19 @@ pub mod binary;
 pub mod check;
 pub mod check_json;
 pub mod check_text;
+pub mod diff;
 pub mod dot;
 pub mod escape;
 pub mod fix;
 pub mod github;
 pub mod html;
 pub mod json;
+pub mod mermaid;
 pub mod picture;
 pub mod sarif;
 pub mod svg;
 pub mod text;
+pub mod tree;
 pub mod verify;
 
 use std::io::Write;
@@ -35,6 +38,12 @@ pub enum Format {
     Dot,
     /// SVG of the shown chains (Graphviz, or the built-in renderer for small graphs).
     Svg,
+    /// A Mermaid flowchart of the shown chains, which renders inside a GitHub or GitLab
+    /// comment (put it in a ```` ```mermaid ```` block).
+    Mermaid,
+    /// The inverted tree of `cargo tree -i`: each target, the packages that import it, and so
+    /// on up to the main packages, repeated subtrees marked `(*)`.
+    Tree,
 }
 
 /// Renders `why` answers in `format`, one section per graph.
@@ -60,6 +69,11 @@ pub fn render_why(
             }
             Ok(())
         }
+        Format::Mermaid => {
+            write!(out, "{}", mermaid::flowchart(&why_picture(sections)))?;
+            Ok(())
+        }
+        Format::Tree => tree::render_why(sections, out),
         // Drawing may fall back to DOT and has notes for stderr: the command does it, from
         // `why_picture`.
         Format::Svg => anyhow::bail!("SVG is drawn by report::svg from why_picture"),

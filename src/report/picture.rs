@@ -21,6 +21,8 @@ pub const SOURCE_FILL: &str = "#ffd966";
 pub const CGO_FILL: &str = "#f8cbad";
 /// Border of a choke point.
 pub const CHOKE_COLOR: &str = "#c55a11";
+/// Border of a package in the smallest cut.
+pub const CUT_COLOR: &str = "#7b1fa2";
 /// Colour of a plain import edge.
 pub const PLAIN_EDGE: &str = "#595959";
 
@@ -93,6 +95,8 @@ pub struct PicNode {
     pub source: bool,
     /// A choke point: every chain (of its finding or target) passes through it.
     pub choke: bool,
+    /// In the smallest cut (`why --cut`).
+    pub cut: bool,
     /// Has cgo files (or is `runtime/cgo`).
     pub cgo: bool,
 }
@@ -121,6 +125,8 @@ pub enum NodeKey {
     Source,
     /// Choke point.
     Choke,
+    /// In the smallest cut.
+    Cut,
     /// Other cgo package.
     Cgo,
 }
@@ -163,6 +169,7 @@ struct Collector {
     edges: BTreeMap<(NodeIndex, NodeIndex), Option<Paint>>,
     sources: BTreeSet<NodeIndex>,
     chokes: BTreeSet<NodeIndex>,
+    cuts: BTreeSet<NodeIndex>,
 }
 
 impl Collector {
@@ -198,6 +205,7 @@ impl Collector {
                     root: roots.contains(&idx),
                     source: self.sources.contains(&idx),
                     choke: self.chokes.contains(&idx),
+                    cut: self.cuts.contains(&idx),
                     cgo: node.is_cgo(),
                 }
             })
@@ -250,7 +258,12 @@ impl Picture {
             collector
                 .chokes
                 .extend(answer.summary.choke_points.iter().copied());
+            if let Some(cut) = &answer.cut {
+                // Only cut packages on the shown chains are drawn.
+                collector.cuts.extend(cut.packages.iter().copied());
+            }
         }
+        collector.cuts.retain(|idx| collector.nodes.contains(idx));
         let targets: Vec<&str> = answers.iter().map(|a| a.target.as_str()).collect();
         let mut title = vec![
             format!("audit why {}", targets.join(" ")),
@@ -360,6 +373,9 @@ impl Picture {
         if self.nodes.iter().any(|n| n.choke) {
             keys.push(NodeKey::Choke);
         }
+        if self.nodes.iter().any(|n| n.cut) {
+            keys.push(NodeKey::Cut);
+        }
         if self.nodes.iter().any(|n| n.cgo && !n.root && !n.source) {
             keys.push(NodeKey::Cgo);
         }
@@ -372,6 +388,7 @@ impl Picture {
             NodeKey::Root => "main package (root)".to_owned(),
             NodeKey::Source => self.source_word.clone(),
             NodeKey::Choke => "choke point (cut here)".to_owned(),
+            NodeKey::Cut => "in the smallest cut".to_owned(),
             NodeKey::Cgo => "cgo package".to_owned(),
         }
     }

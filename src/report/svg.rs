@@ -22,7 +22,9 @@ use layout::topo::layout::VisualGraph;
 use crate::exec::{self, CommandSpec, NotInstalled};
 
 use super::escape::xml;
-use super::picture::{CGO_FILL, CHOKE_COLOR, NodeKey, PLAIN_EDGE, Picture, ROOT_FILL, SOURCE_FILL};
+use super::picture::{
+    CGO_FILL, CHOKE_COLOR, CUT_COLOR, NodeKey, PLAIN_EDGE, Picture, ROOT_FILL, SOURCE_FILL,
+};
 
 /// The largest graph (in packages) the built-in renderer draws.
 pub const BUILTIN_MAX_NODES: usize = 60;
@@ -476,6 +478,8 @@ fn builtin(picture: &Picture) -> Option<String> {
                     };
                     let (line, width) = if node.choke {
                         (CHOKE_COLOR, 3)
+                    } else if node.cut {
+                        (CUT_COLOR, 3)
                     } else {
                         ("#000000", width)
                     };
@@ -549,6 +553,7 @@ fn frame(picture: &Picture, canvas: Canvas) -> String {
             NodeKey::Root => (ROOT_FILL, "#000000", 1),
             NodeKey::Source => (SOURCE_FILL, "#000000", 2),
             NodeKey::Choke => ("#ffffff", CHOKE_COLOR, 3),
+            NodeKey::Cut => ("#ffffff", CUT_COLOR, 3),
             NodeKey::Cgo => (CGO_FILL, "#000000", 1),
         };
         entries.push((
@@ -673,6 +678,7 @@ mod tests {
                     root: n == 0,
                     source: n + 1 == labels.len(),
                     choke: false,
+                    cut: false,
                     cgo: false,
                 })
                 .collect(),

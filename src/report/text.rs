@@ -141,6 +141,23 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
                 names.join(", ")
             )?;
         }
+        if let Some(cut) = &answer.cut {
+            if cut.possible && !cut.no_chain {
+                let names: Vec<String> = cut
+                    .packages
+                    .iter()
+                    .map(|&i| text_line(&graph.node(i).id))
+                    .collect();
+                writeln!(
+                    out,
+                    "# cut ({} package(s); stop importing them and no chain remains): {}",
+                    names.len(),
+                    names.join(", ")
+                )?;
+            } else if let Some(reason) = &cut.reason {
+                writeln!(out, "# cut: none possible: {}", text_line(reason))?;
+            }
+        }
         for (chain_idx, chain) in summary.chains.iter().enumerate() {
             if chain_idx > 0 {
                 writeln!(out)?;

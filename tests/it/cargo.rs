@@ -84,6 +84,137 @@ fn chain_crates_match_recorded_cargo_tree() {
     }
 }
 
+/// Cargo's absolute `(/path/of/crate)` suffixes, relative to the workspace root as
+/// `--format tree` prints them.
+fn relative_paths(tree: &str, root: &str) -> String {
+    let mut out = String::new();
+    for line in tree.lines() {
+        let line = match (line.find(" (/"), line.rfind(')')) {
+            (Some(open), Some(close)) if close > open => {
+                let path = &line[open + 2..close];
+                let relative = path
+                    .strip_prefix(root)
+                    .map(|p| p.trim_start_matches('/'))
+                    .unwrap_or(path);
+                let shown = if relative.is_empty() { "." } else { relative };
+                format!("{} ({shown}){}", &line[..open], &line[close + 1..])
+            }
+            _ => line.to_owned(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `audit why X --format tree` is byte for byte what `cargo tree -i X -e normal --target T`
+/// printed (paths made relative), for every non-empty recording: the glyphs, the order, the
+/// `(*)` of repeated subtrees and `(proc-macro)`.
+#[test]
+fn tree_format_matches_recorded_cargo_tree_layout() {
+    let mut compared = 0;
+    for fixture in [
+        "member-feature",
+        "mixed-workspace",
+        "reqwest-default",
+        "rusqlite-system",
+    ] {
+        let dir = repo_path(&format!("fixtures/cargo/{fixture}/recorded"));
+        let metadata: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("metadata.json")).unwrap())
+                .unwrap();
+        let root = metadata["workspace_root"].as_str().unwrap();
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with("cargo-tree-") && name.ends_with(".default.txt"))
+            .filter(|name| !name.starts_with("cargo-tree-features-"))
+            .collect();
+        files.sort();
+        for file in files {
+            let recorded = std::fs::read_to_string(dir.join(&file)).unwrap();
+            if recorded.trim().is_empty() {
+                continue;
+            }
+            let krate = &file["cargo-tree-".len()..file.len() - ".default.txt".len()];
+            let input = dir.join("metadata.json");
+            let mut args = vec![
+                "why",
+                krate,
+                "--input",
+                input.to_str().unwrap(),
+                "--format",
+                "tree",
+            ];
+            // A proc-macro runs on the host: it is in the graph only with --host-deps.
+            if recorded.contains("(proc-macro)") {
+                args.push("--host-deps");
+            }
+            let run = audit(&args);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            assert_eq!(
+                run.stdout,
+                relative_paths(&recorded, root),
+                "{fixture}: {krate}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "only {compared} recordings compared");
+    // The `(*)` case is among them (libz-sys: libgit2-sys is reached twice).
+    let libz = std::fs::read_to_string(repo_path(
+        "fixtures/cargo/mixed-workspace/recorded/cargo-tree-libz-sys.default.txt",
+    ))
+    .unwrap();
+    assert!(libz.contains("(*)"));
+}
+
+/// Live: `audit why A B --format tree` on the live `cargo metadata` is what the real
+/// `cargo tree -i A -i B -e normal --target T` prints (several targets share one memory of
+/// expanded subtrees, as in cargo).
+#[test]
+fn tree_format_matches_live_cargo_tree() {
+    let dir = repo_path("fixtures/cargo/mixed-workspace");
+    let ours = audit(&[
+        "why",
+        "libz-sys",
+        "openssl-sys",
+        "-C",
+        dir.to_str().unwrap(),
+        "--ecosystem",
+        "cargo",
+        "--target",
+        TARGET,
+        "--format",
+        "tree",
+    ]);
+    assert_eq!(ours.code, 0, "{}", ours.stderr);
+    let output = Command::new("cargo")
+        .args([
+            "tree",
+            "-i",
+            "libz-sys",
+            "-i",
+            "openssl-sys",
+            "-e",
+            "normal",
+            "--target",
+            TARGET,
+        ])
+        .current_dir(&dir)
+        .output()
+        .expect("cargo tree");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let theirs = String::from_utf8_lossy(&output.stdout);
+    let root = dir.canonicalize().unwrap();
+    assert_eq!(ours.stdout, relative_paths(&theirs, root.to_str().unwrap()));
+    assert!(ours.stdout.contains("(*)"), "{}", ours.stdout);
+}
+
 /// Live: the real `cargo tree` on the fixture workspaces.
 #[test]
 fn chain_crates_match_live_cargo_tree() {

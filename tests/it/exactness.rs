@@ -160,7 +160,15 @@ fn check_stream(path: &std::path::Path) -> usize {
     .chain(independent.imports.keys().step_by(17).cloned())
     .collect();
     let names: Vec<String> = target_sets.iter().map(|(name, _)| name.clone()).collect();
-    let answers = analyze::why(&graph, None, &names, WhyOptions { max_chains: 5 });
+    let answers = analyze::why(
+        &graph,
+        None,
+        &names,
+        &WhyOptions {
+            max_chains: 5,
+            cut: None,
+        },
+    );
     let mut n_checked = 0;
     for ((name, targets), answer) in target_sets.iter().zip(&answers) {
         let expected = independent.total(targets);
@@ -242,4 +250,232 @@ fn every_recording_matches_an_independent_computation() {
         total += check_stream(&path);
     }
     assert!(total > 1000, "checked only {total} targets");
+}
+
+/// An independent vertex cut check: Edmonds–Karp (BFS augmenting paths, unit capacities on
+/// split nodes) over string adjacency lists, and brute force over subsets when few packages
+/// can be cut.
+struct CutOracle<'a> {
+    ind: &'a Independent,
+}
+
+impl CutOracle<'_> {
+    /// Nodes on some chain from a root to `target`, not passing other targets.
+    fn relevant(&self, target: &str) -> BTreeSet<String> {
+        let mut forward: BTreeSet<String> = BTreeSet::new();
+        let mut queue: VecDeque<String> = self.ind.roots.iter().cloned().collect();
+        while let Some(v) = queue.pop_front() {
+            if !forward.insert(v.clone()) || v == target {
+                continue;
+            }
+            for w in self.ind.imports.get(&v).into_iter().flatten() {
+                queue.push_back(w.clone());
+            }
+        }
+        let mut reverse: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (from, list) in &self.ind.imports {
+            for to in list {
+                reverse.entry(to.as_str()).or_default().push(from.as_str());
+            }
+        }
+        let mut backward: BTreeSet<String> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::from([target]);
+        while let Some(v) = queue.pop_front() {
+            if !forward.contains(v) || !backward.insert(v.to_owned()) {
+                continue;
+            }
+            for &w in reverse.get(v).into_iter().flatten() {
+                if w != target {
+                    queue.push_back(w);
+                }
+            }
+        }
+        backward
+    }
+
+    fn separated(&self, target: &str, removed: &BTreeSet<String>) -> bool {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut queue: VecDeque<String> = self
+            .ind
+            .roots
+            .iter()
+            .filter(|r| !removed.contains(*r))
+            .cloned()
+            .collect();
+        while let Some(v) = queue.pop_front() {
+            if v == target {
+                return false;
+            }
+            if !seen.insert(v.clone()) {
+                continue;
+            }
+            for w in self.ind.imports.get(&v).into_iter().flatten() {
+                if !removed.contains(w) {
+                    queue.push_back(w.clone());
+                }
+            }
+        }
+        true
+    }
+
+    /// The max-flow (the minimum cut's size), or None when it is unbounded.
+    fn max_flow(&self, target: &str, relevant: &BTreeSet<String>) -> Option<usize> {
+        let roots: BTreeSet<&str> = self.ind.roots.iter().map(String::as_str).collect();
+        // Residual capacities keyed by (from, to) over "in:x"/"out:x"/"S"/"T".
+        let big = 1_000_000i64;
+        let mut cap: HashMap<(String, String), i64> = HashMap::new();
+        let mut adj: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut add = |a: String, b: String, c: i64| {
+            *cap.entry((a.clone(), b.clone())).or_insert(0) += c;
+            cap.entry((b.clone(), a.clone())).or_insert(0);
+            adj.entry(a.clone()).or_default().insert(b.clone());
+            adj.entry(b).or_default().insert(a);
+        };
+        for v in relevant {
+            let fixed = roots.contains(v.as_str()) || v == target;
+            add(
+                format!("in:{v}"),
+                format!("out:{v}"),
+                if fixed { big } else { 1 },
+            );
+            if roots.contains(v.as_str()) {
+                add("S".to_owned(), format!("in:{v}"), big);
+            }
+            if v == target {
+                add(format!("out:{v}"), "T".to_owned(), big);
+                continue;
+            }
+            for w in self.ind.imports.get(v).into_iter().flatten() {
+                if relevant.contains(w) {
+                    add(format!("out:{v}"), format!("in:{w}"), big);
+                }
+            }
+        }
+        let mut flow = 0i64;
+        loop {
+            let mut parent: HashMap<String, String> = HashMap::new();
+            let mut queue = VecDeque::from(["S".to_owned()]);
+            while let Some(v) = queue.pop_front() {
+                if v == "T" {
+                    break;
+                }
+                for w in adj.get(&v).into_iter().flatten() {
+                    if w != "S" && !parent.contains_key(w) && cap[&(v.clone(), w.clone())] > 0 {
+                        parent.insert(w.clone(), v.clone());
+                        queue.push_back(w.clone());
+                    }
+                }
+            }
+            if !parent.contains_key("T") {
+                break;
+            }
+            let mut path = Vec::new();
+            let mut v = "T".to_owned();
+            while v != "S" {
+                let u = parent[&v].clone();
+                path.push((u.clone(), v.clone()));
+                v = u;
+            }
+            let push = path.iter().map(|e| cap[e]).min().unwrap();
+            for (u, v) in path {
+                *cap.get_mut(&(u.clone(), v.clone())).unwrap() -= push;
+                *cap.get_mut(&(v, u)).unwrap() += push;
+            }
+            flow += push;
+            if flow >= big {
+                return None;
+            }
+        }
+        Some(flow as usize)
+    }
+}
+
+/// The smallest cut of every finding on every recording: removing it separates the package
+/// from the main packages, its size equals an independent max-flow, and on small graphs no
+/// smaller set of packages does (brute force).
+#[test]
+fn cuts_are_minimal_on_every_recording() {
+    use linkaudit::analyze::check::{self, CheckOptions, NoProbe};
+    let catalog = linkaudit::rules::Catalog::builtin().unwrap();
+    let mut checked = 0;
+    let mut brute = 0;
+    for path in recorded_streams() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ind = read_independently(&text);
+        let parsed = load::parse_recording(
+            text.as_bytes(),
+            &path.display().to_string(),
+            InputFormat::Auto,
+            &RootMode::Main,
+            BuildConfig::default(),
+        )
+        .unwrap();
+        let graph = parsed.graph;
+        let options = CheckOptions {
+            max_chains: 1,
+            ..CheckOptions::default()
+        };
+        let result = check::check(&graph, &catalog, &options, &mut NoProbe);
+        let oracle = CutOracle { ind: &ind };
+        let mut seen = BTreeSet::new();
+        for finding in &result.findings {
+            let target = graph.node(finding.package).id.clone();
+            if !seen.insert(target.clone()) || !ind.imports.contains_key(&target) {
+                continue;
+            }
+            let relevant = oracle.relevant(&target);
+            let cut: BTreeSet<String> = finding
+                .cut
+                .packages
+                .iter()
+                .map(|&i| graph.node(i).id.clone())
+                .collect();
+            let expected = oracle.max_flow(&target, &relevant);
+            match expected {
+                None => assert!(
+                    !finding.cut.possible,
+                    "{}: {target}: cut {cut:?} where none exists",
+                    path.display()
+                ),
+                Some(size) => {
+                    assert!(finding.cut.possible, "{}: {target}", path.display());
+                    assert_eq!(cut.len(), size, "{}: {target}: {cut:?}", path.display());
+                    assert!(
+                        oracle.separated(&target, &cut),
+                        "{}: {target}: {cut:?} leaves a chain",
+                        path.display()
+                    );
+                    // Brute force when few packages can be cut.
+                    let roots: BTreeSet<&String> = ind.roots.iter().collect();
+                    let cuttable: Vec<String> = relevant
+                        .iter()
+                        .filter(|v| !roots.contains(v) && **v != target)
+                        .cloned()
+                        .collect();
+                    if cuttable.len() <= 14 && size > 0 {
+                        for mask in 0u32..(1 << cuttable.len()) {
+                            if (mask.count_ones() as usize) >= size {
+                                continue;
+                            }
+                            let subset: BTreeSet<String> = cuttable
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| mask & (1 << i) != 0)
+                                .map(|(_, v)| v.clone())
+                                .collect();
+                            assert!(
+                                !oracle.separated(&target, &subset),
+                                "{}: {target}: {subset:?} is smaller than {cut:?}",
+                                path.display()
+                            );
+                        }
+                        brute += 1;
+                    }
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} cuts checked");
+    assert!(brute > 5, "only {brute} brute-forced");
 }

@@ -2,6 +2,7 @@
 //! proposed build is run, and the ELF (and `file`/`ldd`) must agree with the prediction.
 //! These need `go` and a C toolchain with static glibc (libc6-dev); in CI they must run.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -299,6 +300,82 @@ fn binary_default_cgo_build_is_dynamic_with_a_glibc_floor() {
             .contains("without -tags sqlite_omit_load_extension"),
         "{sqlite}"
     );
+}
+
+#[test]
+fn binary_explains_which_symbols_set_the_floor_and_their_packages() {
+    if !go_available() {
+        return;
+    }
+    let path = builds().default.to_str().unwrap().to_owned();
+    let json = json_of(&["binary", &path, "--format", "json"], 1);
+    let floor = json["glibc_floor"].as_str().unwrap();
+    let versions = json["floor_symbols"].as_array().unwrap();
+    assert_eq!(versions[0]["version"], floor, "highest first: {versions:?}");
+    // The symbols listed at the floor are exactly those `objdump -T` shows at that version.
+    let listed: BTreeSet<String> = versions[0]["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, objdump_symbols_at(&builds().default, floor));
+    // Every symbol is attributed; a stub in the symbol table makes it exact.
+    for version in versions {
+        for symbol in version["symbols"].as_array().unwrap() {
+            assert!(symbol["package"].is_string(), "{symbol}");
+            if symbol["name"] == "res_search" || symbol["name"] == "getaddrinfo" {
+                // net/cgo_unix_cgo.go calls both from Go.
+                assert_eq!(symbol["package"], "net", "{symbol}");
+                assert_eq!(symbol["evidence"], "called-from-go", "{symbol}");
+            }
+            if symbol["name"] == "pthread_create" {
+                assert!(
+                    symbol["package"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("runtime/cgo"),
+                    "{symbol}"
+                );
+            }
+            if symbol["name"] == "dlopen" {
+                // The fixture's SQLite extension loader, and Go's plugin package via containerd.
+                let package = symbol["package"].as_str().unwrap();
+                assert!(package.contains("github.com/mattn/go-sqlite3"), "{symbol}");
+                assert!(package.contains("plugin"), "{symbol}");
+            }
+        }
+    }
+    let ways = strings(&json["lowers_the_floor"]).join("\n");
+    assert!(ways.contains("static link"), "{ways}");
+    assert!(ways.contains("older distribution"), "{ways}");
+    assert!(ways.contains("CGO_ENABLED=0"), "{ways}");
+    let text = audit(&["binary", &path]);
+    let stdout = &text.stdout;
+    assert!(
+        stdout.contains(&format!("needs GLIBC_{floor}:")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("what lowers the floor:"), "{stdout}");
+}
+
+/// The imported symbols `objdump -T` shows at one `GLIBC_` version.
+fn objdump_symbols_at(binary: &Path, version: &str) -> BTreeSet<String> {
+    let output = Command::new("objdump")
+        .arg("-T")
+        .arg(binary)
+        .output()
+        .expect("objdump (binutils)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let wanted = format!("GLIBC_{version}");
+    text.lines()
+        .filter(|line| line.contains("*UND*"))
+        .filter(|line| {
+            line.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+                .any(|w| w == wanted)
+        })
+        .filter_map(|line| line.split_whitespace().last().map(str::to_owned))
+        .collect()
 }
 
 /// `objdump -T` (binutils) independently lists the versioned dynamic symbols.

@@ -4,9 +4,11 @@
 mod cargo;
 mod check;
 mod cli;
+mod diff;
 mod exactness;
 mod fix;
 mod fuzz;
+mod gohabits;
 mod live;
 mod real;
 mod report;

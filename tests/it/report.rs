@@ -653,3 +653,180 @@ fn report_in_headless_chromium() {
         );
     }
 }
+
+/// `dist/mermaid.min.js` of the `mermaid` npm package (fetched once into `target/`).
+fn mermaid_js() -> Option<PathBuf> {
+    const VERSION: &str = "12.3.0";
+    let dir = root().join(format!("target/mermaid-{VERSION}"));
+    let script = dir.join("package/dist/mermaid.min.js");
+    if script.is_file() {
+        return Some(script);
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let packed = Command::new("npm")
+        .args(["pack", "--silent", &format!("mermaid@{VERSION}")])
+        .current_dir(&dir)
+        .output();
+    let ok = packed.as_ref().is_ok_and(|o| o.status.success())
+        && Command::new("tar")
+            .args([
+                "xzf",
+                &format!("mermaid-{VERSION}.tgz"),
+                "package/dist/mermaid.min.js",
+            ])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        if in_ci() {
+            panic!("cannot fetch mermaid with npm: {packed:?}");
+        }
+        #[expect(clippy::print_stderr, reason = "a skipped test says why")]
+        {
+            eprintln!("skipping the Mermaid test: npm cannot fetch mermaid");
+        }
+        return None;
+    }
+    Some(script)
+}
+
+/// Renders each chart with Mermaid's own `mermaid.render` in headless Chromium; returns, per
+/// chart, `Ok(svg)` or `Err(message)`.
+fn mermaid_render(program: &str, script: &Path, charts: &[String]) -> Vec<Result<String, String>> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(script, dir.path().join("mermaid.min.js")).unwrap();
+    let data = serde_json::to_string(charts).unwrap().replace("</", "<\\/");
+    let page = dir.path().join("mermaid.html");
+    std::fs::write(
+        &page,
+        format!(
+            r#"<!DOCTYPE html><html><body><script src="mermaid.min.js"></script><script>
+mermaid.initialize({{ startOnLoad: false, securityLevel: "strict" }});
+const charts = {data};
+(async () => {{
+  for (let i = 0; i < charts.length; i++) {{
+    const out = document.createElement("div");
+    out.id = "chart-" + i;
+    try {{
+      const {{ svg }} = await mermaid.render("g" + i, charts[i]);
+      out.setAttribute("data-ok", "1");
+      out.innerHTML = svg;
+    }} catch (e) {{
+      out.setAttribute("data-error", String((e && e.message) || e).slice(0, 300));
+    }}
+    document.body.appendChild(out);
+  }}
+  document.body.setAttribute("data-done", String(charts.length));
+}})();
+</script></body></html>"#
+        ),
+    )
+    .unwrap();
+    let (dom, _) = headless(
+        program,
+        &page,
+        &["--dump-dom", "--virtual-time-budget=30000"],
+    );
+    assert!(
+        dom.contains(&format!("data-done=\"{}\"", charts.len())),
+        "Mermaid did not finish: {}",
+        &dom[..dom.len().min(2000)]
+    );
+    (0..charts.len())
+        .map(|i| {
+            let open = format!("<div id=\"chart-{i}\"");
+            let at = dom.find(&open).expect("chart div");
+            let rest = &dom[at..];
+            let head_end = rest.find('>').unwrap();
+            let head = &rest[..head_end];
+            let end = rest
+                .find(&format!("<div id=\"chart-{}\"", i + 1))
+                .unwrap_or(rest.len());
+            if head.contains("data-ok") {
+                Ok(rest[head_end + 1..end].to_owned())
+            } else {
+                Err(head.to_owned())
+            }
+        })
+        .collect()
+}
+
+/// `--format mermaid` of `why` and `check` on the shipped example, of the hostile names, and
+/// `diff`'s Markdown block render with Mermaid itself (in headless Chromium): every chart
+/// parses and draws, with the package names as labels; a broken chart proves errors are seen.
+#[test]
+fn mermaid_output_renders_with_mermaid() {
+    let Some(program) = chromium() else {
+        return;
+    };
+    let Some(script) = mermaid_js() else {
+        return;
+    };
+    let why = audit(&[
+        "why", "plugin", "os/user", "net", "--input", MYAGENT, "--format", "mermaid", "--cut",
+    ]);
+    assert_eq!(why.code, 0, "{}", why.stderr);
+    let check = audit(&[
+        "check",
+        "--input",
+        MYAGENT,
+        "-C",
+        MYAGENT_DIR,
+        "--no-archive-check",
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let hostile = audit(&[
+        "why",
+        HOSTILE_NAME,
+        "--input",
+        HOSTILE,
+        "--roots",
+        "all",
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(hostile.code, 0, "{}", hostile.stderr);
+    assert!(!hostile.stdout.contains("<script>"), "{}", hostile.stdout);
+    let diff = audit(&[
+        "diff",
+        "fixtures/go/myagent/recorded/tags-all4.json",
+        MYAGENT,
+        "-C",
+        MYAGENT_DIR,
+        "--no-archive-check",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    let block = diff
+        .stdout
+        .split_once("```mermaid\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block.to_owned())
+        .unwrap_or_else(|| panic!("no mermaid block: {}", diff.stdout));
+    let broken = "flowchart LR\n  n0[\"unclosed\n".to_owned();
+    let charts = vec![why.stdout, check.stdout, hostile.stdout, block, broken];
+    let results = mermaid_render(program, &script, &charts);
+    for (i, result) in results.iter().take(4).enumerate() {
+        let svg = result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("chart {i}: {e}\n{}", charts[i]));
+        assert!(svg.contains("<svg"), "chart {i}");
+    }
+    let why_svg = results[0].as_ref().unwrap();
+    for source in ["plugin", "os/user", "net", "example.com/myagent/cmd/agent"] {
+        assert!(why_svg.contains(&format!(">{source}<")), "{source} drawn");
+    }
+    let check_svg = results[1].as_ref().unwrap();
+    for source in SOURCES {
+        assert!(check_svg.contains(source), "{source} drawn");
+    }
+    assert!(results[3].as_ref().unwrap().contains(">os/user<"));
+    assert!(
+        results[4].is_err(),
+        "a broken chart must fail: {:?}",
+        results[4]
+    );
+}
