@@ -1552,6 +1552,118 @@ fn print_tables(results: &[SizeResult]) {
     println!("runs: {}", runs.join(", "));
 }
 
+// ---------------------------------------------------------------------------------------------
+// `audit diff` against one `audit check`
+// ---------------------------------------------------------------------------------------------
+
+/// The head side of a pre-merge change: the same stream with one main package that also
+/// imports `os/user` (added to its `Imports` and `Deps`), so the diff has a new chain to count.
+fn with_new_import(stream: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(stream.len() + 64);
+    let mut edited = false;
+    for value in serde_json::Deserializer::from_slice(stream).into_iter::<serde_json::Value>() {
+        let mut value = value.expect("the stream parses");
+        if !edited && value["Name"] == "main" {
+            for key in ["Imports", "Deps"] {
+                if let Some(list) = value.get_mut(key).and_then(|v| v.as_array_mut())
+                    && !list.iter().any(|v| v == "os/user")
+                {
+                    list.push("os/user".into());
+                }
+            }
+            edited = true;
+        }
+        serde_json::to_writer(&mut out, &value).expect("serialize");
+        out.push(b'\n');
+    }
+    assert!(edited, "the stream has a main package");
+    out
+}
+
+/// Runs one `audit` command line through the library, output discarded; returns its status.
+fn run_audit(words: &[&str]) -> linkaudit::ExitStatus {
+    use clap::Parser;
+    let args = std::iter::once("audit").chain(words.iter().copied());
+    let mut cli = linkaudit::cli::Cli::try_parse_from(args).expect("bench command line");
+    cli.normalize();
+    linkaudit::run(&cli, &mut std::io::sink(), &mut std::io::sink()).expect("audit runs")
+}
+
+/// A real recording: `go list` of maddy v0.8.1 (a mail server, about 650 packages) from the
+/// module proxy, when `go` is here.
+fn real_recording(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let download = std::process::Command::new("go")
+        .args(["mod", "download", "-json", "github.com/foxcpp/maddy@v0.8.1"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let info: serde_json::Value = serde_json::from_slice(&download.stdout).ok()?;
+    let module = info["Dir"].as_str()?;
+    let listed = std::process::Command::new("go")
+        .args([
+            "list",
+            "-e",
+            "-deps",
+            &format!("-json={}", linkaudit::load::go_list::GO_LIST_FIELDS),
+            "./...",
+        ])
+        .current_dir(module)
+        .env("GOWORK", "off")
+        .env("CGO_ENABLED", "1")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let path = dir.join("maddy.json");
+    std::fs::write(&path, listed.stdout).ok()?;
+    Some(path)
+}
+
+/// `audit diff BASE HEAD` against `audit check HEAD`, both whole commands (load, catalog,
+/// analysis, JSON rendering), on the real recording and on synthetic streams. The issue's
+/// budget: the diff costs at most twice one check (it loads and checks both sides, at once).
+fn diff_against_check(sizes: &[usize]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cases: Vec<(String, std::path::PathBuf, std::path::PathBuf)> = Vec::new();
+    if let Some(real) = real_recording(dir.path()) {
+        let head = dir.path().join("maddy-head.json");
+        std::fs::write(&head, with_new_import(&std::fs::read(&real).unwrap())).unwrap();
+        cases.push(("maddy v0.8.1 (real)".to_owned(), real, head));
+    } else {
+        println!("(no `go`: the real recording is left out)");
+    }
+    for &size in sizes {
+        let stream = generate(size).json;
+        let base = dir.path().join(format!("base-{size}.json"));
+        let head = dir.path().join(format!("head-{size}.json"));
+        std::fs::write(&head, with_new_import(&stream)).unwrap();
+        std::fs::write(&base, stream).unwrap();
+        cases.push((format!("synthetic {size}"), base, head));
+    }
+    println!(
+        "### `audit diff` against one `audit check` ({TIMES_LEGEND}; on-CPU is the calling thread only, so compare wall times)"
+    );
+    println!();
+    println!("| recording | check HEAD | diff BASE HEAD | diff / check (median) |");
+    println!("|---|---|---|---|");
+    for (name, base, head) in &cases {
+        let (base, head) = (base.to_str().unwrap(), head.to_str().unwrap());
+        let common = ["--no-archive-check", "--format", "json", "--warn-only"];
+        let mut check_words = vec!["check", "--input", head];
+        check_words.extend_from_slice(&common);
+        let mut diff_words = vec!["diff", base, head];
+        diff_words.extend_from_slice(&common);
+        let (check, _) = measure(|| run_audit(&check_words));
+        let (diff, _) = measure(|| run_audit(&diff_words));
+        println!(
+            "| {name} | {} | {} | {:.2} |",
+            fmt_ms(check),
+            fmt_ms(diff),
+            diff.median.as_secs_f64() / check.median.as_secs_f64()
+        );
+    }
+    println!();
+}
+
 fn main() {
     if let Ok(path) = std::env::var("LINKAUDIT_BENCH_RSS_CHILD") {
         rss_child(&path);
@@ -1577,6 +1689,7 @@ fn main() {
         .map(|&size| run_size(size, dump.as_deref()))
         .collect();
     print_tables(&results);
+    diff_against_check(&sizes);
     println!(
         "total bench time {:.1} s ({} logical CPUs)",
         started.elapsed().as_secs_f64(),

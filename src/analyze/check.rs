@@ -72,6 +72,9 @@ pub struct CheckOptions {
     /// How the build links (`-ldflags`, `-buildmode`, `GO_EXTLINK_ENABLED`): decides the
     /// linkage verdict with the graph (see `analyze::link`).
     pub link: LinkFlags,
+    /// Compute each finding's smallest cut (a max-flow per finding without a choke point:
+    /// only the JSON report shows it).
+    pub cuts: bool,
 }
 
 /// One finding.
@@ -110,8 +113,9 @@ pub struct Finding {
     /// How the rule matched, when it is not plainly by path and version: a fork, an unknown
     /// module version.
     pub notes: Vec<String>,
-    /// The smallest cut between the main packages and the finding's package.
-    pub cut: super::cut::Cut,
+    /// The smallest cut between the main packages and the finding's package, when
+    /// `CheckOptions::cuts` asked for it.
+    pub cut: Option<super::cut::Cut>,
 }
 
 /// The linkage verdict of one main package.
@@ -503,6 +507,11 @@ fn finding(
     library: Option<String>,
     options: &CheckOptions,
 ) -> Finding {
+    let chains = chains::summarize(graph.graph(), graph.roots(), &[package], options.max_chains);
+    let cut = options.cuts.then(|| {
+        super::cut::from_summary(graph, &chains, &|_| false)
+            .unwrap_or_else(|| super::cut::min_cut(graph, &[package], &|_| false))
+    });
     Finding {
         rule: rule.id.clone(),
         package,
@@ -510,7 +519,7 @@ fn finding(
         effects: rule.effects.clone(),
         severity: rule.severity,
         summary: rule.summary.clone(),
-        chains: chains::summarize(graph.graph(), graph.roots(), &[package], options.max_chains),
+        chains,
         fix: rule.fix.clone(),
         explains: Vec::new(),
         allowed: None,
@@ -519,7 +528,7 @@ fn finding(
         new_chains: Vec::new(),
         fails: false,
         notes: Vec::new(),
-        cut: super::cut::min_cut(graph, &[package], &|_| false),
+        cut,
         cargo_edit: if graph.config.ecosystem == "cargo" {
             match (&rule.fix.dependency, rule.fix.features.is_empty()) {
                 (Some(dependency), _) => {

@@ -307,6 +307,45 @@ pub fn min_cut(
     }
 }
 
+/// The same answer as [`min_cut`] without a max-flow, when the chain summary already holds
+/// it: with no chain there is nothing to cut, and on an acyclic relevant subgraph with a choke
+/// point that may be cut, the minimum cut is one package — the first non-standard choke point
+/// from the roots (capacity `A` beats `A + B`), else the first standard one — since every
+/// one-package cut is a choke point and, the choke points lying in order on every chain, the
+/// residual graph's source side stops at the first saturated one. `None`: run [`min_cut`].
+pub fn from_summary(
+    graph: &DepGraph,
+    summary: &super::chains::ChainSummary,
+    excluded: &dyn Fn(NodeIndex) -> bool,
+) -> Option<Cut> {
+    if !summary.reachable {
+        return Some(Cut {
+            possible: true,
+            no_chain: true,
+            ..Cut::default()
+        });
+    }
+    if summary.cyclic {
+        return None;
+    }
+    let cuttable = || {
+        summary
+            .choke_points
+            .iter()
+            .copied()
+            .filter(|&c| !excluded(c))
+    };
+    let pick = cuttable()
+        .find(|&c| !graph.node(c).standard)
+        .or_else(|| cuttable().next())?;
+    Some(Cut {
+        packages: vec![pick],
+        possible: true,
+        reason: None,
+        no_chain: false,
+    })
+}
+
 /// True when removing `cut` leaves no chain from a root to a target.
 pub fn separates(graph: &DepGraph, targets: &[NodeIndex], cut: &[NodeIndex]) -> bool {
     let n = graph.node_count();

@@ -183,6 +183,7 @@ impl Checked {
 pub fn evaluate(
     args: &PolicyArgs,
     load_args: &LoadArgs,
+    cuts: bool,
     stderr: &mut dyn Write,
 ) -> Result<Checked> {
     let project_dir = load_args.dir.clone();
@@ -236,6 +237,7 @@ pub fn evaluate(
                     args.ldflags.as_deref().or(build.ldflags.as_deref()),
                     args.buildmode.as_deref(),
                 )?,
+                cuts,
             };
             let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
             runs.push(CheckRun {
@@ -296,7 +298,9 @@ pub fn evaluate(
 
 /// Runs `audit check`.
 pub fn run(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<ExitStatus> {
-    let checked = evaluate(&args.policy, &args.load, stderr)?;
+    // Only the JSON document (also the baseline) shows each finding's smallest cut.
+    let cuts = args.format == CheckFormat::Json || args.write_baseline.is_some();
+    let checked = evaluate(&args.policy, &args.load, cuts, stderr)?;
     let output = checked.output(args.policy.warn_only);
     if let Some(path) = &args.write_baseline {
         let mut buffer = Vec::new();

@@ -108,6 +108,7 @@ pub fn evaluate(args: &DiffArgs, stderr: &mut dyn Write) -> Result<DiffResult> {
         &args.policy.rules,
     )?;
     let options = CheckOptions {
+        cuts: false,
         max_chains: args.policy.max_chains.max(diff::CHAINS_SHOWN),
         link: super::check::link_flags(
             args.policy.ldflags.as_deref(),

@@ -48,7 +48,7 @@ pub fn emit_svg(
 
 /// Runs `audit report`.
 pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> Result<ExitStatus> {
-    let checked = evaluate(&args.policy, &args.load, stderr)?;
+    let checked = evaluate(&args.policy, &args.load, false, stderr)?;
     let output = checked.output(args.policy.warn_only);
     let options = PageOptions {
         focus: args.focus.clone(),

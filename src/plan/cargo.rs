@@ -183,6 +183,7 @@ impl Seam for CargoSeam {
 
     fn options(&self, _route: &(), _changes: &[Change], _graph: &DepGraph) -> Result<CheckOptions> {
         Ok(CheckOptions {
+            cuts: false,
             max_chains: 3,
             ..CheckOptions::default()
         })
@@ -285,6 +286,7 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
     let mut probe = crate::commands::check::CcProbe::new();
     base.config.pkg_config = check::rule_pkg_config(&catalog, &mut probe);
     let options = CheckOptions {
+        cuts: false,
         max_chains: 3,
         ..CheckOptions::default()
     };

@@ -102,6 +102,7 @@ impl Seam for GoSeam {
     ) -> Result<CheckOptions> {
         let ldflags = route_ldflags(route, graph, self.ldflags.as_deref());
         Ok(CheckOptions {
+            cuts: false,
             max_chains: 3,
             link: crate::commands::check::link_flags(
                 ldflags.as_deref(),
@@ -575,6 +576,7 @@ pub fn plan(args: &FixArgs, stderr: &mut dyn Write) -> Result<Plan> {
     let mut base = parsed.graph;
     base.config.env = check::rule_env(&catalog);
     let base_options = CheckOptions {
+        cuts: false,
         max_chains: 3,
         link: crate::commands::check::link_flags(None, None)?,
     };
@@ -768,6 +770,7 @@ pub fn predict_for(
     let mut graph = load::load(&request)?.graph;
     graph.config.env = check::rule_env(catalog);
     let options = CheckOptions {
+        cuts: false,
         max_chains: 3,
         link: crate::commands::check::link_flags(
             settings.ldflags.as_deref(),

@@ -84,7 +84,8 @@ struct FindingJson {
     choke_points: Vec<String>,
     explains: Vec<[String; 2]>,
     /// The fewest packages to stop importing so that no chain reaches the package.
-    cut: super::json::CutJson,
+    /// `null` when not computed (it is, for `--format json` and `--write-baseline`).
+    cut: Option<super::json::CutJson>,
     notes: Vec<String>,
     fix: FixJson,
     /// What `CGO_ENABLED=0` does to the package (the rule's word): `fixes`, `stub`, `fails`.
@@ -208,7 +209,10 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                     .map(|(r, p)| [r.clone(), p.clone()])
                     .collect(),
                 notes: finding.notes.clone(),
-                cut: super::json::CutJson::of(graph, &finding.cut),
+                cut: finding
+                    .cut
+                    .as_ref()
+                    .map(|cut| super::json::CutJson::of(graph, cut)),
                 cgo_off: fix.cgo_off,
                 fix: FixJson {
                     tags: fix.tags.clone(),
