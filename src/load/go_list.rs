@@ -140,16 +140,38 @@ pub struct Parsed {
     pub notes: Vec<String>,
 }
 
-/// Parses a `go list -json` stream from `reader`. `source` names the input in errors.
+/// Parses a `go list -json` stream from `reader` as it arrives (a live `go list`). `source`
+/// names the input in errors.
 pub fn parse(
     reader: impl BufRead,
     source: &str,
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
+    let stream = serde_json::Deserializer::from_reader(reader).into_iter::<GoPackage>();
+    parse_packages(stream, source, roots, config)
+}
+
+/// Parses a whole `go list -json` stream held in memory (a recording): serde_json reads a
+/// slice without the per-byte reader calls of [`parse`].
+pub fn parse_slice(
+    bytes: &[u8],
+    source: &str,
+    roots: &RootMode,
+    config: BuildConfig,
+) -> Result<Parsed> {
+    let stream = serde_json::Deserializer::from_slice(bytes).into_iter::<GoPackage>();
+    parse_packages(stream, source, roots, config)
+}
+
+fn parse_packages(
+    stream: impl Iterator<Item = serde_json::Result<GoPackage>>,
+    source: &str,
+    roots: &RootMode,
+    config: BuildConfig,
+) -> Result<Parsed> {
     let mut builder = GraphBuilder::new();
     let mut matched: Vec<(String, bool)> = Vec::new();
-    let stream = serde_json::Deserializer::from_reader(reader).into_iter::<GoPackage>();
     let mut n_packages = 0usize;
     let mut seen_patterns: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for item in stream {

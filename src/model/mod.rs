@@ -374,10 +374,18 @@ impl DepGraph {
 
 /// Collects nodes and edges in any order, then builds a [`DepGraph`] whose node and edge order
 /// depends only on the ids (so output is deterministic whatever the input order).
+///
+/// Ids are interned to `u32` as they arrive (one allocation per distinct id, none per edge);
+/// `finish` sorts the ids once and renumbers, so node indices follow the sorted order of ids.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
-    nodes: BTreeMap<String, Node>,
-    edges: Vec<(String, String, EdgeKind)>,
+    /// Interned id -> slot.
+    slots: HashMap<String, u32>,
+    /// By slot: the id, the node when one was added, whether an edge points at it.
+    ids: Vec<Box<str>>,
+    nodes: Vec<Option<Node>>,
+    imported: Vec<bool>,
+    edges: Vec<(u32, u32, EdgeKind)>,
     problems: Vec<String>,
 }
 
@@ -387,13 +395,26 @@ impl GraphBuilder {
         Self::default()
     }
 
+    fn slot(&mut self, id: &str) -> u32 {
+        if let Some(&slot) = self.slots.get(id) {
+            return slot;
+        }
+        let slot = self.ids.len() as u32;
+        self.slots.insert(id.to_owned(), slot);
+        self.ids.push(id.into());
+        self.nodes.push(None);
+        self.imported.push(false);
+        slot
+    }
+
     /// Adds a node, or replaces a placeholder with the same id. Returns false when a complete
     /// node with this id already exists (the duplicate is ignored).
     pub fn add_node(&mut self, node: Node) -> bool {
-        match self.nodes.get(&node.id) {
+        let slot = self.slot(&node.id) as usize;
+        match &self.nodes[slot] {
             Some(existing) if !existing.missing => false,
             _ => {
-                self.nodes.insert(node.id.clone(), node);
+                self.nodes[slot] = Some(node);
                 true
             }
         }
@@ -401,12 +422,17 @@ impl GraphBuilder {
 
     /// True when a node with this id was added.
     pub fn contains(&self, id: &str) -> bool {
-        self.nodes.contains_key(id)
+        self.slots
+            .get(id)
+            .is_some_and(|&slot| self.nodes[slot as usize].is_some())
     }
 
     /// Adds an edge; endpoints that are never added become `missing` placeholder nodes.
     pub fn add_edge(&mut self, from: &str, to: &str, kind: EdgeKind) {
-        self.edges.push((from.to_owned(), to.to_owned(), kind));
+        let from = self.slot(from);
+        let to = self.slot(to);
+        self.imported[to as usize] = true;
+        self.edges.push((from, to, kind));
     }
 
     /// Records a load problem; the graph will be marked incomplete.
@@ -416,17 +442,26 @@ impl GraphBuilder {
 
     /// True when some edge added so far points at `id`.
     pub fn is_imported(&self, id: &str) -> bool {
-        self.edges.iter().any(|(_, to, _)| to == id)
+        self.slots
+            .get(id)
+            .is_some_and(|&slot| self.imported[slot as usize])
     }
 
     /// Ids of all nodes added so far, sorted.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.nodes.keys().map(String::as_str)
+        let mut ids: Vec<&str> = (0..self.ids.len())
+            .filter(|&slot| self.nodes[slot].is_some())
+            .map(|slot| &*self.ids[slot])
+            .collect();
+        ids.sort_unstable();
+        ids.into_iter()
     }
 
     /// Node data by id.
     pub fn node(&self, id: &str) -> Option<&Node> {
-        self.nodes.get(id)
+        self.slots
+            .get(id)
+            .and_then(|&slot| self.nodes[slot as usize].as_ref())
     }
 
     /// Builds the graph. `roots` are node ids; unknown ids are ignored.
@@ -436,23 +471,26 @@ impl GraphBuilder {
         granularity: Granularity,
         config: BuildConfig,
     ) -> DepGraph {
+        // Endpoints never added: placeholders, counted once, the first one (in edge order)
+        // named.
         let mut n_missing = 0usize;
         let mut missing_example = None;
-        for (from, to, _) in &self.edges {
-            for id in [from, to] {
-                if !self.nodes.contains_key(id) {
+        for &(from, to, _) in &self.edges {
+            for slot in [from, to] {
+                let slot = slot as usize;
+                if self.nodes[slot].is_none() {
                     n_missing += 1;
                     if missing_example.is_none() {
-                        missing_example = Some((id.clone(), from.clone()));
+                        missing_example = Some((
+                            self.ids[slot].to_string(),
+                            self.ids[from as usize].to_string(),
+                        ));
                     }
-                    self.nodes.insert(
-                        id.clone(),
-                        Node {
-                            id: id.clone(),
-                            missing: true,
-                            ..Node::default()
-                        },
-                    );
+                    self.nodes[slot] = Some(Node {
+                        id: self.ids[slot].to_string(),
+                        missing: true,
+                        ..Node::default()
+                    });
                 }
             }
         }
@@ -461,20 +499,40 @@ impl GraphBuilder {
                 "{n_missing} imported package(s) are not in the input, e.g. {id} (imported by {importer}); was it recorded without -deps?"
             ));
         }
-        let mut graph = DiGraph::with_capacity(self.nodes.len(), self.edges.len());
-        let mut index = HashMap::with_capacity(self.nodes.len());
-        for (id, node) in self.nodes {
-            let idx = graph.add_node(node);
-            index.insert(id, idx);
+        // Slots that hold a node (every one, now), in the sorted order of their ids.
+        let mut order: Vec<u32> = (0..self.ids.len() as u32)
+            .filter(|&slot| self.nodes[slot as usize].is_some())
+            .collect();
+        order.sort_unstable_by(|&a, &b| self.ids[a as usize].cmp(&self.ids[b as usize]));
+        let mut renumber = vec![u32::MAX; self.ids.len()];
+        let mut graph = DiGraph::with_capacity(order.len(), self.edges.len());
+        for &slot in &order {
+            let node = self.nodes[slot as usize]
+                .take()
+                .expect("a node in every slot");
+            renumber[slot as usize] = graph.add_node(node).index() as u32;
         }
+        // Map to map: the order of the walk does not matter.
+        let index: HashMap<String, NodeIndex> = self
+            .slots
+            .into_iter()
+            .filter(|&(_, slot)| renumber[slot as usize] != u32::MAX)
+            .map(|(id, slot)| (id, NodeIndex::new(renumber[slot as usize] as usize)))
+            .collect();
         let mut edges: Vec<(NodeIndex, NodeIndex, EdgeKind)> = self
             .edges
             .iter()
             .filter(|(from, to, _)| from != to)
-            .map(|(from, to, kind)| (index[from], index[to], *kind))
+            .map(|&(from, to, kind)| {
+                (
+                    NodeIndex::new(renumber[from as usize] as usize),
+                    NodeIndex::new(renumber[to as usize] as usize),
+                    kind,
+                )
+            })
             .collect();
         // One edge per pair; a cgo edge wins over a plain import of the same pair.
-        edges.sort_by(|a, b| {
+        edges.sort_unstable_by(|a, b| {
             (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2)))
         });
         edges.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
