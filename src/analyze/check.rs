@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
+use rayon::prelude::*;
 
 use crate::model::{BuildConfig, DepGraph};
 use crate::pattern;
@@ -340,27 +341,74 @@ pub fn fork_of<'a>(
 /// A package and the `match.package` of the rules that matched it.
 type MatchKey = (NodeIndex, Option<String>);
 
+/// The fork fingerprint each package resembles, computed once per graph (it does not depend
+/// on the rule), indexed by node index.
+pub struct Forks<'a> {
+    per_node: Vec<Option<(&'a crate::rules::Fingerprint, usize)>>,
+    /// The packages that resemble some fingerprint, in index order.
+    forked: Vec<NodeIndex>,
+}
+
+impl<'a> Forks<'a> {
+    /// Every package of `graph` against `fingerprints`.
+    pub fn of(graph: &DepGraph, fingerprints: &'a [crate::rules::Fingerprint]) -> Self {
+        let per_node = if fingerprints.is_empty() {
+            Vec::new()
+        } else {
+            graph
+                .graph()
+                .node_weights()
+                .map(|node| fork_of(node, fingerprints))
+                .collect()
+        };
+        let forked = (0..per_node.len())
+            .filter(|&i| per_node[i].is_some())
+            .map(NodeIndex::new)
+            .collect();
+        Forks { per_node, forked }
+    }
+
+    /// No fork recognition.
+    pub fn none() -> Self {
+        Forks {
+            per_node: Vec::new(),
+            forked: Vec::new(),
+        }
+    }
+
+    fn get(&self, idx: NodeIndex) -> Option<(&'a crate::rules::Fingerprint, usize)> {
+        self.per_node.get(idx.index()).copied().flatten()
+    }
+}
+
 /// Packages a non-generic rule matches (ignoring reachability), by path or as a fork.
 pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
-    matches(graph, rule, &[])
+    matches(graph, rule, &Forks::none())
         .into_iter()
         .map(|m| m.idx)
         .collect()
 }
 
-/// Like [`matched_packages`], with how each package matched; `fingerprints` recognise forks.
-pub fn matches(
-    graph: &DepGraph,
-    rule: &Rule,
-    fingerprints: &[crate::rules::Fingerprint],
-) -> Vec<PackageMatch> {
+/// Like [`matched_packages`], with how each package matched; `forks` recognise forks.
+pub fn matches(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Vec<PackageMatch> {
     let m = &rule.matcher;
     if m.generic.is_some() || !when_holds(rule, &graph.config) {
         return Vec::new();
     }
     let range = rule.version_range();
     let mut out = Vec::new();
-    for idx in graph.graph().node_indices() {
+    // A Go package pattern without `...` names one package: only it, and the forks, can match.
+    let candidates: Vec<NodeIndex> = match &m.package {
+        Some(package) if graph.config.ecosystem != "cargo" && !package.contains("...") => {
+            let mut c: Vec<NodeIndex> = graph.find(package).into_iter().collect();
+            c.extend(forks.forked.iter().copied());
+            c.sort_unstable();
+            c.dedup();
+            c
+        }
+        _ => graph.graph().node_indices().collect(),
+    };
+    for idx in candidates {
         let node = graph.node(idx);
         if node.missing {
             continue;
@@ -381,11 +429,13 @@ pub fn matches(
         let fork = if by_path || graph.config.ecosystem == "cargo" {
             None
         } else {
-            fork_of(node, fingerprints).filter(|(f, _)| match (&m.package, &m.module) {
-                (Some(package), _) => pattern::matches(package, &f.package),
-                (None, Some(module)) => &f.module == module,
-                (None, None) => false,
-            })
+            forks
+                .get(idx)
+                .filter(|(f, _)| match (&m.package, &m.module) {
+                    (Some(package), _) => pattern::matches(package, &f.package),
+                    (None, Some(module)) => &f.module == module,
+                    (None, None) => false,
+                })
         };
         if !by_path && fork.is_none() {
             continue;
@@ -495,23 +545,8 @@ pub fn compiled_calls(node: &crate::model::Node) -> Vec<(String, String)> {
     out
 }
 
-/// True when `to` is `from` or reachable from it.
-fn reaches(graph: &DepGraph, from: NodeIndex, to: NodeIndex) -> bool {
-    from == to || reachable_from(graph, &[from], &BTreeSet::new())[to.index()]
-}
-
-fn finding(
-    graph: &DepGraph,
-    rule: &Rule,
-    package: NodeIndex,
-    library: Option<String>,
-    options: &CheckOptions,
-) -> Finding {
-    let chains = chains::summarize(graph.graph(), graph.roots(), &[package], options.max_chains);
-    let cut = options.cuts.then(|| {
-        super::cut::from_summary(graph, &chains, &|_| false)
-            .unwrap_or_else(|| super::cut::min_cut(graph, &[package], &|_| false))
-    });
+fn finding(graph: &DepGraph, rule: &Rule, package: NodeIndex, library: Option<String>) -> Finding {
+    // Chains and the cut are filled in once the findings are final (`with_chains`).
     Finding {
         rule: rule.id.clone(),
         package,
@@ -519,7 +554,7 @@ fn finding(
         effects: rule.effects.clone(),
         severity: rule.severity,
         summary: rule.summary.clone(),
-        chains,
+        chains: ChainSummary::default(),
         fix: rule.fix.clone(),
         explains: Vec::new(),
         allowed: None,
@@ -528,7 +563,7 @@ fn finding(
         new_chains: Vec::new(),
         fails: false,
         notes: Vec::new(),
-        cut,
+        cut: None,
         cargo_edit: if graph.config.ecosystem == "cargo" {
             match (&rule.fix.dependency, rule.fix.features.is_empty()) {
                 (Some(dependency), _) => {
@@ -541,6 +576,25 @@ fn finding(
             None
         },
     }
+}
+
+/// Chains (and, when asked, the smallest cut) of every finding: the shared passes once, then
+/// each finding's own search on every core. Each finding's answer depends only on the graph
+/// and its package, so the result is the same whatever the number of threads.
+fn with_chains(graph: &DepGraph, findings: &mut [Finding], options: &CheckOptions) {
+    if findings.is_empty() {
+        return;
+    }
+    let index = chains::ChainIndex::new(graph.graph(), graph.roots());
+    findings.par_iter_mut().for_each(|finding| {
+        finding.chains = index.summarize(finding.package, options.max_chains);
+        if options.cuts {
+            finding.cut = Some(
+                super::cut::from_summary(graph, &finding.chains, &|_| false)
+                    .unwrap_or_else(|| super::cut::min_cut(graph, &[finding.package], &|_| false)),
+            );
+        }
+    });
 }
 
 /// Evaluates `catalog` on `graph`.
@@ -564,8 +618,9 @@ pub fn check(
     // package that way, the one for the oldest versions speaks (its fix is the one older code
     // honours; `audit fix` re-loads to confirm it).
     let mut all_matches: Vec<(&Rule, PackageMatch)> = Vec::new();
+    let forks = Forks::of(graph, &catalog.fingerprints);
     for rule in &catalog.rules {
-        for m in matches(graph, rule, &catalog.fingerprints) {
+        for m in matches(graph, rule, &forks) {
             all_matches.push((rule, m));
         }
     }
@@ -611,7 +666,7 @@ pub fn check(
         rule_hits.push((rule, idx));
         match rule.report {
             Report::Finding => {
-                let mut f = finding(graph, rule, idx, None, options);
+                let mut f = finding(graph, rule, idx, None);
                 if let Some((original, shared, total)) = &m.fork_of {
                     f.notes.push(format!(
                         "fork of {original}: {shared} of its {total} Go files, same #cgo libraries"
@@ -645,7 +700,7 @@ pub fn check(
                 Some(Generic::CgoPackage)
                     if !node.standard && !node.cgo_files.is_empty() && !covered.contains(&idx) =>
                 {
-                    findings.push(finding(graph, rule, idx, None, options));
+                    findings.push(finding(graph, rule, idx, None));
                 }
                 Some(Generic::SystemLibrary) => {
                     if node.cgo_files.is_empty()
@@ -664,7 +719,7 @@ pub fn check(
                         .collect();
                     libraries.extend(node.pkg_config.iter().cloned());
                     for library in libraries {
-                        findings.push(finding(graph, rule, idx, Some(library), options));
+                        findings.push(finding(graph, rule, idx, Some(library)));
                     }
                 }
                 Some(Generic::Libdl)
@@ -672,7 +727,7 @@ pub fn check(
                         && node.ld_libs.iter().any(|lib| lib == "dl")
                         && !dlopen_covered.contains(&idx) =>
                 {
-                    findings.push(finding(graph, rule, idx, None, options));
+                    findings.push(finding(graph, rule, idx, None));
                     for symbol in &rule.static_link.warnings {
                         generic_warnings.push(StaticWarning {
                             symbol: symbol.clone(),
@@ -686,7 +741,7 @@ pub fn check(
                     if calls.is_empty() {
                         continue;
                     }
-                    let mut f = finding(graph, rule, idx, None, options);
+                    let mut f = finding(graph, rule, idx, None);
                     f.notes.push(format!(
                         "calls: {}",
                         calls
@@ -723,11 +778,17 @@ pub fn check(
         }
     }
     let mut folded: Vec<(String, String, NodeIndex)> = Vec::new();
+    // One blocked reachability per explained rule, shared by all of its findings.
+    let mut still_by_rule: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
+    for (rule, blockers) in &explainers {
+        if findings.iter().any(|f| f.rule == *rule) {
+            still_by_rule.insert(rule, reachable_from(graph, graph.roots(), blockers));
+        }
+    }
     findings.retain(|finding| {
-        let Some(blockers) = explainers.get(finding.rule.as_str()) else {
+        let Some(still) = still_by_rule.get(finding.rule.as_str()) else {
             return true;
         };
-        let still = reachable_from(graph, graph.roots(), blockers);
         if still[finding.package.index()] {
             return true;
         }
@@ -738,12 +799,16 @@ pub fn check(
         folded.push((finding.rule.clone(), package, finding.package));
         false
     });
+    let mut reach_of: BTreeMap<NodeIndex, Vec<bool>> = BTreeMap::new();
     for (rule_id, package, folded_idx) in folded {
         for finding in findings.iter_mut() {
             if catalog
                 .get(&finding.rule)
                 .is_some_and(|r| r.explains.contains(&rule_id))
-                && reaches(graph, finding.package, folded_idx)
+                && reach_of
+                    .entry(finding.package)
+                    .or_insert_with(|| reachable_from(graph, &[finding.package], &BTreeSet::new()))
+                    [folded_idx.index()]
             {
                 finding.explains.push((rule_id.clone(), package.clone()));
             }
@@ -753,6 +818,7 @@ pub fn check(
         finding.explains.sort();
         finding.explains.dedup();
     }
+    with_chains(graph, &mut findings, options);
     findings.sort_by(|a, b| {
         (
             std::cmp::Reverse(a.severity),

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{DepGraph, EdgeKind, Node};
+use crate::model::{DepGraph, EdgeKind};
 
 use super::chains;
 use super::check::{CheckResult, Finding};
@@ -59,7 +59,7 @@ pub struct ChangedFinding {
     /// The base had no finding with this key.
     pub new: bool,
     /// Chains that use an import the base does not have (exact count).
-    pub new_chain_count: u64,
+    pub new_chain_count: num_bigint::BigUint,
     /// The shortest of them.
     pub new_chains: Vec<NewChain>,
 }
@@ -140,16 +140,19 @@ pub fn diff(
     out.removed.sort();
     out.removed.dedup();
     let base_edges = edges(base);
-    // The change's graph with only the imports the base has too.
-    let old_only: DiGraph<Node, EdgeKind> = head.graph().filter_map(
-        |_, node| Some(node.clone()),
+    // The change's graph with only the imports the base has too (same node indices; the
+    // chain searches need no node data).
+    let old_only: DiGraph<(), EdgeKind> = head.graph().filter_map(
+        |_, _| Some(()),
         |e, kind| {
             let (a, b) = head.graph().edge_endpoints(e)?;
-            base_edges
-                .contains(&(head.node(a).id.clone(), head.node(b).id.clone()))
-                .then_some(*kind)
+            let (a, b) = (base.find(&head.node(a).id)?, base.find(&head.node(b).id)?);
+            base.graph().contains_edge(a, b).then_some(*kind)
         },
     );
+    // One index per graph serves every finding's count and chains.
+    let old_index = chains::ChainIndex::new(&old_only, head.roots());
+    let head_index = chains::ChainIndex::new(head.graph(), head.roots());
     let module_versions = |graph: &DepGraph| -> BTreeMap<String, Option<String>> {
         graph
             .graph()
@@ -161,15 +164,19 @@ pub fn diff(
     let base_modules = module_versions(base);
     for finding in &head_result.findings {
         let new = !base_keys.contains(&finding.key(head));
-        let target = [finding.package];
-        let all = finding.chains.count;
-        let old = chains::summarize(&old_only, head.roots(), &target, 0).count;
-        let new_chain_count = all.saturating_sub(old);
-        if !new && new_chain_count == 0 {
+        let all = finding.chains.exact_count();
+        let old = old_index.summarize(finding.package, 0).exact_count();
+        // Every chain of the base-only graph is one of head's, so old <= all.
+        let new_chain_count = if old <= all {
+            &all - &old
+        } else {
+            Default::default()
+        };
+        if !new && new_chain_count == num_bigint::BigUint::ZERO {
             continue;
         }
         // The shortest chains that use a new import.
-        let candidates = chains::summarize(head.graph(), head.roots(), &target, 64);
+        let candidates = head_index.summarize(finding.package, 64);
         let mut new_chains = Vec::new();
         for chain in &candidates.chains {
             let ids: Vec<String> = chain.iter().map(|&i| head.node(i).id.clone()).collect();

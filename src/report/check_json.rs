@@ -77,8 +77,8 @@ struct FindingJson {
     effects: Vec<&'static str>,
     severity: &'static str,
     summary: String,
-    chain_count: u64,
-    chain_count_saturated: bool,
+    chain_count: Box<serde_json::value::RawValue>,
+    chain_count_text: String,
     chains: Vec<Vec<String>>,
     truncated: bool,
     choke_points: Vec<String>,
@@ -193,8 +193,8 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                 effects: finding.effects.iter().map(|e| e.as_str()).collect(),
                 severity: finding.severity.as_str(),
                 summary: finding.summary.clone(),
-                chain_count: finding.chains.count,
-                chain_count_saturated: finding.chains.saturated,
+                chain_count: super::json::count_number(&finding.chains),
+                chain_count_text: finding.chains.count_text(),
                 chains: finding
                     .chains
                     .chains

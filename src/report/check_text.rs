@@ -83,11 +83,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             let effects: Vec<&str> = finding.effects.iter().map(|e| e.as_str()).collect();
             writeln!(out, "    effects: {}", effects.join(", "))?;
             let chains = &finding.chains;
-            let count = if chains.saturated {
-                format!("more than {}", u64::MAX)
-            } else {
-                chains.count.to_string()
-            };
+            let count = chains.count_text();
             let chokes: Vec<String> = chains
                 .choke_points
                 .iter()

@@ -115,7 +115,7 @@ fn finding_text(graph: &DepGraph, changed: &ChangedFinding, out: &mut dyn Write)
         out,
         "    new chains: {}{}",
         changed.new_chain_count,
-        if (changed.new_chains.len() as u64) < changed.new_chain_count {
+        if num_bigint::BigUint::from(changed.new_chains.len()) < changed.new_chain_count {
             format!(
                 " (showing {} of {})",
                 changed.new_chains.len(),
@@ -216,7 +216,8 @@ struct FindingJson<'a> {
     new: bool,
     allowed: bool,
     fails: bool,
-    new_chain_count: u64,
+    new_chain_count: Box<serde_json::value::RawValue>,
+    new_chain_count_text: String,
     new_chains: Vec<ChainJson<'a>>,
     fix: String,
 }
@@ -292,7 +293,11 @@ pub fn render_json(result: &DiffResult, out: &mut dyn Write) -> Result<()> {
                     fails: c.new
                         && c.finding.severity >= result.fail_on
                         && c.finding.allowed.is_none(),
-                    new_chain_count: c.new_chain_count,
+                    new_chain_count: serde_json::value::RawValue::from_string(
+                        c.new_chain_count.to_string(),
+                    )
+                    .expect("decimal digits are a JSON number"),
+                    new_chain_count_text: c.new_chain_count.to_string(),
                     new_chains: c
                         .new_chains
                         .iter()

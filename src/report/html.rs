@@ -229,12 +229,10 @@ fn chain_html(graph: &DepGraph, chain: &[NodeIndex], chokes: &[NodeIndex]) -> St
 }
 
 fn chain_count(finding: &Finding) -> String {
-    if finding.chains.saturated {
-        format!("more than {}", u64::MAX)
-    } else if !finding.chains.exact {
+    if !finding.chains.exact {
         format!("at least {}", finding.chains.count)
     } else {
-        finding.chains.count.to_string()
+        finding.chains.count_text()
     }
 }
 

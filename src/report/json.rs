@@ -6,12 +6,13 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::analyze::WhyAnswer;
 use crate::model::{BuildConfig, DepGraph, EdgeKind};
 
 /// Version of the JSON schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Tool name and version, so a report says what produced it.
 #[derive(Serialize)]
@@ -49,8 +50,8 @@ struct WhyJson {
     note: Option<String>,
     suggestions: Vec<String>,
     reachable: bool,
-    chain_count: u64,
-    chain_count_saturated: bool,
+    chain_count: Box<RawValue>,
+    chain_count_text: String,
     chain_count_exact: bool,
     chains: Vec<Vec<String>>,
     truncated: bool,
@@ -59,6 +60,12 @@ struct WhyJson {
     cut: Option<CutJson>,
     cgo_edges: Vec<[String; 2]>,
     nodes: BTreeMap<String, NodeJson>,
+}
+
+/// A chain count as a JSON number with every digit (counts have no ceiling). Consumers that
+/// parse numbers into doubles read the `chain_count_text` string beside it instead.
+pub fn count_number(summary: &crate::analyze::chains::ChainSummary) -> Box<RawValue> {
+    RawValue::from_string(summary.count_text()).expect("decimal digits are a JSON number")
 }
 
 /// The smallest cut in JSON.
@@ -129,8 +136,8 @@ fn why_json(graph: &DepGraph, answer: &WhyAnswer) -> WhyJson {
         note: answer.resolved.note.clone(),
         suggestions: answer.resolved.suggestions.clone(),
         reachable: summary.reachable,
-        chain_count: summary.count,
-        chain_count_saturated: summary.saturated,
+        chain_count: count_number(summary),
+        chain_count_text: summary.count_text(),
         chain_count_exact: summary.exact,
         chains: summary
             .chains

@@ -101,8 +101,8 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
         }
         let (count, total) = if summary.saturated {
             (
-                format!("more than {} chains (count saturated)", u64::MAX),
-                format!("more than {}", u64::MAX),
+                format!("{} chains", summary.count_text()),
+                summary.count_text(),
             )
         } else if !summary.exact {
             (

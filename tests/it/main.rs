@@ -14,6 +14,7 @@ mod real;
 mod report;
 mod robust;
 mod rules;
+mod scale;
 mod snapshots;
 mod support;
 mod truth;
