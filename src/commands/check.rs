@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use crate::analyze::check::{self, ArchiveProbe, CheckOptions, NoProbe};
 use crate::analyze::link::LinkFlags;
@@ -201,30 +202,50 @@ pub fn evaluate(
     } else {
         Box::new(CcProbe::new())
     };
-    for build in &builds {
-        let mut request = base.clone();
-        let requested = &mut request.config;
-        if requested.goos.is_none() {
-            requested.goos = build.goos.clone();
-        }
-        if requested.goarch.is_none() {
-            requested.goarch = build.goarch.clone();
-        }
-        if requested.cgo_enabled.is_none() {
-            requested.cgo_enabled = build.cgo;
-        }
-        if requested.tags.is_none() {
-            requested.tags = build.tags.clone();
-        }
-        // The matrix is Go's; a Cargo workspace beside it is loaded once, with the first entry.
-        let loaded = if runs.is_empty() {
-            load::load_all(&request)?
-        } else {
-            if let Source::Go { ecosystem, .. } = &mut request.source {
+    // Each configuration is its own `go list`: all of them load at once (rayon), and the
+    // results are taken in matrix order, so output and the first error reported are the
+    // same as loading one after another.
+    let requests: Vec<load::LoadRequest> = builds
+        .iter()
+        .enumerate()
+        .map(|(i, build)| {
+            let mut request = base.clone();
+            let requested = &mut request.config;
+            if requested.goos.is_none() {
+                requested.goos = build.goos.clone();
+            }
+            if requested.goarch.is_none() {
+                requested.goarch = build.goarch.clone();
+            }
+            if requested.cgo_enabled.is_none() {
+                requested.cgo_enabled = build.cgo;
+            }
+            if requested.tags.is_none() {
+                requested.tags = build.tags.clone();
+            }
+            // The matrix is Go's; a Cargo workspace beside it is loaded once, with the first
+            // entry.
+            if i > 0
+                && let Source::Go { ecosystem, .. } = &mut request.source
+            {
                 *ecosystem = load::Ecosystem::Go;
             }
-            vec![load::load(&request)?]
-        };
+            request
+        })
+        .collect();
+    let loads: Vec<Result<Vec<load::Parsed>>> = requests
+        .par_iter()
+        .enumerate()
+        .map(|(i, request)| {
+            if i == 0 {
+                load::load_all(request)
+            } else {
+                load::load(request).map(|parsed| vec![parsed])
+            }
+        })
+        .collect();
+    for (build, loaded) in builds.iter().zip(loads) {
+        let loaded = loaded?;
         for mut parsed in loaded {
             print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
             parsed.graph.config.env = check::rule_env(&catalog);
