@@ -293,10 +293,7 @@ pub fn render_json(result: &DiffResult, out: &mut dyn Write) -> Result<()> {
                     fails: c.new
                         && c.finding.severity >= result.fail_on
                         && c.finding.allowed.is_none(),
-                    new_chain_count: serde_json::value::RawValue::from_string(
-                        c.new_chain_count.to_string(),
-                    )
-                    .expect("decimal digits are a JSON number"),
+                    new_chain_count: super::json::digits_number(c.new_chain_count.to_string()),
                     new_chain_count_text: c.new_chain_count.to_string(),
                     new_chains: c
                         .new_chains

@@ -62,10 +62,26 @@ struct WhyJson {
     nodes: BTreeMap<String, NodeJson>,
 }
 
-/// A chain count as a JSON number with every digit (counts have no ceiling). Consumers that
-/// parse numbers into doubles read the `chain_count_text` string beside it instead.
+/// Digits a JSON number may have and still be read by every common parser: below 10^308 a
+/// number fits an IEEE double (serde_json, JavaScript), and Python's `int` limit is 4,300.
+pub const JSON_NUMBER_DIGITS: usize = 308;
+
+/// A chain count as a JSON number with every digit, up to [`JSON_NUMBER_DIGITS`] digits;
+/// `null` past that (a larger number would make the document unreadable to serde_json and
+/// JavaScript). `chain_count_text` beside it always has every digit, for consumers that parse
+/// numbers into doubles or need the exact value.
 pub fn count_number(summary: &crate::analyze::chains::ChainSummary) -> Box<RawValue> {
-    RawValue::from_string(summary.count_text()).expect("decimal digits are a JSON number")
+    digits_number(summary.count_text())
+}
+
+/// [`count_number`] for any count given as its decimal digits.
+pub fn digits_number(digits: String) -> Box<RawValue> {
+    let json = if digits.len() <= JSON_NUMBER_DIGITS {
+        digits
+    } else {
+        "null".to_owned()
+    };
+    RawValue::from_string(json).expect("decimal digits or null are JSON")
 }
 
 /// The smallest cut in JSON.
