@@ -1664,6 +1664,100 @@ fn diff_against_check(sizes: &[usize]) {
     println!();
 }
 
+/// Whole `audit why plugin --input F` and `audit check --input F` (read, load, catalog,
+/// analysis, text rendering) against the bare parse of the same file in the same run: read it
+/// and walk every value with serde_json's `IgnoredAny`, the floor any loader pays. The ratios
+/// are what issue 11 budgets (why <= 1.2x, check <= 1.5x the parse).
+fn against_the_parse(sizes: &[usize]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cases: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for &size in sizes {
+        let path = dir.path().join(format!("go-list-{size}.json"));
+        std::fs::write(&path, generate(size).json).unwrap();
+        cases.push((format!("synthetic {size}"), path));
+    }
+    if let Some(real) = real_recording(dir.path()) {
+        cases.push(("maddy v0.8.1 (real)".to_owned(), real));
+    }
+    println!("### `why` and `check` against the bare parse ({TIMES_LEGEND})");
+    println!();
+    println!(
+        "| recording | MB | bare parse | why plugin | why / parse | check | check / parse | findings |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut per_size: Vec<(usize, f64, f64)> = Vec::new();
+    for (name, path) in &cases {
+        let file = path.to_str().unwrap();
+        let mb = std::fs::metadata(path).unwrap().len() as f64 / 1e6;
+        let (parse, _) = measure(|| {
+            let bytes = std::fs::read(path).unwrap();
+            let mut values = 0usize;
+            for value in
+                serde_json::Deserializer::from_slice(&bytes).into_iter::<serde::de::IgnoredAny>()
+            {
+                value.expect("parses");
+                values += 1;
+            }
+            values
+        });
+        let (why, _) = measure(|| run_audit(&["why", "plugin", "--input", file]));
+        let check_words = [
+            "check",
+            "--input",
+            file,
+            "--no-archive-check",
+            "--warn-only",
+        ];
+        let (check, _) = measure(|| run_audit(&check_words));
+        let findings = {
+            use clap::Parser;
+            // SARIF: one result per finding, and no cut computed (JSON computes one each).
+            let words = ["audit", "check", "--input", file, "--no-archive-check"];
+            let mut cli = linkaudit::cli::Cli::try_parse_from(words.iter().chain(&[
+                "--warn-only",
+                "--format",
+                "sarif",
+            ]))
+            .expect("bench command line");
+            cli.normalize();
+            let mut out = Vec::new();
+            linkaudit::run(&cli, &mut out, &mut std::io::sink()).expect("audit runs");
+            let sarif: serde_json::Value = serde_json::from_slice(&out).expect("check SARIF");
+            sarif["runs"][0]["results"].as_array().map_or(0, Vec::len)
+        };
+        let ratio = |a: Sample| a.median.as_secs_f64() / parse.median.as_secs_f64();
+        println!(
+            "| {name} | {mb:.1} | {} | {} | {:.2} | {} | {:.2} | {findings} |",
+            fmt_ms(parse),
+            fmt_ms(why),
+            ratio(why),
+            fmt_ms(check),
+            ratio(check),
+        );
+        if let Some(size) = name.strip_prefix("synthetic ") {
+            per_size.push((
+                size.parse().unwrap(),
+                why.median.as_secs_f64(),
+                check.median.as_secs_f64(),
+            ));
+        }
+    }
+    println!();
+    if let (Some(small), Some(large)) = (per_size.first(), per_size.last())
+        && large.0 > small.0
+    {
+        println!(
+            "growth {} -> {} packages ({:.1}x the input): why {:.1}x, check {:.1}x",
+            small.0,
+            large.0,
+            large.0 as f64 / small.0 as f64,
+            large.1 / small.1,
+            large.2 / small.2
+        );
+        println!();
+    }
+}
+
 fn main() {
     if let Ok(path) = std::env::var("LINKAUDIT_BENCH_RSS_CHILD") {
         rss_child(&path);
@@ -1689,7 +1783,11 @@ fn main() {
         .map(|&size| run_size(size, dump.as_deref()))
         .collect();
     print_tables(&results);
-    diff_against_check(&sizes);
+    against_the_parse(&sizes);
+    // check --format json computes a smallest cut per finding (a max-flow each where no choke
+    // point gives it): at 100k synthetic packages that is minutes, so diff stops at 30k.
+    let diff_sizes: Vec<usize> = sizes.iter().copied().filter(|&n| n <= 30_000).collect();
+    diff_against_check(&diff_sizes);
     println!(
         "total bench time {:.1} s ({} logical CPUs)",
         started.elapsed().as_secs_f64(),
