@@ -10,6 +10,14 @@
 //! - `LINKAUDIT_BENCH_SIZES=1000,10000` picks the sizes (default `1000,10000,100000`);
 //! - `LINKAUDIT_BENCH_DUMP=DIR` also writes each stream to `DIR/go-list-<size>.json` (used by
 //!   `benches/run.sh` to time the `audit` binary end to end);
+//! - `LINKAUDIT_BENCH_DUMP_ONLY=1` with `LINKAUDIT_BENCH_DUMP` writes the streams and stops
+//!   (to profile the `audit` binary on them without the whole bench);
+//! - `LINKAUDIT_BENCH_ONLY=tables,parse,diff` runs only those sections (default: all three:
+//!   the load/why tables, `why`/`check` against the bare parse, `diff` against `check`);
+//! - `LINKAUDIT_BENCH_RSS_COMMAND` is internal too: the bench re-runs itself to run one
+//!   `audit` command line (words separated by U+001F) and print its peak RSS;
+//! - `LINKAUDIT_BENCH_REAL_DIR=DIR` keeps the real recordings (maddy, kubernetes) there, so
+//!   that later runs reuse them (default `target/bench-real`);
 //! - `LINKAUDIT_BENCH_RSS_CHILD=FILE` is internal: the bench re-runs itself with it to measure
 //!   the peak RSS of loading FILE in a fresh process.
 //!
@@ -1618,6 +1626,83 @@ fn real_recording(dir: &std::path::Path) -> Option<std::path::PathBuf> {
     Some(path)
 }
 
+/// Peak RSS (MB) of one whole `audit` command, in a fresh process (the bench binary again).
+fn command_rss(words: &[&str]) -> Option<f64> {
+    let output = std::process::Command::new(std::env::current_exe().ok()?)
+        .env("LINKAUDIT_BENCH_RSS_COMMAND", words.join("\x1f"))
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8(output.stdout).ok()?.trim().parse().ok()
+}
+
+/// A large real recording: the full `go list -e -deps -json ./...` (every field) of
+/// kubernetes v1.34.4 from the module proxy, 3,413 packages, about 52 MB. The module zip
+/// leaves out the `staging/` modules its `go.mod` replaces to, so those replaces point at the
+/// published `v0.34.4` of each instead. Kept in `LINKAUDIT_BENCH_REAL_DIR` once recorded.
+fn kubernetes_recording() -> Option<std::path::PathBuf> {
+    let keep = std::path::PathBuf::from(
+        std::env::var("LINKAUDIT_BENCH_REAL_DIR").unwrap_or_else(|_| "target/bench-real".into()),
+    );
+    let path = keep.join("kubernetes-v1.34.4.json");
+    if path.exists() {
+        return Some(path);
+    }
+    std::fs::create_dir_all(&keep).ok()?;
+    let go = |args: &[&str], dir: &std::path::Path| {
+        std::process::Command::new("go")
+            .args(args)
+            .current_dir(dir)
+            .env("GOWORK", "off")
+            .env("GOFLAGS", "-mod=mod")
+            .env("GOSUMDB", "off")
+            .env("CGO_ENABLED", "1")
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    let download = go(
+        &["mod", "download", "-json", "k8s.io/kubernetes@v1.34.4"],
+        &keep,
+    )?;
+    let info: serde_json::Value = serde_json::from_slice(&download.stdout).ok()?;
+    let module = std::path::PathBuf::from(info["Dir"].as_str()?);
+    let work = tempfile::tempdir().ok()?;
+    let tree = work.path().join("kubernetes");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&module)
+        .arg(&tree)
+        .status()
+        .ok()?;
+    if !copied.success() {
+        return None;
+    }
+    std::process::Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(&tree)
+        .status()
+        .ok()?;
+    for name in ["vendor", "go.work", "go.work.sum"] {
+        let _ = std::fs::remove_dir_all(tree.join(name));
+        let _ = std::fs::remove_file(tree.join(name));
+    }
+    let go_mod = std::fs::read_to_string(tree.join("go.mod")).ok()?;
+    for line in go_mod.lines() {
+        if let Some((from, _)) = line.trim().split_once(" => ./staging/") {
+            let from = from.trim();
+            go(
+                &["mod", "edit", &format!("-replace={from}={from}@v0.34.4")],
+                &tree,
+            )?;
+        }
+    }
+    let listed = go(&["list", "-e", "-deps", "-json", "./..."], &tree)?;
+    std::fs::write(&path, listed.stdout).ok()?;
+    Some(path)
+}
+
 /// `audit diff BASE HEAD` against `audit check HEAD`, both whole commands (load, catalog,
 /// analysis, JSON rendering), on the real recording and on synthetic streams. The issue's
 /// budget: the diff costs at most twice one check (it loads and checks both sides, at once).
@@ -1630,6 +1715,11 @@ fn diff_against_check(sizes: &[usize]) {
         cases.push(("maddy v0.8.1 (real)".to_owned(), real, head));
     } else {
         println!("(no `go`: the real recording is left out)");
+    }
+    if let Some(real) = kubernetes_recording() {
+        let head = dir.path().join("kubernetes-head.json");
+        std::fs::write(&head, with_new_import(&std::fs::read(&real).unwrap())).unwrap();
+        cases.push(("kubernetes v1.34.4 (real, 52 MB)".to_owned(), real, head));
     }
     for &size in sizes {
         let stream = generate(size).json;
@@ -1679,12 +1769,21 @@ fn against_the_parse(sizes: &[usize]) {
     if let Some(real) = real_recording(dir.path()) {
         cases.push(("maddy v0.8.1 (real)".to_owned(), real));
     }
-    println!("### `why` and `check` against the bare parse ({TIMES_LEGEND})");
+    match kubernetes_recording() {
+        Some(real) => cases.push((
+            "kubernetes v1.34.4, full `go list -json` (real)".to_owned(),
+            real,
+        )),
+        None => println!("(no `go` or no proxy: the kubernetes recording is left out)"),
+    }
+    println!(
+        "### `why` and `check` against the bare parse ({TIMES_LEGEND}; peak RSS of each whole command in its own process, MB)"
+    );
     println!();
     println!(
-        "| recording | MB | bare parse | why plugin | why / parse | check | check / parse | findings |"
+        "| recording | MB | bare parse | why plugin | why / parse | check | check / parse | findings | RSS why | RSS check |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut per_size: Vec<(usize, f64, f64)> = Vec::new();
     for (name, path) in &cases {
         let file = path.to_str().unwrap();
@@ -1726,13 +1825,17 @@ fn against_the_parse(sizes: &[usize]) {
             sarif["runs"][0]["results"].as_array().map_or(0, Vec::len)
         };
         let ratio = |a: Sample| a.median.as_secs_f64() / parse.median.as_secs_f64();
+        let rss =
+            |words: &[&str]| command_rss(words).map_or("-".to_owned(), |mb| format!("{mb:.0}"));
         println!(
-            "| {name} | {mb:.1} | {} | {} | {:.2} | {} | {:.2} | {findings} |",
+            "| {name} | {mb:.1} | {} | {} | {:.2} | {} | {:.2} | {findings} | {} | {} |",
             fmt_ms(parse),
             fmt_ms(why),
             ratio(why),
             fmt_ms(check),
             ratio(check),
+            rss(&["why", "plugin", "--input", file]),
+            rss(&check_words),
         );
         if let Some(size) = name.strip_prefix("synthetic ") {
             per_size.push((
@@ -1763,6 +1866,12 @@ fn main() {
         rss_child(&path);
         return;
     }
+    if let Ok(words) = std::env::var("LINKAUDIT_BENCH_RSS_COMMAND") {
+        let words: Vec<&str> = words.split('\x1f').collect();
+        black_box(run_audit(&words));
+        println!("{}", proc_status_mb("VmHWM:").expect("VmHWM"));
+        return;
+    }
     let sizes: Vec<usize> = std::env::var("LINKAUDIT_BENCH_SIZES")
         .ok()
         .map(|s| {
@@ -1777,17 +1886,37 @@ fn main() {
         })
         .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
     let dump = std::env::var("LINKAUDIT_BENCH_DUMP").ok();
+    if let (Some(dir), Some(_)) = (&dump, std::env::var_os("LINKAUDIT_BENCH_DUMP_ONLY")) {
+        std::fs::create_dir_all(dir).expect("create dump dir");
+        for &size in &sizes {
+            let path = format!("{dir}/go-list-{size}.json");
+            std::fs::write(&path, generate(size).json).expect("write dump");
+            eprintln!("[{size}] wrote {path}");
+        }
+        return;
+    }
+    let only = std::env::var("LINKAUDIT_BENCH_ONLY").ok();
+    let runs = |section: &str| {
+        only.as_deref()
+            .is_none_or(|list| list.split(',').any(|s| s.trim() == section))
+    };
     let started = Instant::now();
-    let results: Vec<SizeResult> = sizes
-        .iter()
-        .map(|&size| run_size(size, dump.as_deref()))
-        .collect();
-    print_tables(&results);
-    against_the_parse(&sizes);
+    if runs("tables") {
+        let results: Vec<SizeResult> = sizes
+            .iter()
+            .map(|&size| run_size(size, dump.as_deref()))
+            .collect();
+        print_tables(&results);
+    }
+    if runs("parse") {
+        against_the_parse(&sizes);
+    }
     // check --format json computes a smallest cut per finding (a max-flow each where no choke
     // point gives it): at 100k synthetic packages that is minutes, so diff stops at 30k.
     let diff_sizes: Vec<usize> = sizes.iter().copied().filter(|&n| n <= 30_000).collect();
-    diff_against_check(&diff_sizes);
+    if runs("diff") {
+        diff_against_check(&diff_sizes);
+    }
     println!(
         "total bench time {:.1} s ({} logical CPUs)",
         started.elapsed().as_secs_f64(),

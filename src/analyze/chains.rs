@@ -196,26 +196,53 @@ fn count_dag<N, E>(
                     match total.checked_add(paths[v.index()]) {
                         Some(t) => total = t,
                         None => {
-                            let big = path_counts_big(graph, order, &edge_ok, &count);
-                            return exact_total(order, rel, &big);
+                            return exact_total(graph, order, rel);
                         }
                     }
                 }
             }
             (total, None)
         }
-        None => {
-            let big = path_counts_big(graph, order, &edge_ok, &count);
-            exact_total(order, rel, &big)
-        }
+        None => exact_total(graph, order, rel),
     }
 }
 
-fn exact_total(order: &[NodeIndex], rel: &Relevant, big: &[BigUint]) -> (u64, Option<BigUint>) {
-    let mut total = BigUint::default();
+/// The exact total in big integers, counted backward: chains from each node to the targets,
+/// summed over the roots. It is the same sum as forward, but a node's count is needed only
+/// until its last importer is counted, and it is the packages deep in the graph (the standard
+/// library, hubs), imported from everywhere, whose counts stay open longest: backward they
+/// are small, forward they are the largest numbers of the pass.
+fn exact_total<N, E>(
+    graph: &DiGraph<N, E>,
+    order: &[NodeIndex],
+    rel: &Relevant,
+) -> (u64, Option<BigUint>) {
+    let mut pending = vec![0u32; graph.node_count()];
     for &v in order {
-        if rel.is_target[v.index()] {
-            total += &big[v.index()];
+        for w in graph.neighbors_directed(v, Direction::Outgoing) {
+            if rel.edge_ok(v, w) {
+                pending[w.index()] += 1;
+            }
+        }
+    }
+    let mut to_targets = vec![BigUint::default(); graph.node_count()];
+    let mut total = BigUint::default();
+    for &v in order.iter().rev() {
+        let mut here = BigUint::from(u64::from(rel.is_target[v.index()]));
+        for w in graph.neighbors_directed(v, Direction::Outgoing) {
+            if rel.edge_ok(v, w) {
+                here += &to_targets[w.index()];
+                pending[w.index()] -= 1;
+                if pending[w.index()] == 0 {
+                    to_targets[w.index()] = BigUint::default();
+                }
+            }
+        }
+        if rel.is_root[v.index()] {
+            total += &here;
+        }
+        if pending[v.index()] > 0 {
+            to_targets[v.index()] = here;
         }
     }
     split_count(total)
@@ -249,22 +276,41 @@ fn path_counts_u64<N, E>(
     Some(paths)
 }
 
-/// The same pass in big integers, for counts past `u64`.
+/// The same pass in big integers, for counts past `u64`. Only the counts of nodes that `keep`
+/// holds are returned (the others are zero): a node's count is dropped as soon as the last of
+/// its successors has added it, since at 10^5 packages the counts have thousands of digits
+/// and keeping all of them would cost more memory than the graph.
 fn path_counts_big<N, E>(
     graph: &DiGraph<N, E>,
     order: &[NodeIndex],
     edge_ok: &dyn Fn(NodeIndex, NodeIndex) -> bool,
     start: &dyn Fn(NodeIndex) -> u64,
+    keep: &dyn Fn(NodeIndex) -> bool,
 ) -> Vec<BigUint> {
+    // Successors in `order` still to add each node's count.
+    let mut pending = vec![0u32; graph.node_count()];
+    for &v in order {
+        for u in graph.neighbors_directed(v, Direction::Incoming) {
+            if edge_ok(u, v) {
+                pending[u.index()] += 1;
+            }
+        }
+    }
     let mut paths = vec![BigUint::default(); graph.node_count()];
     for &v in order {
         let mut here = BigUint::from(start(v));
         for u in graph.neighbors_directed(v, Direction::Incoming) {
             if edge_ok(u, v) {
                 here += &paths[u.index()];
+                pending[u.index()] -= 1;
+                if pending[u.index()] == 0 && !keep(u) {
+                    paths[u.index()] = BigUint::default();
+                }
             }
         }
-        paths[v.index()] = here;
+        if pending[v.index()] > 0 || keep(v) {
+            paths[v.index()] = here;
+        }
     }
     paths
 }
@@ -586,6 +632,8 @@ pub struct ChainIndex<'g, N, E> {
     forward: Vec<bool>,
     /// `None` when the reachable subgraph has a cycle: targets then go through [`summarize`].
     dag: Option<DagIndex>,
+    /// The only targets it answers for ([`ChainIndex::for_targets`]); `None`: any.
+    wanted: Option<Vec<bool>>,
 }
 
 struct DagIndex {
@@ -603,8 +651,27 @@ struct DagIndex {
 }
 
 impl<'g, N, E> ChainIndex<'g, N, E> {
-    /// Makes the shared passes: reachability, topological order, counts and dominators.
+    /// Makes the shared passes: reachability, topological order, counts and dominators, for
+    /// any target.
     pub fn new(graph: &'g DiGraph<N, E>, roots: &[NodeIndex]) -> Self {
+        Self::build(graph, roots, None)
+    }
+
+    /// [`ChainIndex::new`] for these targets only: counts past `u64` are kept for them alone
+    /// (see [`path_counts_big`]), and [`ChainIndex::summarize`] must be asked about no other.
+    pub fn for_targets(
+        graph: &'g DiGraph<N, E>,
+        roots: &[NodeIndex],
+        targets: &[NodeIndex],
+    ) -> Self {
+        let mut wanted = vec![false; graph.node_count()];
+        for t in targets {
+            wanted[t.index()] = true;
+        }
+        Self::build(graph, roots, Some(wanted))
+    }
+
+    fn build(graph: &'g DiGraph<N, E>, roots: &[NodeIndex], wanted: Option<Vec<bool>>) -> Self {
         let n = graph.node_count();
         let mut is_root = vec![false; n];
         for r in roots {
@@ -677,8 +744,9 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
             let edge_ok = |u: NodeIndex, _: NodeIndex| forward[u.index()];
             let start = |v: NodeIndex| u64::from(is_root[v.index()]);
             let small = path_counts_u64(graph, &order, &edge_ok, &start);
+            let keep = |v: NodeIndex| wanted.as_ref().is_none_or(|w| w[v.index()]);
             let big = if small.is_none() {
-                path_counts_big(graph, &order, &edge_ok, &start)
+                path_counts_big(graph, &order, &edge_ok, &start, &keep)
             } else {
                 Vec::new()
             };
@@ -697,6 +765,7 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
             is_root,
             forward,
             dag,
+            wanted,
         }
     }
 
@@ -713,7 +782,13 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
         }
         let (count, big_count) = match &dag.small {
             Some(small) => (small[target.index()], None),
-            None => split_count(dag.big[target.index()].clone()),
+            None => {
+                debug_assert!(
+                    self.wanted.as_ref().is_none_or(|w| w[target.index()]),
+                    "ChainIndex::for_targets asked about another target"
+                );
+                split_count(dag.big[target.index()].clone())
+            }
         };
         let chains = if max_chains == 0 {
             Vec::new()

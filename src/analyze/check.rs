@@ -585,7 +585,8 @@ fn with_chains(graph: &DepGraph, findings: &mut [Finding], options: &CheckOption
     if findings.is_empty() {
         return;
     }
-    let index = chains::ChainIndex::new(graph.graph(), graph.roots());
+    let targets: Vec<NodeIndex> = findings.iter().map(|f| f.package).collect();
+    let index = chains::ChainIndex::for_targets(graph.graph(), graph.roots(), &targets);
     findings.par_iter_mut().for_each(|finding| {
         finding.chains = index.summarize(finding.package, options.max_chains);
         if options.cuts {

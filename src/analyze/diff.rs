@@ -82,16 +82,6 @@ impl Diff {
     }
 }
 
-/// The import edges of a graph, by id.
-fn edges(graph: &DepGraph) -> BTreeSet<(String, String)> {
-    graph
-        .graph()
-        .edge_indices()
-        .filter_map(|e| graph.graph().edge_endpoints(e))
-        .map(|(a, b)| (graph.node(a).id.clone(), graph.node(b).id.clone()))
-        .collect()
-}
-
 /// Compares `head` (the change) with `base`. `touched` are the packages the change touched,
 /// and `touched_how` says how that is known (`changed files`).
 pub fn diff(
@@ -139,7 +129,6 @@ pub fn diff(
     }
     out.removed.sort();
     out.removed.dedup();
-    let base_edges = edges(base);
     // The change's graph with only the imports the base has too (same node indices; the
     // chain searches need no node data).
     let old_only: DiGraph<(), EdgeKind> = head.graph().filter_map(
@@ -151,8 +140,9 @@ pub fn diff(
         },
     );
     // One index per graph serves every finding's count and chains.
-    let old_index = chains::ChainIndex::new(&old_only, head.roots());
-    let head_index = chains::ChainIndex::new(head.graph(), head.roots());
+    let targets: Vec<NodeIndex> = head_result.findings.iter().map(|f| f.package).collect();
+    let old_index = chains::ChainIndex::for_targets(&old_only, head.roots(), &targets);
+    let head_index = chains::ChainIndex::for_targets(head.graph(), head.roots(), &targets);
     let module_versions = |graph: &DepGraph| -> BTreeMap<String, Option<String>> {
         graph
             .graph()
@@ -180,9 +170,9 @@ pub fn diff(
         let mut new_chains = Vec::new();
         for chain in &candidates.chains {
             let ids: Vec<String> = chain.iter().map(|&i| head.node(i).id.clone()).collect();
-            let uses_new = ids
+            let uses_new = chain
                 .windows(2)
-                .any(|pair| !base_edges.contains(&(pair[0].clone(), pair[1].clone())));
+                .any(|pair| !old_only.contains_edge(pair[0], pair[1]));
             if !uses_new && !new {
                 continue;
             }
@@ -192,7 +182,7 @@ pub fn diff(
                 &ids,
                 touched,
                 touched_how,
-                &base_edges,
+                &old_only,
                 &base_modules,
             );
             new_chains.push(NewChain {
@@ -220,17 +210,17 @@ fn first_touched(
     ids: &[String],
     touched: &BTreeSet<String>,
     touched_how: &'static str,
-    base_edges: &BTreeSet<(String, String)>,
+    old_only: &DiGraph<(), EdgeKind>,
     base_modules: &BTreeMap<String, Option<String>>,
 ) -> (Option<String>, &'static str) {
     if let Some(id) = ids.iter().find(|id| touched.contains(*id)) {
         return (Some(id.clone()), touched_how);
     }
-    if let Some(pair) = ids
+    if let Some(pair) = chain
         .windows(2)
-        .find(|pair| !base_edges.contains(&(pair[0].clone(), pair[1].clone())))
+        .find(|pair| !old_only.contains_edge(pair[0], pair[1]))
     {
-        return (Some(pair[0].clone()), "new import");
+        return (Some(head.node(pair[0]).id.clone()), "new import");
     }
     for &idx in chain {
         if let Some(module) = &head.node(idx).module

@@ -4,7 +4,8 @@
 //! Accepts full and field-selected output of any Go from 1.16 on, and GOPATH-mode output (no
 //! `Module`). The pseudo-import `"C"` becomes a [`EdgeKind::Cgo`] edge to `runtime/cgo`.
 
-use std::io::BufRead;
+use std::borrow::Cow;
+use std::sync::mpsc;
 
 use anyhow::{Result, bail};
 use serde::Deserialize;
@@ -38,77 +39,128 @@ impl RootMode {
     }
 }
 
+/// A JSON string borrowed from the input when it has no escapes (nearly every string of a
+/// `go list` stream), copied otherwise. serde's own `Cow<str>` borrows only as a direct field,
+/// never inside a `Vec`, which is where most of the strings are.
+#[derive(Default)]
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
+        }
+        deserializer.deserialize_str(Visit).map(Text)
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Text<'_> {
+    fn own(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+fn own_all(texts: Vec<Text<'_>>) -> Vec<String> {
+    texts.into_iter().map(Text::own).collect()
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct GoModule {
-    #[serde(rename = "Path")]
-    path: String,
-    #[serde(rename = "Version")]
-    version: Option<String>,
+struct GoModule<'a> {
+    #[serde(rename = "Path", borrow)]
+    path: Text<'a>,
+    #[serde(rename = "Version", borrow)]
+    version: Option<Text<'a>>,
     #[serde(rename = "Main")]
     main: bool,
-    #[serde(rename = "Replace")]
-    replace: Option<Box<GoModule>>,
-    #[serde(rename = "Dir")]
-    dir: Option<String>,
+    #[serde(rename = "Replace", borrow)]
+    replace: Option<Box<GoModule<'a>>>,
+    #[serde(rename = "Dir", borrow)]
+    dir: Option<Text<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct GoPackageError {
-    #[serde(rename = "Err")]
-    err: String,
+struct GoPackageError<'a> {
+    #[serde(rename = "Err", borrow)]
+    err: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct GoPackage {
-    #[serde(rename = "ImportPath")]
-    import_path: Option<String>,
-    #[serde(rename = "Name")]
-    name: String,
-    #[serde(rename = "Dir")]
-    dir: Option<String>,
+struct GoPackage<'a> {
+    #[serde(rename = "ImportPath", borrow)]
+    import_path: Option<Text<'a>>,
+    #[serde(rename = "Name", borrow)]
+    name: Text<'a>,
+    #[serde(rename = "Dir", borrow)]
+    dir: Option<Text<'a>>,
     #[serde(rename = "Standard")]
     standard: bool,
     #[serde(rename = "DepOnly")]
     dep_only: bool,
-    #[serde(rename = "Match")]
-    matches: Vec<String>,
-    #[serde(rename = "Module")]
-    module: Option<GoModule>,
-    #[serde(rename = "Imports")]
-    imports: Vec<String>,
-    #[serde(rename = "GoFiles")]
-    go_files: Vec<String>,
-    #[serde(rename = "CgoFiles")]
-    cgo_files: Vec<String>,
-    #[serde(rename = "IgnoredGoFiles")]
-    ignored_go_files: Vec<String>,
-    #[serde(rename = "CFiles")]
-    c_files: Vec<String>,
-    #[serde(rename = "CXXFiles")]
-    cxx_files: Vec<String>,
-    #[serde(rename = "SysoFiles")]
-    syso_files: Vec<String>,
-    #[serde(rename = "CgoLDFLAGS")]
-    cgo_ldflags: Vec<String>,
-    #[serde(rename = "CgoPkgConfig")]
-    cgo_pkg_config: Vec<String>,
-    #[serde(rename = "Error")]
-    error: Option<GoPackageError>,
-    #[serde(rename = "DepsErrors")]
-    deps_errors: Vec<GoPackageError>,
+    #[serde(rename = "Match", borrow)]
+    matches: Vec<Text<'a>>,
+    #[serde(rename = "Module", borrow)]
+    module: Option<GoModule<'a>>,
+    #[serde(rename = "Imports", borrow)]
+    imports: Vec<Text<'a>>,
+    #[serde(rename = "GoFiles", borrow)]
+    go_files: Vec<Text<'a>>,
+    #[serde(rename = "CgoFiles", borrow)]
+    cgo_files: Vec<Text<'a>>,
+    #[serde(rename = "IgnoredGoFiles", borrow)]
+    ignored_go_files: Vec<Text<'a>>,
+    #[serde(rename = "CFiles", borrow)]
+    c_files: Vec<Text<'a>>,
+    #[serde(rename = "CXXFiles", borrow)]
+    cxx_files: Vec<Text<'a>>,
+    #[serde(rename = "SysoFiles", borrow)]
+    syso_files: Vec<Text<'a>>,
+    #[serde(rename = "CgoLDFLAGS", borrow)]
+    cgo_ldflags: Vec<Text<'a>>,
+    #[serde(rename = "CgoPkgConfig", borrow)]
+    cgo_pkg_config: Vec<Text<'a>>,
+    #[serde(rename = "Error", borrow)]
+    error: Option<GoPackageError<'a>>,
+    #[serde(rename = "DepsErrors", borrow)]
+    deps_errors: Vec<GoPackageError<'a>>,
 }
 
 /// The library names of `-lfoo` / `-l foo` flags.
-pub fn ld_libs(flags: &[String]) -> Vec<String> {
+pub fn ld_libs<S: AsRef<str>>(flags: &[S]) -> Vec<String> {
     let mut libs = Vec::new();
-    let mut tokens = flags.iter();
+    let mut tokens = flags.iter().map(AsRef::as_ref);
     while let Some(token) = tokens.next() {
         if token == "-l" {
             if let Some(lib) = tokens.next() {
-                libs.push(lib.clone());
+                libs.push(lib.to_owned());
             }
         } else if let Some(lib) = token.strip_prefix("-l") {
             libs.push(lib.to_owned());
@@ -117,17 +169,17 @@ pub fn ld_libs(flags: &[String]) -> Vec<String> {
     libs
 }
 
-fn module_info(module: GoModule) -> ModuleInfo {
+fn module_info(module: GoModule<'_>) -> ModuleInfo {
     let replace = module.replace.map(|replacement| match replacement.version {
-        Some(version) => format!("{}@{}", replacement.path, version),
-        None => replacement.path,
+        Some(version) => format!("{}@{}", &*replacement.path, &*version),
+        None => replacement.path.own(),
     });
     ModuleInfo {
-        path: module.path,
-        version: module.version,
+        path: module.path.own(),
+        version: module.version.map(Text::own),
         main: module.main,
         replace,
-        dir: module.dir.filter(|d| !d.is_empty()),
+        dir: module.dir.filter(|d| !d.is_empty()).map(Text::own),
     }
 }
 
@@ -140,180 +192,490 @@ pub struct Parsed {
     pub notes: Vec<String>,
 }
 
-/// Parses a `go list -json` stream from `reader` as it arrives (a live `go list`). `source`
-/// names the input in errors.
+/// Parses a `go list -json` stream from `reader` as it arrives (a live `go list`, a file, a
+/// pipe). `source` names the input in errors.
+///
+/// Three stages run at once: this thread reads the input and cuts it at top-level object
+/// boundaries into chunks of about [`CHUNK`] bytes; a parser thread deserializes each chunk
+/// from its slice (strings borrowed, see [`Text`]) and turns its packages into owned nodes;
+/// an inserter thread interns ids and adds nodes and edges, in stream order. Only a few chunks
+/// are in memory at a time, so a recording costs no more memory than the graph it gives.
 pub fn parse(
-    reader: impl BufRead,
+    reader: impl std::io::Read,
     source: &str,
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
-    let stream = serde_json::Deserializer::from_reader(reader).into_iter::<GoPackage>();
-    parse_packages(stream, source, roots, config)
+    let state = std::thread::scope(|scope| -> Result<Stream> {
+        let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(CHANNEL_DEPTH);
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<ParsedChunk>(CHANNEL_DEPTH);
+        // Parsed chunks' buffers go back to the reader: no fresh pages per chunk.
+        let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
+        scope.spawn(move || {
+            for chunk in chunk_rx {
+                if parsed_tx.send(parse_chunk(&chunk)).is_err() {
+                    break;
+                }
+                let _ = free_tx.try_send(chunk.bytes);
+            }
+        });
+        let inserter = scope.spawn(move || -> Result<Stream> {
+            let mut state = Stream::default();
+            for parsed in parsed_rx {
+                state.add_chunk(parsed, source)?;
+            }
+            Ok(state)
+        });
+        let read = split_chunks(
+            reader,
+            || free_rx.try_recv().ok(),
+            |chunk| chunk_tx.send(chunk).is_ok(),
+        );
+        drop(chunk_tx);
+        let state = inserter
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if let Err(err) = read {
+            bail!("{source}: cannot read go list stream: {err}");
+        }
+        Ok(state)
+    })?;
+    state.finish(source, roots, config)
 }
 
-/// Parses a whole `go list -json` stream held in memory (a recording): serde_json reads a
-/// slice without the per-byte reader calls of [`parse`].
+/// Parses a whole `go list -json` stream held in memory (a recording); the same pipeline as
+/// [`parse`].
 pub fn parse_slice(
     bytes: &[u8],
     source: &str,
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
-    let stream = serde_json::Deserializer::from_slice(bytes).into_iter::<GoPackage>();
-    parse_packages(stream, source, roots, config)
+    parse(bytes, source, roots, config)
 }
 
-fn parse_packages(
-    stream: impl Iterator<Item = serde_json::Result<GoPackage>>,
-    source: &str,
-    roots: &RootMode,
-    config: BuildConfig,
-) -> Result<Parsed> {
-    let mut builder = GraphBuilder::new();
-    let mut matched: Vec<(String, bool)> = Vec::new();
-    let mut n_packages = 0usize;
-    let mut seen_patterns: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for item in stream {
-        let package = match item {
-            Ok(package) => package,
+/// Bytes per chunk handed to the parser (a chunk ends at an object boundary, so it may be
+/// longer by one object).
+pub const CHUNK: usize = 256 << 10;
+/// Chunks in flight between two stages.
+const CHANNEL_DEPTH: usize = 4;
+
+/// Whole top-level JSON values, and where they start in the input (1-based), to report
+/// errors at the input's own line and column.
+struct Chunk {
+    bytes: Vec<u8>,
+    line: usize,
+    column: usize,
+}
+
+/// Where the top-level values of a JSON text end, found without parsing them: braces outside
+/// strings, and strings with their escapes. Its state carries over from one read to the next.
+#[derive(Default)]
+struct Boundaries {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Boundaries {
+    /// Scans `bytes`; returns the offset just past the last top-level object that closes in it.
+    fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
+        let mut last = None;
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.escaped {
+                self.escaped = false;
+                i += 1;
+                continue;
+            }
+            if self.in_string {
+                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    None => return last,
+                    Some(at) => {
+                        i += at;
+                        if bytes[i] == b'\\' {
+                            self.escaped = true;
+                        } else {
+                            self.in_string = false;
+                        }
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            match memchr::memchr3(b'"', b'{', b'}', &bytes[i..]) {
+                None => return last,
+                Some(at) => {
+                    i += at;
+                    match bytes[i] {
+                        b'"' => self.in_string = true,
+                        b'{' => self.depth += 1,
+                        _ => {
+                            // A stray `}` at the top closes nothing; serde reports it.
+                            self.depth = self.depth.saturating_sub(1);
+                            if self.depth == 0 {
+                                last = Some(i + 1);
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+            }
+        }
+        last
+    }
+}
+
+/// Reads `reader` to its end and hands `emit` chunks of whole top-level values, in order; a
+/// last piece that does not close (a truncated stream) or is not an object is handed on too,
+/// for the parser to report. Stops early when `emit` returns false.
+/// `recycle` gives back a buffer a parsed chunk no longer needs, when there is one.
+fn split_chunks(
+    mut reader: impl std::io::Read,
+    recycle: impl Fn() -> Option<Vec<u8>>,
+    mut emit: impl FnMut(Chunk) -> bool,
+) -> std::io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+    let mut boundaries = Boundaries::default();
+    let (mut scanned, mut cut) = (0usize, 0usize);
+    let (mut line, mut column) = (1usize, 1usize);
+    loop {
+        let old = buf.len();
+        buf.resize(old + CHUNK / 2, 0);
+        let n = loop {
+            match reader.read(&mut buf[old..]) {
+                Ok(n) => break n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        };
+        buf.truncate(old + n);
+        let eof = n == 0;
+        if let Some(end) = boundaries.scan(&buf[scanned..]) {
+            cut = scanned + end;
+        }
+        scanned = buf.len();
+        if cut > 0 && (cut >= CHUNK || eof) {
+            let mut rest = recycle().unwrap_or_default();
+            rest.clear();
+            rest.reserve(2 * CHUNK.max(buf.len() - cut));
+            rest.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            let bytes = std::mem::replace(&mut buf, rest);
+            scanned -= cut;
+            cut = 0;
+            let chunk = Chunk {
+                bytes,
+                line,
+                column,
+            };
+            match memchr::memrchr(b'\n', &chunk.bytes) {
+                Some(last) => {
+                    line += memchr::memchr_iter(b'\n', &chunk.bytes).count();
+                    column = chunk.bytes.len() - last;
+                }
+                None => column += chunk.bytes.len(),
+            }
+            if !emit(chunk) {
+                return Ok(());
+            }
+        }
+        if eof {
+            if buf.iter().any(|b| !b.is_ascii_whitespace()) {
+                emit(Chunk {
+                    bytes: buf,
+                    line,
+                    column,
+                });
+            }
+            return Ok(());
+        }
+    }
+}
+
+/// One package, parsed and converted on the parser thread: the node and what the inserter
+/// needs besides it.
+struct Entry {
+    node: Node,
+    /// The package's imports: numbers `start..end` of its chunk's [`Imports`].
+    imports: (usize, usize),
+    matches: Vec<String>,
+    deps_errors: Vec<String>,
+    /// No name and no Go files: with an error, `go list -e`'s stand-in for a pattern that
+    /// names nothing.
+    empty: bool,
+}
+
+/// Why a chunk stopped before its end.
+enum Failure {
+    /// Not JSON, or not a package object: (what, serde's message at the input's position).
+    Json(&'static str, String),
+    /// An object without `ImportPath`.
+    NoImportPath,
+}
+
+/// Every import of a chunk's packages, in order, in one string (one allocation per chunk, not
+/// per import).
+#[derive(Default)]
+struct Imports {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Imports {
+    fn push(&mut self, import: &str) {
+        self.text.push_str(import);
+        self.ends.push(self.text.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// A chunk's packages, in order, and the failure that ended it early, if any.
+#[derive(Default)]
+struct ParsedChunk {
+    entries: Vec<Entry>,
+    imports: Imports,
+    failure: Option<Failure>,
+}
+
+fn parse_chunk(chunk: &Chunk) -> ParsedChunk {
+    let mut out = ParsedChunk::default();
+    for item in serde_json::Deserializer::from_slice(&chunk.bytes).into_iter::<GoPackage>() {
+        match item {
+            Ok(package) => match entry(package, &mut out.imports) {
+                Some(entry) => out.entries.push(entry),
+                None => {
+                    out.failure = Some(Failure::NoImportPath);
+                    break;
+                }
+            },
             Err(err) => {
                 let what = match err.classify() {
                     serde_json::error::Category::Eof => "truncated go list stream",
                     serde_json::error::Category::Io => "cannot read go list stream",
                     _ => "not a go list -json stream",
                 };
-                bail!(
-                    "{source}: {what} after {n_packages} package(s): {}",
-                    err.to_string().replace('\n', " ")
-                );
+                out.failure = Some(Failure::Json(what, relocate(&err, chunk)));
+                break;
             }
-        };
-        n_packages += 1;
-        let Some(import_path) = package.import_path.filter(|path| !path.is_empty()) else {
-            bail!(
-                "{source}: object {n_packages} has no ImportPath: this is not `go list -json` package output"
-            );
-        };
-        if let Some(error) = &package.error {
-            builder.add_problem(format!("package {import_path}: {}", one_line(&error.err)));
         }
-        for error in &package.deps_errors {
-            builder.add_problem(format!(
-                "dependency of {import_path}: {}",
-                one_line(&error.err)
-            ));
+    }
+    out
+}
+
+/// serde's message for an error in `chunk`, with the line and column of the whole input.
+fn relocate(err: &serde_json::Error, chunk: &Chunk) -> String {
+    let text = err.to_string().replace('\n', " ");
+    if err.line() == 0 {
+        return text;
+    }
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    let line = chunk.line + err.line() - 1;
+    let column = if err.line() == 1 {
+        chunk.column + err.column() - 1
+    } else {
+        err.column()
+    };
+    format!("{message} at line {line} column {column}")
+}
+
+/// The node of one package and its imports (pushed onto `imports`); `None` without an
+/// `ImportPath`.
+fn entry(package: GoPackage<'_>, imports: &mut Imports) -> Option<Entry> {
+    let import_path = package.import_path.filter(|path| !path.is_empty())?.own();
+    let start = imports.len();
+    for import in &package.imports {
+        imports.push(import);
+    }
+    let empty = package.name.is_empty()
+        && package.go_files.is_empty()
+        && package.cgo_files.is_empty()
+        && package.ignored_go_files.is_empty();
+    let mut c_files = own_all(package.c_files);
+    c_files.extend(package.cxx_files.into_iter().map(Text::own));
+    let node = Node {
+        id: import_path,
+        name: package.name.own(),
+        module: package.module.map(module_info),
+        standard: package.standard,
+        dep_only: package.dep_only,
+        ld_libs: ld_libs(&package.cgo_ldflags),
+        ldflags_static: package
+            .cgo_ldflags
+            .iter()
+            .any(|flag| &**flag == "-static" || &**flag == "-Wl,-Bstatic"),
+        // `#cgo pkg-config: --static foo` lists flags beside the names, and a name may be
+        // a path to a `.pc` file.
+        pkg_config: package
+            .cgo_pkg_config
+            .into_iter()
+            .filter(|name| !name.starts_with('-'))
+            .map(|name| match name.strip_suffix(".pc") {
+                Some(path) => path.rsplit('/').next().unwrap_or(path).to_owned(),
+                None => name.own(),
+            })
+            .collect(),
+        cgo_files: own_all(package.cgo_files),
+        ignored_go_files: own_all(package.ignored_go_files),
+        go_files: own_all(package.go_files),
+        c_files,
+        syso_files: own_all(package.syso_files),
+        error: package.error.map(|error| one_line(&error.err)),
+        dir: package.dir.filter(|dir| !dir.is_empty()).map(Text::own),
+        ..Node::default()
+    };
+    Some(Entry {
+        node,
+        imports: (start, imports.len()),
+        matches: own_all(package.matches),
+        deps_errors: package
+            .deps_errors
+            .iter()
+            .map(|error| one_line(&error.err))
+            .collect(),
+        empty,
+    })
+}
+
+/// The inserter's state: the graph so far and what the roots and checks at the end need.
+#[derive(Default)]
+struct Stream {
+    builder: GraphBuilder,
+    matched: Vec<(String, bool)>,
+    n_packages: usize,
+    seen_patterns: std::collections::BTreeSet<String>,
+}
+
+impl Stream {
+    fn add_chunk(&mut self, parsed: ParsedChunk, source: &str) -> Result<()> {
+        let ParsedChunk {
+            entries,
+            imports,
+            failure,
+        } = parsed;
+        for entry in entries {
+            self.add(entry, &imports, source)?;
         }
-        for import in &package.imports {
+        let n_packages = self.n_packages;
+        match failure {
+            None => Ok(()),
+            Some(Failure::Json(what, message)) => {
+                bail!("{source}: {what} after {n_packages} package(s): {message}")
+            }
+            Some(Failure::NoImportPath) => bail!(
+                "{source}: object {} has no ImportPath: this is not `go list -json` package output",
+                n_packages + 1
+            ),
+        }
+    }
+
+    fn add(&mut self, entry: Entry, imports: &Imports, source: &str) -> Result<()> {
+        self.n_packages += 1;
+        let Entry {
+            node,
+            imports: (start, end),
+            matches,
+            deps_errors,
+            empty,
+        } = entry;
+        let import_path = node.id.as_str();
+        let builder = &mut self.builder;
+        if let Some(error) = &node.error {
+            builder.add_problem(format!("package {import_path}: {error}"));
+        }
+        for error in &deps_errors {
+            builder.add_problem(format!("dependency of {import_path}: {error}"));
+        }
+        for import in (start..end).map(|i| imports.get(i)) {
             if import == "C" {
-                builder.add_edge(&import_path, "runtime/cgo", EdgeKind::Cgo);
+                builder.add_edge(import_path, "runtime/cgo", EdgeKind::Cgo);
             } else {
-                builder.add_edge(&import_path, import, EdgeKind::Import);
+                builder.add_edge(import_path, import, EdgeKind::Import);
             }
         }
-        if !package.dep_only {
+        if !node.dep_only {
             // `go list -e` reports a pattern that names nothing as a pseudo-package with an
             // error and no files; `go build` would stop there, and so do we.
-            if package.name.is_empty()
-                && package.go_files.is_empty()
-                && package.cgo_files.is_empty()
-                && package.ignored_go_files.is_empty()
-                && let Some(error) = &package.error
-                && (package.matches.iter().any(|m| m == &import_path)
+            if empty
+                && let Some(error) = &node.error
+                && (matches.iter().any(|m| m == import_path)
                     || import_path.starts_with('.')
                     || import_path.starts_with('/'))
             {
-                bail!(
-                    "{source}: pattern {import_path} matches no package: {}",
-                    one_line(&error.err)
-                );
+                bail!("{source}: pattern {import_path} matches no package: {error}");
             }
-            matched.push((import_path.clone(), package.name == "main"));
+            self.matched
+                .push((import_path.to_owned(), node.name == "main"));
         }
-        for pattern in &package.matches {
-            seen_patterns.insert(pattern.clone());
-        }
-        let mut c_files = package.c_files;
-        c_files.extend(package.cxx_files);
-        let node = Node {
-            id: import_path.clone(),
-            name: package.name,
-            module: package.module.map(module_info),
-            standard: package.standard,
-            dep_only: package.dep_only,
-            ld_libs: ld_libs(&package.cgo_ldflags),
-            ldflags_static: package
-                .cgo_ldflags
-                .iter()
-                .any(|flag| flag == "-static" || flag == "-Wl,-Bstatic"),
-            // `#cgo pkg-config: --static foo` lists flags beside the names, and a name may be
-            // a path to a `.pc` file.
-            pkg_config: package
-                .cgo_pkg_config
-                .into_iter()
-                .filter(|name| !name.starts_with('-'))
-                .map(|name| match name.strip_suffix(".pc") {
-                    Some(path) => path.rsplit('/').next().unwrap_or(path).to_owned(),
-                    None => name,
-                })
-                .collect(),
-            cgo_files: package.cgo_files,
-            ignored_go_files: package.ignored_go_files,
-            go_files: package.go_files,
-            c_files,
-            syso_files: package.syso_files,
-            error: package.error.map(|error| one_line(&error.err)),
-            dir: package.dir.filter(|dir| !dir.is_empty()),
-            ..Node::default()
-        };
+        self.seen_patterns.extend(matches);
+        let import_path = node.id.clone();
         if !builder.add_node(node) {
             bail!("{source}: package {import_path} appears twice in the stream");
         }
+        Ok(())
     }
-    if n_packages == 0 {
-        if config.source == "go list" && !config.patterns.is_empty() {
-            bail!(
-                "{source}: {} matched no packages",
-                config.patterns.join(" ")
-            );
+
+    fn finish(self, source: &str, roots: &RootMode, config: BuildConfig) -> Result<Parsed> {
+        let Stream {
+            mut builder,
+            matched,
+            n_packages,
+            seen_patterns,
+        } = self;
+        if n_packages == 0 {
+            if config.source == "go list" && !config.patterns.is_empty() {
+                bail!(
+                    "{source}: {} matched no packages",
+                    config.patterns.join(" ")
+                );
+            }
+            bail!("{source}: empty input: no packages in the go list stream");
         }
-        bail!("{source}: empty input: no packages in the go list stream");
-    }
-    // Live loads know their patterns: each must have matched something (go list only warns).
-    if config.source == "go list" && !seen_patterns.is_empty() {
-        for pattern in &config.patterns {
-            if !seen_patterns.contains(pattern) {
-                bail!("{source}: pattern {pattern} matched no packages");
+        // Live loads know their patterns: each must have matched something (go list only warns).
+        if config.source == "go list" && !seen_patterns.is_empty() {
+            for pattern in &config.patterns {
+                if !seen_patterns.contains(pattern) {
+                    bail!("{source}: pattern {pattern} matched no packages");
+                }
             }
         }
-    }
-    let (root_ids, notes) = choose_roots(&builder, &matched, roots);
-    // Sanitizer runtimes are linked in by -race/-msan/-asan without any import: attribute them
-    // to every root, so that chains (and the runtime/cgo they import) stay visible.
-    for runtime in ["runtime/race", "runtime/msan", "runtime/asan"] {
-        if builder.contains(runtime) && !builder.is_imported(runtime) {
-            for root in &root_ids {
-                builder.add_edge(root, runtime, EdgeKind::Linker);
+        let (root_ids, notes) = choose_roots(&builder, &matched, roots);
+        // Sanitizer runtimes are linked in by -race/-msan/-asan without any import: attribute them
+        // to every root, so that chains (and the runtime/cgo they import) stay visible.
+        for runtime in ["runtime/race", "runtime/msan", "runtime/asan"] {
+            if builder.contains(runtime) && !builder.is_imported(runtime) {
+                for root in &root_ids {
+                    builder.add_edge(root, runtime, EdgeKind::Linker);
+                }
             }
         }
+        if root_ids.is_empty() {
+            bail!("{source}: no package matches --roots {}", roots.describe());
+        }
+        let mut config = config;
+        config.roots = roots.describe();
+        // The main module's directory, for locations relative to the project.
+        config.root_dir = root_ids.iter().find_map(|id| {
+            builder
+                .node(id)
+                .and_then(|n| n.module.as_ref())
+                .filter(|m| m.main)
+                .and_then(|m| m.dir.clone())
+        });
+        Ok(Parsed {
+            graph: builder.finish(&root_ids, Granularity::Package, config),
+            notes,
+        })
     }
-    if root_ids.is_empty() {
-        bail!("{source}: no package matches --roots {}", roots.describe());
-    }
-    let mut config = config;
-    config.roots = roots.describe();
-    // The main module's directory, for locations relative to the project.
-    config.root_dir = root_ids.iter().find_map(|id| {
-        builder
-            .node(id)
-            .and_then(|n| n.module.as_ref())
-            .filter(|m| m.main)
-            .and_then(|m| m.dir.clone())
-    });
-    Ok(Parsed {
-        graph: builder.finish(&root_ids, Granularity::Package, config),
-        notes,
-    })
 }
 
 fn choose_roots(
@@ -363,6 +725,127 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that hands out at most a few bytes per call, as a pipe may.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.step = self.step * 7 % 13 + 1;
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// Objects whose strings hold braces, quotes and backslashes, some compact, some indented,
+    /// more than a few chunks' worth.
+    fn tricky_stream() -> (Vec<u8>, usize) {
+        let mut out = String::new();
+        let mut n = 0;
+        while out.len() < 3 * CHUNK {
+            let value = serde_json::json!({
+                "ImportPath": format!("example.com/p{n}"),
+                "Name": "p",
+                "GoFiles": [format!("a{{{n}}}.go"), "b\\\"}.go", "}{\"{"],
+                "Imports": ["fmt", "os"],
+            });
+            if n % 3 == 0 {
+                out.push_str(&serde_json::to_string_pretty(&value).unwrap());
+                out.push('\n');
+            } else {
+                out.push_str(&serde_json::to_string(&value).unwrap());
+            }
+            n += 1;
+        }
+        (out.into_bytes(), n)
+    }
+
+    #[test]
+    fn chunks_end_between_objects_whatever_the_reads() {
+        let (stream, n) = tricky_stream();
+        let mut chunks = Vec::new();
+        let reader = Trickle {
+            bytes: &stream,
+            step: 1,
+        };
+        split_chunks(
+            reader,
+            || None,
+            |chunk| {
+                chunks.push(chunk);
+                true
+            },
+        )
+        .unwrap();
+        assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+        let joined: Vec<u8> = chunks.iter().flat_map(|c| c.bytes.clone()).collect();
+        assert_eq!(joined, stream);
+        let mut total = 0;
+        for chunk in &chunks {
+            for value in
+                serde_json::Deserializer::from_slice(&chunk.bytes).into_iter::<serde_json::Value>()
+            {
+                assert!(value.unwrap().is_object());
+                total += 1;
+            }
+        }
+        assert_eq!(total, n);
+        // And the files keep their braces and escapes through the whole loader.
+        let parsed = parse(
+            Trickle {
+                bytes: &stream,
+                step: 1,
+            },
+            "t",
+            &RootMode::All,
+            BuildConfig::default(),
+        )
+        .unwrap();
+        let node = parsed
+            .graph
+            .node(parsed.graph.find("example.com/p7").unwrap());
+        assert_eq!(node.go_files, ["a{7}.go", "b\\\"}.go", "}{\"{"]);
+    }
+
+    #[test]
+    fn errors_give_the_position_in_the_whole_input() {
+        let (clean, _) = tricky_stream();
+        // A bad object past the second chunk, after an indented one (mid-line otherwise).
+        let mut stream = clean.clone();
+        let at = 2 * CHUNK
+            + stream[2 * CHUNK..]
+                .windows(2)
+                .position(|w| w == b"}\n")
+                .unwrap()
+            + 2;
+        stream.splice(at..at, b"{\"ImportPath\": #}".iter().copied());
+        let whole = serde_json::Deserializer::from_slice(&stream)
+            .into_iter::<serde_json::Value>()
+            .find_map(Result::err)
+            .unwrap();
+        let err = parse(&stream[..], "t", &RootMode::All, BuildConfig::default())
+            .err()
+            .unwrap()
+            .to_string();
+        let position = format!("at line {} column {}", whole.line(), whole.column());
+        assert!(err.ends_with(&position), "{err} / {position}");
+        // A stream cut short is reported as truncated.
+        let err = parse(
+            &clean[..clean.len() - 5],
+            "t",
+            &RootMode::All,
+            BuildConfig::default(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("truncated go list stream"), "{err}");
+    }
 
     #[test]
     fn ld_libs_reads_both_spellings() {

@@ -263,11 +263,7 @@ pub fn parse_recording_with(
     match format {
         InputFormat::GoList | InputFormat::Auto => {
             config.input_format = "go-list-json".to_owned();
-            let mut bytes = Vec::new();
-            reader
-                .read_to_end(&mut bytes)
-                .with_context(|| format!("{source}: cannot read go list stream"))?;
-            go_list::parse_slice(&bytes, source, roots, config)
+            go_list::parse(reader, source, roots, config)
         }
         InputFormat::GoModGraph => {
             config.input_format = "go-mod-graph".to_owned();

@@ -9,6 +9,10 @@ pub mod constraint;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// Maps keyed by package ids: foldhash, not SipHash (ids come from our own inputs, and the
+/// loader hashes every import of every package).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
@@ -312,7 +316,7 @@ pub struct BuildConfig {
 #[derive(Clone, Debug)]
 pub struct DepGraph {
     graph: DiGraph<Node, EdgeKind>,
-    index: HashMap<String, NodeIndex>,
+    index: FastMap<String, NodeIndex>,
     roots: Vec<NodeIndex>,
     granularity: Granularity,
     /// The configuration the graph was loaded under.
@@ -375,15 +379,19 @@ impl DepGraph {
 /// Collects nodes and edges in any order, then builds a [`DepGraph`] whose node and edge order
 /// depends only on the ids (so output is deterministic whatever the input order).
 ///
-/// Ids are interned to `u32` as they arrive (one allocation per distinct id, none per edge);
-/// `finish` sorts the ids once and renumbers, so node indices follow the sorted order of ids.
+/// Ids are interned as they arrive (one allocation per distinct id, none per edge), and nodes
+/// go straight into the graph in arrival order; `finish` sorts the ids once and permutes the
+/// nodes in place, so node indices follow the sorted order of ids and no second copy of the
+/// nodes is ever made.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
-    /// Interned id -> slot.
-    slots: HashMap<String, u32>,
-    /// By slot: the id, the node when one was added, whether an edge points at it.
-    ids: Vec<Box<str>>,
-    nodes: Vec<Option<Node>>,
+    /// Interned id -> index (arrival order until `finish`).
+    slots: FastMap<String, NodeIndex>,
+    /// Nodes by arrival; an id only imported so far holds a `missing` placeholder.
+    graph: DiGraph<Node, EdgeKind>,
+    /// By index: a node with this id was added (not a placeholder).
+    added: Vec<bool>,
+    /// By index: an edge points at it.
     imported: Vec<bool>,
     edges: Vec<(u32, u32, EdgeKind)>,
     problems: Vec<String>,
@@ -395,26 +403,41 @@ impl GraphBuilder {
         Self::default()
     }
 
-    fn slot(&mut self, id: &str) -> u32 {
-        if let Some(&slot) = self.slots.get(id) {
-            return slot;
-        }
-        let slot = self.ids.len() as u32;
-        self.slots.insert(id.to_owned(), slot);
-        self.ids.push(id.into());
-        self.nodes.push(None);
+    fn push(&mut self, node: Node, added: bool) -> NodeIndex {
+        let id = node.id.clone();
+        let idx = self.graph.add_node(node);
+        self.slots.insert(id, idx);
+        self.added.push(added);
         self.imported.push(false);
-        slot
+        idx
+    }
+
+    fn slot(&mut self, id: &str) -> u32 {
+        if let Some(&idx) = self.slots.get(id) {
+            return idx.index() as u32;
+        }
+        let placeholder = Node {
+            id: id.to_owned(),
+            missing: true,
+            ..Node::default()
+        };
+        self.push(placeholder, false).index() as u32
     }
 
     /// Adds a node, or replaces a placeholder with the same id. Returns false when a complete
     /// node with this id already exists (the duplicate is ignored).
     pub fn add_node(&mut self, node: Node) -> bool {
-        let slot = self.slot(&node.id) as usize;
-        match &self.nodes[slot] {
-            Some(existing) if !existing.missing => false,
-            _ => {
-                self.nodes[slot] = Some(node);
+        match self.slots.get(node.id.as_str()) {
+            None => {
+                self.push(node, true);
+                true
+            }
+            Some(&idx) => {
+                if self.added[idx.index()] && !self.graph[idx].missing {
+                    return false;
+                }
+                self.graph[idx] = node;
+                self.added[idx.index()] = true;
                 true
             }
         }
@@ -424,7 +447,7 @@ impl GraphBuilder {
     pub fn contains(&self, id: &str) -> bool {
         self.slots
             .get(id)
-            .is_some_and(|&slot| self.nodes[slot as usize].is_some())
+            .is_some_and(|idx| self.added[idx.index()])
     }
 
     /// Adds an edge; endpoints that are never added become `missing` placeholder nodes.
@@ -444,14 +467,16 @@ impl GraphBuilder {
     pub fn is_imported(&self, id: &str) -> bool {
         self.slots
             .get(id)
-            .is_some_and(|&slot| self.imported[slot as usize])
+            .is_some_and(|idx| self.imported[idx.index()])
     }
 
     /// Ids of all nodes added so far, sorted.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        let mut ids: Vec<&str> = (0..self.ids.len())
-            .filter(|&slot| self.nodes[slot].is_some())
-            .map(|slot| &*self.ids[slot])
+        let mut ids: Vec<&str> = self
+            .graph
+            .node_indices()
+            .filter(|idx| self.added[idx.index()])
+            .map(|idx| self.graph[idx].id.as_str())
             .collect();
         ids.sort_unstable();
         ids.into_iter()
@@ -461,7 +486,8 @@ impl GraphBuilder {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.slots
             .get(id)
-            .and_then(|&slot| self.nodes[slot as usize].as_ref())
+            .filter(|idx| self.added[idx.index()])
+            .map(|&idx| &self.graph[idx])
     }
 
     /// Builds the graph. `roots` are node ids; unknown ids are ignored.
@@ -471,54 +497,74 @@ impl GraphBuilder {
         granularity: Granularity,
         config: BuildConfig,
     ) -> DepGraph {
-        // Endpoints never added: placeholders, counted once, the first one (in edge order)
-        // named.
+        // Endpoints never added stay placeholders, counted once, the first one (in edge
+        // order) named.
         let mut n_missing = 0usize;
         let mut missing_example = None;
+        let mut counted = vec![false; self.added.len()];
         for &(from, to, _) in &self.edges {
             for slot in [from, to] {
                 let slot = slot as usize;
-                if self.nodes[slot].is_none() {
+                if !self.added[slot] && !counted[slot] {
+                    counted[slot] = true;
                     n_missing += 1;
                     if missing_example.is_none() {
-                        missing_example = Some((
-                            self.ids[slot].to_string(),
-                            self.ids[from as usize].to_string(),
-                        ));
+                        let id = |slot: u32| self.graph[NodeIndex::new(slot as usize)].id.clone();
+                        missing_example = Some((id(slot as u32), id(from)));
                     }
-                    self.nodes[slot] = Some(Node {
-                        id: self.ids[slot].to_string(),
-                        missing: true,
-                        ..Node::default()
-                    });
                 }
             }
         }
+        drop(counted);
         if let Some((id, importer)) = missing_example {
             self.problems.push(format!(
                 "{n_missing} imported package(s) are not in the input, e.g. {id} (imported by {importer}); was it recorded without -deps?"
             ));
         }
-        // Slots that hold a node (every one, now), in the sorted order of their ids.
-        let mut order: Vec<u32> = (0..self.ids.len() as u32)
-            .filter(|&slot| self.nodes[slot as usize].is_some())
-            .collect();
-        order.sort_unstable_by(|&a, &b| self.ids[a as usize].cmp(&self.ids[b as usize]));
-        let mut renumber = vec![u32::MAX; self.ids.len()];
-        let mut graph = DiGraph::with_capacity(order.len(), self.edges.len());
-        for &slot in &order {
-            let node = self.nodes[slot as usize]
-                .take()
-                .expect("a node in every slot");
-            renumber[slot as usize] = graph.add_node(node).index() as u32;
+        // Arrival indices in the sorted order of their ids; then the nodes are permuted in
+        // place, one cycle of the permutation at a time, so that position p holds the node
+        // that arrived as order[p].
+        let n = self.graph.node_count();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        {
+            let graph = &self.graph;
+            order.sort_unstable_by(|&a, &b| {
+                graph[NodeIndex::new(a as usize)]
+                    .id
+                    .cmp(&graph[NodeIndex::new(b as usize)].id)
+            });
         }
-        // Map to map: the order of the walk does not matter.
-        let index: HashMap<String, NodeIndex> = self
-            .slots
-            .into_iter()
-            .filter(|&(_, slot)| renumber[slot as usize] != u32::MAX)
-            .map(|(id, slot)| (id, NodeIndex::new(renumber[slot as usize] as usize)))
-            .collect();
+        let mut renumber = vec![0u32; n];
+        for (p, &slot) in order.iter().enumerate() {
+            renumber[slot as usize] = p as u32;
+        }
+        let mut done = vec![false; n];
+        for start in 0..n {
+            if done[start] {
+                continue;
+            }
+            let first = std::mem::take(&mut self.graph[NodeIndex::new(start)]);
+            let mut p = start;
+            loop {
+                done[p] = true;
+                let from = order[p] as usize;
+                if from == start {
+                    self.graph[NodeIndex::new(p)] = first;
+                    break;
+                }
+                self.graph[NodeIndex::new(p)] =
+                    std::mem::take(&mut self.graph[NodeIndex::new(from)]);
+                p = from;
+            }
+        }
+        drop(done);
+        drop(order);
+        let mut index = self.slots;
+        // Each value is rewritten on its own: the order of the walk does not matter.
+        #[allow(clippy::iter_over_hash_type)]
+        for idx in index.values_mut() {
+            *idx = NodeIndex::new(renumber[idx.index()] as usize);
+        }
         let mut edges: Vec<(NodeIndex, NodeIndex, EdgeKind)> = self
             .edges
             .iter()
@@ -531,17 +577,20 @@ impl GraphBuilder {
                 )
             })
             .collect();
+        drop(self.edges);
         // One edge per pair; a cgo edge wins over a plain import of the same pair.
         edges.sort_unstable_by(|a, b| {
             (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2)))
         });
         edges.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let mut graph = self.graph;
+        graph.reserve_exact_edges(edges.len());
         for (from, to, kind) in edges {
             graph.add_edge(from, to, kind);
         }
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
-            .filter_map(|id| index.get(id).copied())
+            .filter_map(|id| index.get(id.as_str()).copied())
             .collect();
         root_idxs.sort();
         root_idxs.dedup();
