@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::Direction;
+use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
 use super::check::Finding;
@@ -91,22 +92,33 @@ pub struct PackageChange {
     pub changes: Vec<String>,
 }
 
-fn imports_of(graph: &DepGraph, id: &str) -> BTreeSet<String> {
-    let Some(idx) = graph.find(id) else {
-        return BTreeSet::new();
-    };
-    graph
+/// The ids a node imports, sorted (node indices follow sorted ids, so sorting the indices
+/// sorts the ids).
+fn imports_of(graph: &DepGraph, idx: NodeIndex) -> Vec<&str> {
+    let mut deps: Vec<NodeIndex> = graph
         .graph()
         .neighbors_directed(idx, Direction::Outgoing)
-        .map(|dep| graph.node(dep).id.clone())
+        .collect();
+    deps.sort_unstable();
+    deps.into_iter()
+        .map(|dep| graph.node(dep).id.as_str())
         .collect()
 }
 
-fn set_diff(label: &str, before: &[String], after: &[String], out: &mut Vec<String>) {
-    let before: BTreeSet<&String> = before.iter().collect();
-    let after: BTreeSet<&String> = after.iter().collect();
-    let removed: Vec<&str> = before.difference(&after).map(|s| s.as_str()).collect();
-    let added: Vec<&str> = after.difference(&before).map(|s| s.as_str()).collect();
+fn set_diff<S: AsRef<str>>(label: &str, before: &[S], after: &[S], out: &mut Vec<String>) {
+    // Most packages are the same on both sides: no sets for them.
+    if before.len() == after.len()
+        && before
+            .iter()
+            .zip(after)
+            .all(|(b, a)| b.as_ref() == a.as_ref())
+    {
+        return;
+    }
+    let before: BTreeSet<&str> = before.iter().map(AsRef::as_ref).collect();
+    let after: BTreeSet<&str> = after.iter().map(AsRef::as_ref).collect();
+    let removed: Vec<&str> = before.difference(&after).copied().collect();
+    let added: Vec<&str> = after.difference(&before).copied().collect();
     if !removed.is_empty() {
         out.push(format!("-{label} {}", removed.join(" ")));
     }
@@ -117,17 +129,17 @@ fn set_diff(label: &str, before: &[String], after: &[String], out: &mut Vec<Stri
 
 /// Every package whose files or imports differ between two loads, sorted.
 pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
-    let ids: BTreeSet<String> = before
+    let ids: BTreeSet<&str> = before
         .graph()
         .node_weights()
         .chain(after.graph().node_weights())
         .filter(|node| !node.missing)
-        .map(|node| node.id.clone())
+        .map(|node| node.id.as_str())
         .collect();
     let mut out = Vec::new();
     for id in ids {
         let mut changes = Vec::new();
-        match (before.find(&id), after.find(&id)) {
+        match (before.find(id), after.find(id)) {
             (Some(_), None) => changes.push("removed from the build".to_owned()),
             (None, Some(_)) => changes.push("added to the build".to_owned()),
             (Some(b), Some(a)) => {
@@ -135,15 +147,18 @@ pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
                 set_diff("go files", &nb.go_files, &na.go_files, &mut changes);
                 set_diff("cgo files", &nb.cgo_files, &na.cgo_files, &mut changes);
                 set_diff("features", &nb.features, &na.features, &mut changes);
-                let ib: Vec<String> = imports_of(before, &id).into_iter().collect();
-                let ia: Vec<String> = imports_of(after, &id).into_iter().collect();
-                set_diff("imports", &ib, &ia, &mut changes);
+                set_diff(
+                    "imports",
+                    &imports_of(before, b),
+                    &imports_of(after, a),
+                    &mut changes,
+                );
             }
             (None, None) => {}
         }
         if !changes.is_empty() {
             out.push(PackageChange {
-                package: id,
+                package: id.to_owned(),
                 changes,
             });
         }

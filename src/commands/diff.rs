@@ -134,15 +134,26 @@ pub fn evaluate(args: &DiffArgs, stderr: &mut dyn Write) -> Result<DiffResult> {
                 };
                 Ok(request)
             };
+            // Both loads at once, as for a git base.
+            let (old_request, new_request) = (request_for(old)?, request_for(new)?);
+            let (old_loaded, new_loaded) = std::thread::scope(|scope| {
+                let old = scope.spawn(|| load::load(&old_request));
+                let new = load::load(&new_request);
+                (
+                    old.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    new,
+                )
+            });
             let old_runs = check_runs(
-                vec![load::load(&request_for(old)?)?],
+                vec![old_loaded?],
                 &catalog,
                 &options,
                 args.policy.no_archive_check,
                 stderr,
             )?;
             let new_runs = check_runs(
-                vec![load::load(&request_for(new)?)?],
+                vec![new_loaded?],
                 &catalog,
                 &options,
                 args.policy.no_archive_check,
