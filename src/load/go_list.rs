@@ -195,11 +195,13 @@ pub struct Parsed {
 /// Parses a `go list -json` stream from `reader` as it arrives (a live `go list`, a file, a
 /// pipe). `source` names the input in errors.
 ///
-/// Three stages run at once: this thread reads the input and cuts it at top-level object
-/// boundaries into chunks of about [`CHUNK`] bytes; a parser thread deserializes each chunk
-/// from its slice (strings borrowed, see [`Text`]) and turns its packages into owned nodes;
-/// an inserter thread interns ids and adds nodes and edges, in stream order. Only a few chunks
-/// are in memory at a time, so a recording costs no more memory than the graph it gives.
+/// Three stages run at once: this thread reads the input in blocks of [`BLOCK`] bytes; a
+/// parser thread deserializes every whole object of what it holds from the slice (strings
+/// borrowed, see [`Text`]), turns the packages into owned nodes, and keeps the unfinished
+/// object at the end for the next block (a raw newline is never inside a JSON string, but
+/// only the parser knows where an object ends, so it is the parser that cuts); an inserter
+/// thread interns ids and adds nodes and edges, in stream order. Only a few blocks are in
+/// memory at a time, so a recording costs no more memory than the graph it gives.
 pub fn parse(
     reader: impl std::io::Read,
     source: &str,
@@ -207,31 +209,47 @@ pub fn parse(
     config: BuildConfig,
 ) -> Result<Parsed> {
     let state = std::thread::scope(|scope| -> Result<Stream> {
-        let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(CHANNEL_DEPTH);
-        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<ParsedChunk>(CHANNEL_DEPTH);
-        // Parsed chunks' buffers go back to the reader: no fresh pages per chunk.
+        let (block_tx, block_rx) = mpsc::sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Batch>(CHANNEL_DEPTH);
+        // Blocks go back to the reader once copied: no fresh pages per block.
         let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
         scope.spawn(move || {
-            for chunk in chunk_rx {
-                if parsed_tx.send(parse_chunk(&chunk)).is_err() {
-                    break;
+            let mut pending = Pending::default();
+            // An object longer than a block is parsed again only once the bytes held have
+            // doubled: linear, however long it is.
+            let mut retry_at = 0;
+            for block in block_rx {
+                pending.bytes.extend_from_slice(&block);
+                let _ = free_tx.try_send(block);
+                if pending.bytes.len() < retry_at {
+                    continue;
                 }
-                let _ = free_tx.try_send(chunk.bytes);
+                let parsed = pending.parse(false);
+                if parsed.entries.is_empty() && parsed.failure.is_none() {
+                    retry_at = 2 * pending.bytes.len();
+                    continue;
+                }
+                retry_at = 0;
+                let failed = parsed.failure.is_some();
+                if parsed_tx.send(parsed).is_err() || failed {
+                    return;
+                }
             }
+            let _ = parsed_tx.send(pending.parse(true));
         });
         let inserter = scope.spawn(move || -> Result<Stream> {
             let mut state = Stream::default();
             for parsed in parsed_rx {
-                state.add_chunk(parsed, source)?;
+                state.add_batch(parsed, source)?;
             }
             Ok(state)
         });
-        let read = split_chunks(
+        let read = read_blocks(
             reader,
             || free_rx.try_recv().ok(),
-            |chunk| chunk_tx.send(chunk).is_ok(),
+            |block| block_tx.send(block).is_ok(),
         );
-        drop(chunk_tx);
+        drop(block_tx);
         let state = inserter
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -254,142 +272,128 @@ pub fn parse_slice(
     parse(bytes, source, roots, config)
 }
 
-/// Bytes per chunk handed to the parser (a chunk ends at an object boundary, so it may be
-/// longer by one object).
-pub const CHUNK: usize = 256 << 10;
-/// Chunks in flight between two stages.
+/// Bytes per block read and handed to the parser.
+pub const BLOCK: usize = 256 << 10;
+/// Blocks (or parsed blocks) in flight between two stages.
 const CHANNEL_DEPTH: usize = 4;
 
-/// Whole top-level JSON values, and where they start in the input (1-based), to report
-/// errors at the input's own line and column.
-struct Chunk {
+/// Reads `reader` to its end in blocks of about [`BLOCK`] bytes, handed to `emit` in order;
+/// `recycle` gives back a block the parser no longer needs, when there is one. Stops early
+/// when `emit` returns false.
+fn read_blocks(
+    mut reader: impl std::io::Read,
+    recycle: impl Fn() -> Option<Vec<u8>>,
+    mut emit: impl FnMut(Vec<u8>) -> bool,
+) -> std::io::Result<()> {
+    loop {
+        let mut block = recycle().unwrap_or_default();
+        block.clear();
+        block.resize(BLOCK, 0);
+        let mut filled = 0;
+        // A pipe hands out less than asked: fill the block, or stop at the end.
+        while filled < BLOCK {
+            match reader.read(&mut block[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        block.truncate(filled);
+        if filled == 0 || !emit(block) {
+            return Ok(());
+        }
+        if filled < BLOCK {
+            return Ok(());
+        }
+    }
+}
+
+/// The parser's input not yet turned into packages: the unfinished object at the end of the
+/// blocks so far, and where it starts in the whole input (1-based), to report errors at the
+/// input's own line and column.
+struct Pending {
     bytes: Vec<u8>,
     line: usize,
     column: usize,
 }
 
-/// Where the top-level values of a JSON text end, found without parsing them: braces outside
-/// strings, and strings with their escapes. Its state carries over from one read to the next.
-#[derive(Default)]
-struct Boundaries {
-    depth: usize,
-    in_string: bool,
-    escaped: bool,
-}
-
-impl Boundaries {
-    /// Scans `bytes`; returns the offset just past the last top-level object that closes in it.
-    fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
-        let mut last = None;
-        let mut i = 0;
-        while i < bytes.len() {
-            if self.escaped {
-                self.escaped = false;
-                i += 1;
-                continue;
-            }
-            if self.in_string {
-                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
-                    None => return last,
-                    Some(at) => {
-                        i += at;
-                        if bytes[i] == b'\\' {
-                            self.escaped = true;
-                        } else {
-                            self.in_string = false;
-                        }
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            match memchr::memchr3(b'"', b'{', b'}', &bytes[i..]) {
-                None => return last,
-                Some(at) => {
-                    i += at;
-                    match bytes[i] {
-                        b'"' => self.in_string = true,
-                        b'{' => self.depth += 1,
-                        _ => {
-                            // A stray `}` at the top closes nothing; serde reports it.
-                            self.depth = self.depth.saturating_sub(1);
-                            if self.depth == 0 {
-                                last = Some(i + 1);
-                            }
-                        }
-                    }
-                    i += 1;
-                }
-            }
+impl Default for Pending {
+    fn default() -> Self {
+        Pending {
+            bytes: Vec::with_capacity(2 * BLOCK),
+            line: 1,
+            column: 1,
         }
-        last
     }
 }
 
-/// Reads `reader` to its end and hands `emit` chunks of whole top-level values, in order; a
-/// last piece that does not close (a truncated stream) or is not an object is handed on too,
-/// for the parser to report. Stops early when `emit` returns false.
-/// `recycle` gives back a buffer a parsed chunk no longer needs, when there is one.
-fn split_chunks(
-    mut reader: impl std::io::Read,
-    recycle: impl Fn() -> Option<Vec<u8>>,
-    mut emit: impl FnMut(Chunk) -> bool,
-) -> std::io::Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
-    let mut boundaries = Boundaries::default();
-    let (mut scanned, mut cut) = (0usize, 0usize);
-    let (mut line, mut column) = (1usize, 1usize);
-    loop {
-        let old = buf.len();
-        buf.resize(old + CHUNK / 2, 0);
-        let n = loop {
-            match reader.read(&mut buf[old..]) {
-                Ok(n) => break n,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
-        };
-        buf.truncate(old + n);
-        let eof = n == 0;
-        if let Some(end) = boundaries.scan(&buf[scanned..]) {
-            cut = scanned + end;
-        }
-        scanned = buf.len();
-        if cut > 0 && (cut >= CHUNK || eof) {
-            let mut rest = recycle().unwrap_or_default();
-            rest.clear();
-            rest.reserve(2 * CHUNK.max(buf.len() - cut));
-            rest.extend_from_slice(&buf[cut..]);
-            buf.truncate(cut);
-            let bytes = std::mem::replace(&mut buf, rest);
-            scanned -= cut;
-            cut = 0;
-            let chunk = Chunk {
-                bytes,
-                line,
-                column,
-            };
-            match memchr::memrchr(b'\n', &chunk.bytes) {
-                Some(last) => {
-                    line += memchr::memchr_iter(b'\n', &chunk.bytes).count();
-                    column = chunk.bytes.len() - last;
+impl Pending {
+    /// Parses every whole object held; keeps the rest. At the end of the input (`last`), what
+    /// is left must be blank, else it is reported (a truncated stream).
+    fn parse(&mut self, last: bool) -> Batch {
+        let mut out = Batch::default();
+        let mut stream = serde_json::Deserializer::from_slice(&self.bytes).into_iter::<GoPackage>();
+        let mut consumed = 0;
+        loop {
+            match stream.next() {
+                None => {
+                    consumed = self.bytes.len();
+                    break;
                 }
-                None => column += chunk.bytes.len(),
-            }
-            if !emit(chunk) {
-                return Ok(());
+                Some(Ok(package)) => {
+                    consumed = stream.byte_offset();
+                    match entry(package, &mut out.imports) {
+                        Some(entry) => out.entries.push(entry),
+                        None => {
+                            out.failure = Some(Failure::NoImportPath);
+                            break;
+                        }
+                    }
+                }
+                Some(Err(err)) => {
+                    let category = err.classify();
+                    if category == serde_json::error::Category::Eof && !last {
+                        break;
+                    }
+                    let what = match category {
+                        serde_json::error::Category::Eof => "truncated go list stream",
+                        serde_json::error::Category::Io => "cannot read go list stream",
+                        _ => "not a go list -json stream",
+                    };
+                    out.failure = Some(Failure::Json(what, self.relocate(&err)));
+                    break;
+                }
             }
         }
-        if eof {
-            if buf.iter().any(|b| !b.is_ascii_whitespace()) {
-                emit(Chunk {
-                    bytes: buf,
-                    line,
-                    column,
-                });
+        let done = &self.bytes[..consumed];
+        match memchr::memrchr(b'\n', done) {
+            Some(last_newline) => {
+                self.line += memchr::memchr_iter(b'\n', done).count();
+                self.column = done.len() - last_newline;
             }
-            return Ok(());
+            None => self.column += done.len(),
         }
+        self.bytes.drain(..consumed);
+        out
+    }
+
+    /// serde's message for an error in the bytes held, with the line and column of the whole
+    /// input.
+    fn relocate(&self, err: &serde_json::Error) -> String {
+        let text = err.to_string().replace('\n', " ");
+        if err.line() == 0 {
+            return text;
+        }
+        let suffix = format!(" at line {} column {}", err.line(), err.column());
+        let message = text.strip_suffix(&suffix).unwrap_or(&text);
+        let line = self.line + err.line() - 1;
+        let column = if err.line() == 1 {
+            self.column + err.column() - 1
+        } else {
+            err.column()
+        };
+        format!("{message} at line {line} column {column}")
     }
 }
 
@@ -397,7 +401,7 @@ fn split_chunks(
 /// needs besides it.
 struct Entry {
     node: Node,
-    /// The package's imports: numbers `start..end` of its chunk's [`Imports`].
+    /// The package's imports: numbers `start..end` of its batch's [`Imports`].
     imports: (usize, usize),
     matches: Vec<String>,
     deps_errors: Vec<String>,
@@ -406,7 +410,7 @@ struct Entry {
     empty: bool,
 }
 
-/// Why a chunk stopped before its end.
+/// Why a batch stopped before the end of its bytes.
 enum Failure {
     /// Not JSON, or not a package object: (what, serde's message at the input's position).
     Json(&'static str, String),
@@ -414,7 +418,7 @@ enum Failure {
     NoImportPath,
 }
 
-/// Every import of a chunk's packages, in order, in one string (one allocation per chunk, not
+/// Every import of a batch's packages, in order, in one string (one allocation per batch, not
 /// per import).
 #[derive(Default)]
 struct Imports {
@@ -438,54 +442,13 @@ impl Imports {
     }
 }
 
-/// A chunk's packages, in order, and the failure that ended it early, if any.
+/// The packages parsed from what one block completed, in order, and the failure that ended
+/// them early, if any.
 #[derive(Default)]
-struct ParsedChunk {
+struct Batch {
     entries: Vec<Entry>,
     imports: Imports,
     failure: Option<Failure>,
-}
-
-fn parse_chunk(chunk: &Chunk) -> ParsedChunk {
-    let mut out = ParsedChunk::default();
-    for item in serde_json::Deserializer::from_slice(&chunk.bytes).into_iter::<GoPackage>() {
-        match item {
-            Ok(package) => match entry(package, &mut out.imports) {
-                Some(entry) => out.entries.push(entry),
-                None => {
-                    out.failure = Some(Failure::NoImportPath);
-                    break;
-                }
-            },
-            Err(err) => {
-                let what = match err.classify() {
-                    serde_json::error::Category::Eof => "truncated go list stream",
-                    serde_json::error::Category::Io => "cannot read go list stream",
-                    _ => "not a go list -json stream",
-                };
-                out.failure = Some(Failure::Json(what, relocate(&err, chunk)));
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// serde's message for an error in `chunk`, with the line and column of the whole input.
-fn relocate(err: &serde_json::Error, chunk: &Chunk) -> String {
-    let text = err.to_string().replace('\n', " ");
-    if err.line() == 0 {
-        return text;
-    }
-    let suffix = format!(" at line {} column {}", err.line(), err.column());
-    let message = text.strip_suffix(&suffix).unwrap_or(&text);
-    let line = chunk.line + err.line() - 1;
-    let column = if err.line() == 1 {
-        chunk.column + err.column() - 1
-    } else {
-        err.column()
-    };
-    format!("{message} at line {line} column {column}")
 }
 
 /// The node of one package and its imports (pushed onto `imports`); `None` without an
@@ -556,8 +519,8 @@ struct Stream {
 }
 
 impl Stream {
-    fn add_chunk(&mut self, parsed: ParsedChunk, source: &str) -> Result<()> {
-        let ParsedChunk {
+    fn add_batch(&mut self, parsed: Batch, source: &str) -> Result<()> {
+        let Batch {
             entries,
             imports,
             failure,
@@ -743,11 +706,11 @@ mod tests {
     }
 
     /// Objects whose strings hold braces, quotes and backslashes, some compact, some indented,
-    /// more than a few chunks' worth.
+    /// more than a few blocks' worth.
     fn tricky_stream() -> (Vec<u8>, usize) {
         let mut out = String::new();
         let mut n = 0;
-        while out.len() < 3 * CHUNK {
+        while out.len() < 3 * BLOCK {
             let value = serde_json::json!({
                 "ImportPath": format!("example.com/p{n}"),
                 "Name": "p",
@@ -766,35 +729,34 @@ mod tests {
     }
 
     #[test]
-    fn chunks_end_between_objects_whatever_the_reads() {
+    fn objects_across_blocks_whatever_the_reads() {
         let (stream, n) = tricky_stream();
-        let mut chunks = Vec::new();
-        let reader = Trickle {
-            bytes: &stream,
-            step: 1,
-        };
-        split_chunks(
-            reader,
+        let mut blocks = Vec::new();
+        read_blocks(
+            Trickle {
+                bytes: &stream,
+                step: 1,
+            },
             || None,
-            |chunk| {
-                chunks.push(chunk);
+            |block| {
+                blocks.push(block);
                 true
             },
         )
         .unwrap();
-        assert!(chunks.len() >= 3, "{} chunks", chunks.len());
-        let joined: Vec<u8> = chunks.iter().flat_map(|c| c.bytes.clone()).collect();
-        assert_eq!(joined, stream);
+        assert!(blocks.len() >= 3, "{} blocks", blocks.len());
+        assert_eq!(blocks.concat(), stream);
+        let mut pending = Pending::default();
         let mut total = 0;
-        for chunk in &chunks {
-            for value in
-                serde_json::Deserializer::from_slice(&chunk.bytes).into_iter::<serde_json::Value>()
-            {
-                assert!(value.unwrap().is_object());
-                total += 1;
-            }
+        for block in &blocks {
+            pending.bytes.extend_from_slice(block);
+            let parsed = pending.parse(false);
+            assert!(parsed.failure.is_none());
+            total += parsed.entries.len();
         }
-        assert_eq!(total, n);
+        let parsed = pending.parse(true);
+        assert!(parsed.failure.is_none() && pending.bytes.is_empty());
+        assert_eq!(total + parsed.entries.len(), n);
         // And the files keep their braces and escapes through the whole loader.
         let parsed = parse(
             Trickle {
@@ -813,12 +775,29 @@ mod tests {
     }
 
     #[test]
+    fn an_object_longer_than_many_blocks_loads() {
+        let files: Vec<String> = (0..60_000).map(|i| format!("file_{i:06}.go")).collect();
+        let value =
+            serde_json::json!({"ImportPath": "example.com/big", "Name": "main", "GoFiles": files});
+        let mut stream = serde_json::to_vec_pretty(&value).unwrap();
+        assert!(stream.len() > 3 * BLOCK);
+        stream
+            .extend_from_slice(b"\n{\"ImportPath\": \"example.com/small\", \"Name\": \"main\"}\n");
+        let parsed = parse(&stream[..], "t", &RootMode::All, BuildConfig::default()).unwrap();
+        let big = parsed
+            .graph
+            .node(parsed.graph.find("example.com/big").unwrap());
+        assert_eq!(big.go_files.len(), 60_000);
+        assert!(parsed.graph.find("example.com/small").is_some());
+    }
+
+    #[test]
     fn errors_give_the_position_in_the_whole_input() {
         let (clean, _) = tricky_stream();
-        // A bad object past the second chunk, after an indented one (mid-line otherwise).
+        // A bad object past the second block, after an indented one (mid-line otherwise).
         let mut stream = clean.clone();
-        let at = 2 * CHUNK
-            + stream[2 * CHUNK..]
+        let at = 2 * BLOCK
+            + stream[2 * BLOCK..]
                 .windows(2)
                 .position(|w| w == b"}\n")
                 .unwrap()
