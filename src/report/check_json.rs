@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analyze::chain_ids;
@@ -180,7 +181,14 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                 config: run.label.clone(),
             });
         }
-        for finding in &run.result.findings {
+        // Counts past u64 have up to thousands of digits: converted on every core first.
+        let counts: Vec<String> = run
+            .result
+            .findings
+            .par_iter()
+            .map(|finding| finding.chains.count_text())
+            .collect();
+        for (finding, count) in run.result.findings.iter().zip(counts) {
             let node = graph.node(finding.package);
             let fix = &finding.fix;
             findings.push(FindingJson {
@@ -193,8 +201,8 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                 effects: finding.effects.iter().map(|e| e.as_str()).collect(),
                 severity: finding.severity.as_str(),
                 summary: finding.summary.clone(),
-                chain_count: super::json::count_number(&finding.chains),
-                chain_count_text: finding.chains.count_text(),
+                chain_count: super::json::digits_number(count.clone()),
+                chain_count_text: count,
                 chains: finding
                     .chains
                     .chains

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use crate::analyze::chain_ids;
 use crate::rules::Severity;
@@ -39,7 +40,15 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
         } else {
             writeln!(out, "\nfindings:")?;
         }
-        for finding in &run.result.findings {
+        // Counts past u64 have up to thousands of digits, and their decimal conversion costs
+        // as much as the search: made on every core first.
+        let counts: Vec<String> = run
+            .result
+            .findings
+            .par_iter()
+            .map(|finding| finding.chains.count_text())
+            .collect();
+        for (finding, count) in run.result.findings.iter().zip(counts) {
             let mut flags = Vec::new();
             if finding.fails {
                 flags.push("FAILS".to_owned());
@@ -83,7 +92,6 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             let effects: Vec<&str> = finding.effects.iter().map(|e| e.as_str()).collect();
             writeln!(out, "    effects: {}", effects.join(", "))?;
             let chains = &finding.chains;
-            let count = chains.count_text();
             let chokes: Vec<String> = chains
                 .choke_points
                 .iter()
