@@ -209,7 +209,7 @@ pub fn parse(
     config: BuildConfig,
 ) -> Result<Parsed> {
     let state = std::thread::scope(|scope| -> Result<Stream> {
-        let (block_tx, block_rx) = mpsc::sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
+        let (block_tx, block_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(CHANNEL_DEPTH);
         let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Batch>(CHANNEL_DEPTH);
         // Blocks go back to the reader once copied: no fresh pages per block.
         let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
@@ -218,8 +218,9 @@ pub fn parse(
             // An object longer than a block is parsed again only once the bytes held have
             // doubled: linear, however long it is.
             let mut retry_at = 0;
-            for block in block_rx {
+            for (block, lines) in block_rx {
                 pending.bytes.extend_from_slice(&block);
+                pending.lines_received += lines;
                 let _ = free_tx.try_send(block);
                 if pending.bytes.len() < retry_at {
                     continue;
@@ -247,7 +248,10 @@ pub fn parse(
         let read = read_blocks(
             reader,
             || free_rx.try_recv().ok(),
-            |block| block_tx.send(block).is_ok(),
+            |block| {
+                let lines = memchr::memchr_iter(b'\n', &block).count();
+                block_tx.send((block, lines)).is_ok()
+            },
         );
         drop(block_tx);
         let state = inserter
@@ -310,11 +314,13 @@ fn read_blocks(
 }
 
 /// The parser's input not yet turned into packages: the unfinished object at the end of the
-/// blocks so far, and where it starts in the whole input (1-based), to report errors at the
-/// input's own line and column.
+/// blocks so far, and what it takes to say where it starts in the whole input (1-based), to
+/// report errors at the input's own line and column.
 struct Pending {
     bytes: Vec<u8>,
-    line: usize,
+    /// Newlines in every block received so far (counted by the reader, on its own thread).
+    lines_received: usize,
+    /// Column of `bytes[0]`.
     column: usize,
 }
 
@@ -322,7 +328,7 @@ impl Default for Pending {
     fn default() -> Self {
         Pending {
             bytes: Vec::with_capacity(2 * BLOCK),
-            line: 1,
+            lines_received: 0,
             column: 1,
         }
     }
@@ -368,10 +374,7 @@ impl Pending {
         }
         let done = &self.bytes[..consumed];
         match memchr::memrchr(b'\n', done) {
-            Some(last_newline) => {
-                self.line += memchr::memchr_iter(b'\n', done).count();
-                self.column = done.len() - last_newline;
-            }
+            Some(last_newline) => self.column = done.len() - last_newline,
             None => self.column += done.len(),
         }
         self.bytes.drain(..consumed);
@@ -387,7 +390,9 @@ impl Pending {
         }
         let suffix = format!(" at line {} column {}", err.line(), err.column());
         let message = text.strip_suffix(&suffix).unwrap_or(&text);
-        let line = self.line + err.line() - 1;
+        // The line of bytes[0]: one plus the newlines before it, counted only now.
+        let start = 1 + self.lines_received - memchr::memchr_iter(b'\n', &self.bytes).count();
+        let line = start + err.line() - 1;
         let column = if err.line() == 1 {
             self.column + err.column() - 1
         } else {
@@ -750,6 +755,7 @@ mod tests {
         let mut total = 0;
         for block in &blocks {
             pending.bytes.extend_from_slice(block);
+            pending.lines_received += memchr::memchr_iter(b'\n', block).count();
             let parsed = pending.parse(false);
             assert!(parsed.failure.is_none());
             total += parsed.entries.len();
