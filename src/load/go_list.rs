@@ -198,8 +198,7 @@ pub struct Parsed {
 /// Three stages run at once: this thread reads the input in blocks of [`BLOCK`] bytes; a
 /// parser thread deserializes every whole object of what it holds from the slice (strings
 /// borrowed, see [`Text`]), turns the packages into owned nodes, and keeps the unfinished
-/// object at the end for the next block (a raw newline is never inside a JSON string, but
-/// only the parser knows where an object ends, so it is the parser that cuts); an inserter
+/// object at the end for the next block (only a parser knows where an object ends); an inserter
 /// thread interns ids and adds nodes and edges, in stream order. Only a few blocks are in
 /// memory at a time, so a recording costs no more memory than the graph it gives.
 pub fn parse(
@@ -263,17 +262,6 @@ pub fn parse(
         Ok(state)
     })?;
     state.finish(source, roots, config)
-}
-
-/// Parses a whole `go list -json` stream held in memory (a recording); the same pipeline as
-/// [`parse`].
-pub fn parse_slice(
-    bytes: &[u8],
-    source: &str,
-    roots: &RootMode,
-    config: BuildConfig,
-) -> Result<Parsed> {
-    parse(bytes, source, roots, config)
 }
 
 /// Bytes per block read and handed to the parser.

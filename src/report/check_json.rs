@@ -5,7 +5,6 @@
 use std::io::Write;
 
 use anyhow::Result;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analyze::chain_ids;
@@ -181,13 +180,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
                 config: run.label.clone(),
             });
         }
-        // Counts past u64 have up to thousands of digits: converted on every core first.
-        let counts: Vec<String> = run
-            .result
-            .findings
-            .par_iter()
-            .map(|finding| finding.chains.count_text())
-            .collect();
+        let counts = super::check::count_texts(&run.result.findings);
         for (finding, count) in run.result.findings.iter().zip(counts) {
             let node = graph.node(finding.package);
             let fix = &finding.fix;

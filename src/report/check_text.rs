@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
-use rayon::prelude::*;
 
 use crate::analyze::chain_ids;
 use crate::rules::Severity;
@@ -40,14 +39,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
         } else {
             writeln!(out, "\nfindings:")?;
         }
-        // Counts past u64 have up to thousands of digits, and their decimal conversion costs
-        // as much as the search: made on every core first.
-        let counts: Vec<String> = run
-            .result
-            .findings
-            .par_iter()
-            .map(|finding| finding.chains.count_text())
-            .collect();
+        let counts = super::check::count_texts(&run.result.findings);
         for (finding, count) in run.result.findings.iter().zip(counts) {
             let mut flags = Vec::new();
             if finding.fails {
