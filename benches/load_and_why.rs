@@ -12,8 +12,9 @@
 //!   `benches/run.sh` to time the `audit` binary end to end);
 //! - `LINKAUDIT_BENCH_DUMP_ONLY=1` with `LINKAUDIT_BENCH_DUMP` writes the streams and stops
 //!   (to profile the `audit` binary on them without the whole bench);
-//! - `LINKAUDIT_BENCH_ONLY=tables,parse,diff` runs only those sections (default: all three:
-//!   the load/why tables, `why`/`check` against the bare parse, `diff` against `check`);
+//! - `LINKAUDIT_BENCH_ONLY=tables,parse,diff,native` runs only those sections (default: all
+//!   four: the load/why tables, `why`/`check` against the bare parse, `diff` against `check`,
+//!   the native loader against `go mod why` on the kubernetes tree);
 //! - `LINKAUDIT_BENCH_RSS_COMMAND` is internal too: the bench re-runs itself to run one
 //!   `audit` command line (words separated by U+001F) and print its peak RSS;
 //! - `LINKAUDIT_BENCH_REAL_DIR=DIR` keeps the real recordings (maddy, kubernetes) there, so
@@ -1640,36 +1641,43 @@ fn command_rss(words: &[&str]) -> Option<f64> {
 /// kubernetes v1.34.4 from the module proxy, 3,413 packages, about 52 MB. The module zip
 /// leaves out the `staging/` modules its `go.mod` replaces to, so those replaces point at the
 /// published `v0.34.4` of each instead. Kept in `LINKAUDIT_BENCH_REAL_DIR` once recorded.
-fn kubernetes_recording() -> Option<std::path::PathBuf> {
-    let keep = std::path::PathBuf::from(
+fn bench_keep_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(
         std::env::var("LINKAUDIT_BENCH_REAL_DIR").unwrap_or_else(|_| "target/bench-real".into()),
-    );
-    let path = keep.join("kubernetes-v1.34.4.json");
-    if path.exists() {
-        return Some(path);
+    )
+}
+
+fn go_in(args: &[&str], dir: &std::path::Path) -> Option<std::process::Output> {
+    std::process::Command::new("go")
+        .args(args)
+        .current_dir(dir)
+        .env("GOWORK", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOSUMDB", "off")
+        .env("CGO_ENABLED", "1")
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+}
+
+/// The kubernetes v1.34.4 module tree, kept in the bench directory: the module from the
+/// proxy, writable, without `vendor/` and `go.work`, its `./staging` replaces pointed at the
+/// published v0.34.4 modules, and every dependency downloaded.
+fn kubernetes_tree() -> Option<std::path::PathBuf> {
+    let keep = bench_keep_dir();
+    let tree = keep.join("kubernetes-v1.34.4");
+    if tree.join(".ready").exists() {
+        return Some(tree);
     }
     std::fs::create_dir_all(&keep).ok()?;
-    let go = |args: &[&str], dir: &std::path::Path| {
-        std::process::Command::new("go")
-            .args(args)
-            .current_dir(dir)
-            .env("GOWORK", "off")
-            .env("GOFLAGS", "-mod=mod")
-            .env("GOSUMDB", "off")
-            .env("CGO_ENABLED", "1")
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-    };
-    let download = go(
+    let download = go_in(
         &["mod", "download", "-json", "k8s.io/kubernetes@v1.34.4"],
         &keep,
     )?;
     let info: serde_json::Value = serde_json::from_slice(&download.stdout).ok()?;
     let module = std::path::PathBuf::from(info["Dir"].as_str()?);
-    let work = tempfile::tempdir().ok()?;
-    let tree = work.path().join("kubernetes");
+    let _ = std::fs::remove_dir_all(&tree);
     let copied = std::process::Command::new("cp")
         .arg("-r")
         .arg(&module)
@@ -1692,15 +1700,122 @@ fn kubernetes_recording() -> Option<std::path::PathBuf> {
     for line in go_mod.lines() {
         if let Some((from, _)) = line.trim().split_once(" => ./staging/") {
             let from = from.trim();
-            go(
+            go_in(
                 &["mod", "edit", &format!("-replace={from}={from}@v0.34.4")],
                 &tree,
             )?;
         }
     }
-    let listed = go(&["list", "-e", "-deps", "-json", "./..."], &tree)?;
+    go_in(&["list", "-e", "-deps", "-json=ImportPath", "./..."], &tree)?;
+    std::fs::write(tree.join(".ready"), b"").ok()?;
+    Some(tree)
+}
+
+fn kubernetes_recording() -> Option<std::path::PathBuf> {
+    let path = bench_keep_dir().join("kubernetes-v1.34.4.json");
+    if path.exists() {
+        return Some(path);
+    }
+    let tree = kubernetes_tree()?;
+    let listed = go_in(&["list", "-e", "-deps", "-json", "./..."], &tree)?;
     std::fs::write(&path, listed.stdout).ok()?;
     Some(path)
+}
+
+/// Wall time of one run of a command, in seconds (it must succeed, or exit 1 for findings).
+fn time_command(program: &str, args: &[&str], dir: &std::path::Path) -> f64 {
+    let started = Instant::now();
+    let status = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GOWORK", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOSUMDB", "off")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run");
+    assert!(
+        status.code().is_some_and(|c| c <= 1),
+        "{program} {args:?}: {status}"
+    );
+    started.elapsed().as_secs_f64()
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// The native loader on kubernetes (issue 13): `audit why` live with each loader against
+/// `go mod why` on the same tree, and a 12-configuration `audit.toml` matrix `check` against
+/// one native load. Runs alternate; medians of 5 (the first, cold, run of each is dropped).
+fn native_against_go_mod_why() {
+    let Some(tree) = kubernetes_tree() else {
+        println!("(no `go` or no network: the native loader section is left out)");
+        return;
+    };
+    let audit = env!("CARGO_BIN_EXE_audit");
+    let matrix_dir = tempfile::tempdir().expect("tempdir");
+    let matrix = matrix_dir.path().join("audit.toml");
+    std::fs::write(
+        &matrix,
+        "[[build]]\ngoos = [\"linux\", \"darwin\", \"windows\"]\ngoarch = [\"amd64\", \"arm64\"]\ncgo = [\"on\", \"off\"]\n",
+    )
+    .expect("write audit.toml");
+    let matrix = matrix.to_str().unwrap().to_owned();
+    let targets = ["net", "os/user", "plugin"];
+    let mut go_mod_why_args = vec!["mod", "why"];
+    go_mod_why_args.extend(targets);
+    let why = |loader: &str| -> Vec<String> {
+        let mut args = vec!["why", "--loader", loader, "--quiet"];
+        args.extend(targets);
+        args.into_iter().map(str::to_owned).collect()
+    };
+    let native_args = why("native");
+    let go_list_args = why("go-list");
+    let matrix_args: Vec<String> = [
+        "check", "--config", &matrix, "--loader", "native", "--quiet",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    fn as_strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        (
+            "go mod why net os/user plugin",
+            "go",
+            go_mod_why_args.clone(),
+        ),
+        ("audit why (native)", audit, as_strs(&native_args)),
+        ("audit why (go list)", audit, as_strs(&go_list_args)),
+        (
+            "audit check, 12-config matrix (native)",
+            audit,
+            as_strs(&matrix_args),
+        ),
+    ];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    for round in 0..6 {
+        for (i, (_, program, args)) in cases.iter().enumerate() {
+            let t = time_command(program, args, &tree);
+            if round > 0 {
+                times[i].push(t);
+            }
+        }
+    }
+    let medians: Vec<f64> = times.into_iter().map(median).collect();
+    println!("\n## native loader, kubernetes v1.34.4 (live, medians of 5 alternating runs)\n");
+    println!("| command | wall | / go mod why |");
+    println!("|---|---|---|");
+    for ((name, _, _), t) in cases.iter().zip(&medians) {
+        println!("| {name} | {:.3} s | {:.2}× |", t, t / medians[0]);
+    }
+    println!(
+        "\nmatrix of 12 configurations / one native load (`audit why`): {:.2}×",
+        medians[3] / medians[1]
+    );
 }
 
 /// `audit diff BASE HEAD` against `audit check HEAD`, both whole commands (load, catalog,
@@ -1916,6 +2031,9 @@ fn main() {
     let diff_sizes: Vec<usize> = sizes.iter().copied().filter(|&n| n <= 30_000).collect();
     if runs("diff") {
         diff_against_check(&diff_sizes);
+    }
+    if runs("native") {
+        native_against_go_mod_why();
     }
     println!(
         "total bench time {:.1} s ({} logical CPUs)",

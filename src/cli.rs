@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::load::{Ecosystem, InputFormat, LoadRequest, RequestedConfig, RootMode, Source};
+use crate::load::{
+    Ecosystem, GoLoader, InputFormat, LoadRequest, RequestedConfig, RootMode, Source,
+};
 use crate::report::Format;
 use crate::report::svg::Renderer;
 use crate::rules::Severity;
@@ -90,6 +92,17 @@ pub enum EcosystemArg {
     Go,
     /// Cargo only.
     Cargo,
+}
+
+/// `--loader` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LoaderArg {
+    /// The native loader where it is exact, else `go list` (with one note saying why).
+    Auto,
+    /// The native loader only: an error where it cannot be exact.
+    Native,
+    /// Always `go list`.
+    GoList,
 }
 
 /// `--cgo` values.
@@ -235,6 +248,12 @@ pub struct LoadArgs {
     /// Which ecosystems a directory is loaded as.
     #[arg(long, value_enum, default_value_t = EcosystemArg::Auto)]
     pub ecosystem: EcosystemArg,
+    /// How a Go module is loaded: `native` reads the module sources and evaluates the build
+    /// configuration in memory (the `go` command only resolves the module graph), `go-list`
+    /// runs `go list -deps -json`, `auto` is native where that is exact (not in vendor mode, a
+    /// workspace, an unmodelled GOFLAGS, missing module sources, ...) and `go list` otherwise.
+    #[arg(long, value_enum, default_value_t = LoaderArg::Auto)]
+    pub loader: LoaderArg,
     /// Cargo: target triple for `--filter-platform` (default: the host).
     #[arg(long, value_name = "TRIPLE")]
     pub target: Option<String>,
@@ -277,6 +296,11 @@ impl LoadArgs {
                 dir: self.dir.clone(),
                 patterns: self.patterns.clone(),
                 workspace: self.workspace,
+                loader: match self.loader {
+                    LoaderArg::Auto => GoLoader::Auto,
+                    LoaderArg::Native => GoLoader::Native,
+                    LoaderArg::GoList => GoLoader::GoList,
+                },
                 ecosystem: match self.ecosystem {
                     EcosystemArg::Auto => Ecosystem::Auto,
                     EcosystemArg::Go => Ecosystem::Go,

@@ -42,8 +42,14 @@ impl RootMode {
 /// A JSON string borrowed from the input when it has no escapes (nearly every string of a
 /// `go list` stream), copied otherwise. serde's own `Cow<str>` borrows only as a direct field,
 /// never inside a `Vec`, which is where most of the strings are.
-#[derive(Default)]
-struct Text<'a>(Cow<'a, str>);
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl From<String> for Text<'static> {
+    fn from(text: String) -> Self {
+        Text(Cow::Owned(text))
+    }
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -81,7 +87,8 @@ impl AsRef<str> for Text<'_> {
 }
 
 impl Text<'_> {
-    fn own(self) -> String {
+    /// The string, owned.
+    pub fn own(self) -> String {
         self.0.into_owned()
     }
 }
@@ -90,67 +97,71 @@ fn own_all(texts: Vec<Text<'_>>) -> Vec<String> {
     texts.into_iter().map(Text::own).collect()
 }
 
-#[derive(Deserialize, Default)]
+/// A package's `Module` as `go list -json` gives it (the fields we read).
+#[derive(Clone, Debug, Deserialize, Default, PartialEq, Eq)]
 #[serde(default)]
-struct GoModule<'a> {
+pub struct GoModule<'a> {
     #[serde(rename = "Path", borrow)]
-    path: Text<'a>,
+    pub path: Text<'a>,
     #[serde(rename = "Version", borrow)]
-    version: Option<Text<'a>>,
+    pub version: Option<Text<'a>>,
     #[serde(rename = "Main")]
-    main: bool,
+    pub main: bool,
     #[serde(rename = "Replace", borrow)]
-    replace: Option<Box<GoModule<'a>>>,
+    pub replace: Option<Box<GoModule<'a>>>,
     #[serde(rename = "Dir", borrow)]
-    dir: Option<Text<'a>>,
+    pub dir: Option<Text<'a>>,
 }
 
-#[derive(Deserialize, Default)]
+/// A package error (`Err` only).
+#[derive(Clone, Debug, Deserialize, Default, PartialEq, Eq)]
 #[serde(default)]
-struct GoPackageError<'a> {
+pub struct GoPackageError<'a> {
     #[serde(rename = "Err", borrow)]
-    err: Text<'a>,
+    pub err: Text<'a>,
 }
 
-#[derive(Deserialize, Default)]
+/// One package object of a `go list -json` stream: the fields of [`GO_LIST_FIELDS`]. The
+/// native loader builds the same values (owned), so both loaders share what follows.
+#[derive(Clone, Debug, Deserialize, Default, PartialEq, Eq)]
 #[serde(default)]
-struct GoPackage<'a> {
+pub struct GoPackage<'a> {
     #[serde(rename = "ImportPath", borrow)]
-    import_path: Option<Text<'a>>,
+    pub import_path: Option<Text<'a>>,
     #[serde(rename = "Name", borrow)]
-    name: Text<'a>,
+    pub name: Text<'a>,
     #[serde(rename = "Dir", borrow)]
-    dir: Option<Text<'a>>,
+    pub dir: Option<Text<'a>>,
     #[serde(rename = "Standard")]
-    standard: bool,
+    pub standard: bool,
     #[serde(rename = "DepOnly")]
-    dep_only: bool,
+    pub dep_only: bool,
     #[serde(rename = "Match", borrow)]
-    matches: Vec<Text<'a>>,
+    pub matches: Vec<Text<'a>>,
     #[serde(rename = "Module", borrow)]
-    module: Option<GoModule<'a>>,
+    pub module: Option<GoModule<'a>>,
     #[serde(rename = "Imports", borrow)]
-    imports: Vec<Text<'a>>,
+    pub imports: Vec<Text<'a>>,
     #[serde(rename = "GoFiles", borrow)]
-    go_files: Vec<Text<'a>>,
+    pub go_files: Vec<Text<'a>>,
     #[serde(rename = "CgoFiles", borrow)]
-    cgo_files: Vec<Text<'a>>,
+    pub cgo_files: Vec<Text<'a>>,
     #[serde(rename = "IgnoredGoFiles", borrow)]
-    ignored_go_files: Vec<Text<'a>>,
+    pub ignored_go_files: Vec<Text<'a>>,
     #[serde(rename = "CFiles", borrow)]
-    c_files: Vec<Text<'a>>,
+    pub c_files: Vec<Text<'a>>,
     #[serde(rename = "CXXFiles", borrow)]
-    cxx_files: Vec<Text<'a>>,
+    pub cxx_files: Vec<Text<'a>>,
     #[serde(rename = "SysoFiles", borrow)]
-    syso_files: Vec<Text<'a>>,
+    pub syso_files: Vec<Text<'a>>,
     #[serde(rename = "CgoLDFLAGS", borrow)]
-    cgo_ldflags: Vec<Text<'a>>,
+    pub cgo_ldflags: Vec<Text<'a>>,
     #[serde(rename = "CgoPkgConfig", borrow)]
-    cgo_pkg_config: Vec<Text<'a>>,
+    pub cgo_pkg_config: Vec<Text<'a>>,
     #[serde(rename = "Error", borrow)]
-    error: Option<GoPackageError<'a>>,
+    pub error: Option<GoPackageError<'a>>,
     #[serde(rename = "DepsErrors", borrow)]
-    deps_errors: Vec<GoPackageError<'a>>,
+    pub deps_errors: Vec<GoPackageError<'a>>,
 }
 
 /// The library names of `-lfoo` / `-l foo` flags.
@@ -262,6 +273,35 @@ pub fn parse(
         Ok(state)
     })?;
     state.finish(source, roots, config)
+}
+
+/// Builds the graph from packages already in hand (the native loader's), through the same
+/// conversion and checks as a stream.
+pub fn parse_packages(
+    packages: Vec<GoPackage<'static>>,
+    source: &str,
+    roots: &RootMode,
+    config: BuildConfig,
+) -> Result<Parsed> {
+    let mut batch = Batch::default();
+    for package in packages {
+        match entry(package, &mut batch.imports) {
+            Some(entry) => batch.entries.push(entry),
+            None => bail!("{source}: a package without an import path"),
+        }
+    }
+    let mut state = Stream::default();
+    state.add_batch(batch, source)?;
+    state.finish(source, roots, config)
+}
+
+/// Every package object of a whole `go list -json` stream, strings borrowed (for comparing
+/// two loaders).
+pub fn read_packages(bytes: &[u8]) -> Result<Vec<GoPackage<'_>>> {
+    serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<GoPackage>()
+        .map(|package| package.map_err(Into::into))
+        .collect()
 }
 
 /// Bytes per block read and handed to the parser.

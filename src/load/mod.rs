@@ -7,9 +7,11 @@
 
 pub mod cargo;
 pub mod cargo_config;
+pub mod go_header;
 pub mod go_list;
 pub mod go_mod_graph;
 pub mod locate;
+pub mod native;
 pub mod source;
 
 use std::fs::File;
@@ -94,6 +96,18 @@ impl RequestedConfig {
     }
 }
 
+/// How a Go module directory is loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum GoLoader {
+    /// Native where exact, else `go list` with a note.
+    #[default]
+    Auto,
+    /// Native, or an error.
+    Native,
+    /// `go list`.
+    GoList,
+}
+
 /// Where the graph comes from.
 #[derive(Clone, Debug)]
 pub enum Source {
@@ -105,6 +119,8 @@ pub enum Source {
         patterns: Vec<String>,
         /// Honour `go.work` instead of setting `GOWORK=off`.
         workspace: bool,
+        /// Native loader or `go list`.
+        loader: GoLoader,
         /// Which ecosystems to load the directory as.
         ecosystem: Ecosystem,
     },
@@ -136,6 +152,7 @@ pub fn load_all(request: &LoadRequest) -> Result<Vec<Parsed>> {
             dir,
             patterns,
             workspace,
+            loader,
             ecosystem,
         } => {
             let has_go = dir.join("go.mod").is_file();
@@ -151,6 +168,7 @@ pub fn load_all(request: &LoadRequest) -> Result<Vec<Parsed>> {
                     dir,
                     patterns,
                     *workspace,
+                    *loader,
                     &request.config,
                     &request.roots,
                 )?);
@@ -172,6 +190,7 @@ pub fn load(request: &LoadRequest) -> Result<Parsed> {
             dir,
             patterns,
             workspace,
+            loader,
             ecosystem,
         } => {
             let cargo_only = *ecosystem == Ecosystem::Cargo
@@ -181,7 +200,14 @@ pub fn load(request: &LoadRequest) -> Result<Parsed> {
             if cargo_only {
                 load_cargo(dir, &request.config)
             } else {
-                load_go(dir, patterns, *workspace, &request.config, &request.roots)
+                load_go(
+                    dir,
+                    patterns,
+                    *workspace,
+                    *loader,
+                    &request.config,
+                    &request.roots,
+                )
             }
         }
         Source::File { path, format } => {
@@ -388,6 +414,7 @@ fn load_go(
     dir: &Path,
     patterns: &[String],
     workspace: bool,
+    loader: GoLoader,
     requested: &RequestedConfig,
     roots: &RootMode,
 ) -> Result<Parsed> {
@@ -439,8 +466,8 @@ fn load_go(
         source: "go list".to_owned(),
         input: None,
         input_format: "go-list-json".to_owned(),
-        goos: Some(goos),
-        goarch: Some(goarch),
+        goos: Some(goos.clone()),
+        goarch: Some(goarch.clone()),
         cgo_enabled: Some(cgo_enabled),
         tags: Some(requested.tags.clone().unwrap_or_default()),
         go_version: Some(go_env.go_version).filter(|v| !v.is_empty()),
@@ -450,7 +477,42 @@ fn load_go(
         ..BuildConfig::default()
     };
     let name = format!("`{}`", spec.display());
+    let mut fallback_note = None;
+    if loader != GoLoader::GoList {
+        let native_config = native::NativeConfig {
+            goos: goos.clone(),
+            goarch: goarch.clone(),
+            cgo: cgo_enabled,
+            tags: requested.tags.clone().unwrap_or_default(),
+        };
+        let packages = native::open(dir, workspace)
+            .and_then(|opened| opened.packages(&native_config, &config.patterns));
+        match packages {
+            Ok(packages) => {
+                let mut config = config;
+                config.loader = Some("native".to_owned());
+                let name = format!(
+                    "native load of {} ({})",
+                    dir.display(),
+                    config.patterns.join(" ")
+                );
+                let mut parsed = go_list::parse_packages(packages, &name, roots, config)?;
+                source::attach(&mut parsed.graph);
+                return Ok(parsed);
+            }
+            Err(why) if loader == GoLoader::Native => {
+                bail!(
+                    "{}: the native loader cannot load this exactly: {why}",
+                    dir.display()
+                )
+            }
+            Err(why) => {
+                fallback_note = Some(format!("note: loaded with go list, not natively: {why}"))
+            }
+        }
+    }
     let mut parsed = exec::stream(&spec, |reader| go_list::parse(reader, &name, roots, config))?;
+    parsed.notes.extend(fallback_note);
     source::attach(&mut parsed.graph);
     Ok(parsed)
 }

@@ -401,6 +401,10 @@ impl Context {
         if tag == "cgo" {
             return self.cgo;
         }
+        // `boringcrypto` is the old name of `goexperiment.boringcrypto`.
+        if tag == "boringcrypto" {
+            return self.tags.contains("goexperiment.boringcrypto");
+        }
         if tag == "unix" {
             return UNIX_OS.contains(&self.goos.as_str());
         }
@@ -437,27 +441,25 @@ impl Context {
     }
 }
 
-/// The `_GOOS`, `_GOARCH`, `_GOOS_GOARCH` suffix rule of file names (before `.go`, after
-/// stripping `_test`): true when the name allows the configuration.
+/// The `_GOOS`, `_GOARCH`, `_GOOS_GOARCH` suffix rule of file names (`go/build`'s
+/// `goodOSArchFile`): the name is cut at its first `.`, everything before the first `_` is
+/// the name proper, a trailing `_test` is dropped; true when the name allows the
+/// configuration.
 pub fn name_allows(name: &str, context: &Context) -> bool {
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-    let stem = stem.strip_suffix("_test").unwrap_or(stem);
-    let parts: Vec<&str> = stem.split('_').collect();
-    // The first element is the name proper and never a constraint.
-    if parts.len() < 2 {
+    let stem = name.split('.').next().unwrap_or(name);
+    let Some(underscore) = stem.find('_') else {
         return true;
+    };
+    let mut parts: Vec<&str> = stem[underscore..].split('_').collect();
+    if parts.last() == Some(&"test") {
+        parts.pop();
     }
-    let last = parts[parts.len() - 1];
-    let before = parts[parts.len() - 2];
-    let os_ok = |os: &str| context.holds(os) && !(os == "android" && context.goos != "android");
-    if parts.len() >= 3 && KNOWN_OS.contains(&before) && KNOWN_ARCH.contains(&last) {
-        return os_ok(before) && last == context.goarch;
+    let n = parts.len();
+    if n >= 2 && KNOWN_OS.contains(&parts[n - 2]) && KNOWN_ARCH.contains(&parts[n - 1]) {
+        return context.holds(parts[n - 1]) && context.holds(parts[n - 2]);
     }
-    if KNOWN_OS.contains(&last) {
-        return os_ok(last);
-    }
-    if KNOWN_ARCH.contains(&last) {
-        return last == context.goarch;
+    if n >= 1 && (KNOWN_OS.contains(&parts[n - 1]) || KNOWN_ARCH.contains(&parts[n - 1])) {
+        return context.holds(parts[n - 1]);
     }
     true
 }

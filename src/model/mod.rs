@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Maps keyed by package ids: foldhash, not SipHash (ids come from our own inputs, and the
 /// loader hashes every import of every package).
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -277,6 +277,9 @@ pub struct BuildConfig {
     pub patterns: Vec<String>,
     /// Whether `go.work` was honoured (`GOWORK=off` otherwise).
     pub workspace: bool,
+    /// `native` when the native Go loader gave the graph (absent: `go list`, or a recording).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loader: Option<String>,
     /// How roots were chosen: `main`, `all` or a pattern.
     pub roots: String,
     /// Package or module granularity.

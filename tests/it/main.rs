@@ -10,6 +10,7 @@ mod fix;
 mod fuzz;
 mod gohabits;
 mod live;
+mod native;
 mod real;
 mod report;
 mod robust;

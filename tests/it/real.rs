@@ -19,56 +19,13 @@
 //! kine, 6 for maddy, most of it compiling modernc.org/sqlite and the SQLite amalgamation);
 //! it fails if it takes longer than 25 minutes. In CI it must run (`CI=true`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{audit, go_available};
+use crate::support::{audit, fetch_module as fetch, go_available};
 
 const BUDGET: Duration = Duration::from_secs(25 * 60);
-
-/// `go mod download` the module and copy its source to a writable directory.
-fn fetch(module_version: &str, into: &Path) -> PathBuf {
-    let out = Command::new("go")
-        .args(["mod", "download", "-json", module_version])
-        .env("GOWORK", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .output()
-        .expect("go mod download");
-    assert!(
-        out.status.success(),
-        "go mod download {module_version}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let dir = info["Dir"].as_str().expect("Dir").to_owned();
-    let name = module_version.replace(['/', '@'], "_");
-    let target = into.join(name);
-    let status = Command::new("cp")
-        .args(["-R", &dir])
-        .arg(&target)
-        .status()
-        .expect("cp");
-    assert!(status.success());
-    let status = Command::new("chmod")
-        .args(["-R", "u+w"])
-        .arg(&target)
-        .status()
-        .expect("chmod");
-    assert!(status.success());
-    for extra in ["vendor", "go.work", "go.work.sum"] {
-        let path = target.join(extra);
-        if path.is_dir() {
-            std::fs::remove_dir_all(&path).unwrap();
-        } else if path.is_file() {
-            std::fs::remove_file(&path).unwrap();
-        }
-    }
-    target
-}
 
 fn run_json(args: &[&str]) -> (i32, Value) {
     let run = audit(args);

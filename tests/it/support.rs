@@ -94,3 +94,44 @@ pub fn go(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("run go")
 }
+
+/// `go mod download` the module and copy its source to a writable directory.
+pub fn fetch_module(module_version: &str, into: &Path) -> PathBuf {
+    let out = Command::new("go")
+        .args(["mod", "download", "-json", module_version])
+        .env("GOWORK", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .output()
+        .expect("go mod download");
+    assert!(
+        out.status.success(),
+        "go mod download {module_version}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = info["Dir"].as_str().expect("Dir").to_owned();
+    let name = module_version.replace(['/', '@'], "_");
+    let target = into.join(name);
+    let status = Command::new("cp")
+        .args(["-R", &dir])
+        .arg(&target)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let status = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(&target)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    for extra in ["vendor", "go.work", "go.work.sum"] {
+        let path = target.join(extra);
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else if path.is_file() {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    target
+}

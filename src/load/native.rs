@@ -1,0 +1,1173 @@
+//! The native Go loader: the package graph `go list -e -deps -json ./...` would give, computed
+//! here from the module sources, for any build configuration, without running `go list`.
+//!
+//! The `go` command is asked only what it decides cheaply and exactly: the build list with
+//! each module's directory (`go list -m -json all`, once per module directory) and, per
+//! GOOS/GOARCH, the build context's tool and release tags (`go list -f {{context...}} unsafe`,
+//! a few milliseconds). Everything else is `go/build`'s and `cmd/go`'s rules, ported:
+//! which files of a directory count under a configuration (file-name suffixes, build
+//! constraints, `import "C"` and cgo on/off, `_test.go`, `documentation`), the package's
+//! imports, its `#cgo LDFLAGS`/`pkg-config` lines, import resolution (standard library, the
+//! standard library's `vendor/`, the module providing a path), the implicit imports of cgo and
+//! of main packages, the `./...` walk, and `-deps` order. Directory facts (each file's
+//! constraint, package clause, imports and cgo preamble) are read once, in parallel, and
+//! shared by every configuration evaluated in the process: `fix` and the `audit.toml` matrix
+//! evaluate configurations in memory.
+//!
+//! Where it cannot be exact it says so ([`Unsupported`]) and the caller runs `go list`:
+//! vendor mode, `go.work`, a `GOFLAGS` it does not model, a module whose source is not in the
+//! module cache, an import no module provides, a package `go list` would report an error for,
+//! SWIG, patterns other than relative ones.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::exec::{self, CommandSpec};
+use crate::load::go_header::{self, GoHeader, HeaderError};
+use crate::load::go_list::{GoModule, GoPackage, Text};
+use crate::model::FastMap;
+use crate::model::constraint::{self, Context, Expr};
+
+/// Why the native loader cannot give `go list`'s answer here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported(pub String);
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn unsupported<T>(text: impl Into<String>) -> Result<T, Unsupported> {
+    Err(Unsupported(text.into()))
+}
+
+/// A build configuration to evaluate.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NativeConfig {
+    /// GOOS.
+    pub goos: String,
+    /// GOARCH.
+    pub goarch: String,
+    /// CGO_ENABLED.
+    pub cgo: bool,
+    /// `-tags`.
+    pub tags: Vec<String>,
+}
+
+/// `go list -m -json all`: one module of the build list.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(default)]
+struct ListedModule {
+    #[serde(rename = "Path")]
+    path: String,
+    #[serde(rename = "Version")]
+    version: Option<String>,
+    #[serde(rename = "Main")]
+    main: bool,
+    #[serde(rename = "Dir")]
+    dir: Option<String>,
+    #[serde(rename = "Replace")]
+    replace: Option<Box<ListedModule>>,
+}
+
+impl ListedModule {
+    fn info(&self) -> GoModule<'static> {
+        GoModule {
+            path: Text::from(self.path.clone()),
+            version: self.version.clone().map(Text::from),
+            main: self.main,
+            replace: self.replace.as_ref().map(|r| Box::new(r.info())),
+            dir: self.dir.clone().map(Text::from),
+        }
+    }
+}
+
+struct Module {
+    /// Required in the main go.mod (or the main module): searched first, as `cmd/go` looks
+    /// in the root requirements before it loads the whole module graph.
+    root: bool,
+    path: String,
+    dir: Option<PathBuf>,
+    /// The main module, or replaced by a directory: nested modules may sit inside it.
+    local: bool,
+    info: GoModule<'static>,
+}
+
+/// What the toolchain's build context says for one GOOS/GOARCH.
+struct Toolchain {
+    goroot: PathBuf,
+    tool_tags: Vec<String>,
+    go_minor: u32,
+}
+
+/// One file of a directory, read once for every configuration.
+struct FileFacts {
+    name: String,
+    ext: String,
+    constraint: Result<Option<Expr>, String>,
+    /// `.go` files: the package clause, imports and cgo preambles.
+    go: Option<Result<GoHeader, String>>,
+}
+
+/// A directory's files, sorted by name.
+struct DirFacts {
+    files: Vec<FileFacts>,
+}
+
+/// A package under one configuration (`go/build`'s `Import`, the fields we need).
+#[derive(Default)]
+struct Evaluated {
+    name: String,
+    go_files: Vec<String>,
+    cgo_files: Vec<String>,
+    ignored_go_files: Vec<String>,
+    c_files: Vec<String>,
+    cxx_files: Vec<String>,
+    syso_files: Vec<String>,
+    ldflags: Vec<String>,
+    pkg_config: Vec<String>,
+    /// Sorted, unique, `"C"` included.
+    imports: Vec<String>,
+    /// Only `_test.go` files count.
+    test_only: bool,
+}
+
+#[derive(Clone)]
+struct Resolved {
+    path: String,
+    dir: PathBuf,
+    standard: bool,
+    module: Option<usize>,
+}
+
+/// A module directory, ready to evaluate configurations.
+pub struct NativeGo {
+    root: PathBuf,
+    modules: Vec<Module>,
+    main: usize,
+    env: Vec<(String, String)>,
+    toolchains: Mutex<BTreeMap<(String, String), Arc<Toolchain>>>,
+    dirs: Mutex<FastMap<PathBuf, Arc<DirFacts>>>,
+    resolved: Mutex<FastMap<(bool, String), Result<Resolved, Unsupported>>>,
+    /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
+    walk: OnceLock<Vec<String>>,
+}
+
+const INSTALL_HINT: &str = "install Go (https://go.dev/doc/install)";
+
+/// `GOFLAGS` the native loader models: none changes which files or packages a load sees.
+fn goflag_is_modelled(flag: &str) -> bool {
+    flag.starts_with("-buildvcs")
+        || flag == "-trimpath"
+        || flag == "-mod=mod"
+        || flag == "-mod=readonly"
+        || flag.starts_with("-modcacherw")
+}
+
+/// Opens a module directory (cached for the process: every configuration of a `fix` or a
+/// matrix shares what was read).
+pub fn open(dir: &Path, workspace: bool) -> Result<Arc<NativeGo>, Unsupported> {
+    type Opened = Result<Arc<NativeGo>, Unsupported>;
+    static OPEN: OnceLock<Mutex<HashMap<(PathBuf, bool), Opened>>> = OnceLock::new();
+    let key = (dir.to_path_buf(), workspace);
+    // Held while opening: the configurations of a matrix load at once, and one of them runs
+    // `go list -m` while the others wait for its answer.
+    let mut cache = OPEN.get_or_init(Default::default).lock().unwrap();
+    if let Some(found) = cache.get(&key) {
+        return found.clone();
+    }
+    let opened = NativeGo::open(dir, workspace).map(Arc::new);
+    cache.insert(key, opened.clone());
+    opened
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GoEnv {
+    #[serde(rename = "GOFLAGS")]
+    goflags: String,
+    #[serde(rename = "GOWORK")]
+    gowork: String,
+    #[serde(rename = "GOMOD")]
+    gomod: String,
+}
+
+impl NativeGo {
+    fn open(dir: &Path, workspace: bool) -> Result<NativeGo, Unsupported> {
+        // `go` names directories by their real path (it runs in `dir` and asks the kernel).
+        let dir = &std::fs::canonicalize(dir)
+            .map_err(|err| Unsupported(format!("{}: {err}", dir.display())))?;
+        let go_mod = dir.join("go.mod");
+        let Ok(go_mod_text) = std::fs::read_to_string(&go_mod) else {
+            return unsupported(format!(
+                "{} has no go.mod (a subdirectory, or GOPATH mode)",
+                dir.display()
+            ));
+        };
+        if dir.join("vendor").join("modules.txt").is_file() {
+            return unsupported("vendor mode (vendor/modules.txt)");
+        }
+        if go_mod_text
+            .lines()
+            .any(|line| line.trim_start().starts_with("ignore ") || line.trim() == "ignore (")
+        {
+            return unsupported("go.mod has an ignore directive");
+        }
+        let mut env = Vec::new();
+        if !workspace {
+            env.push(("GOWORK".to_owned(), "off".to_owned()));
+        }
+        let capture = |args: &[&str], env: &[(String, String)]| {
+            exec::capture(&CommandSpec {
+                program: "go".to_owned(),
+                args: args.iter().map(|a| a.to_string()).collect(),
+                dir: Some(dir.to_path_buf()),
+                env: env.to_vec(),
+                install_hint: INSTALL_HINT.to_owned(),
+            })
+            .map_err(|err| Unsupported(format!("{err:#}")))
+        };
+        let go_env: GoEnv = serde_json::from_slice(&capture(
+            &["env", "-json", "GOFLAGS", "GOWORK", "GOMOD"],
+            &env,
+        )?)
+        .map_err(|err| Unsupported(format!("go env: {err}")))?;
+        if let Some(flag) = go_env
+            .goflags
+            .split_whitespace()
+            .find(|flag| !goflag_is_modelled(flag))
+        {
+            return unsupported(format!("GOFLAGS has {flag}"));
+        }
+        if !go_env.gowork.is_empty() && go_env.gowork != "off" {
+            return unsupported(format!("a workspace ({})", go_env.gowork));
+        }
+        if std::fs::canonicalize(&go_env.gomod).ok().as_deref() != Some(go_mod.as_path()) {
+            return unsupported(format!("the go command uses {}", go_env.gomod));
+        }
+        let roots = go_mod_requires(&go_mod_text);
+        let listed = capture(&["list", "-m", "-json", "all"], &env)?;
+        let mut modules = Vec::new();
+        for module in serde_json::Deserializer::from_slice(&listed).into_iter::<ListedModule>() {
+            let module = module.map_err(|err| Unsupported(format!("go list -m: {err}")))?;
+            let local = module.main || module.replace.as_ref().is_some_and(|r| r.version.is_none());
+            modules.push(Module {
+                root: module.main || roots.contains(&module.path),
+                path: module.path.clone(),
+                dir: module
+                    .dir
+                    .clone()
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from),
+                local,
+                info: module.info(),
+            });
+        }
+        let Some(main) = modules.iter().position(|m| m.info.main) else {
+            return unsupported("go list -m all names no main module");
+        };
+        Ok(NativeGo {
+            root: dir.to_path_buf(),
+            modules,
+            main,
+            env,
+            toolchains: Mutex::default(),
+            dirs: Mutex::default(),
+            resolved: Mutex::default(),
+            walk: OnceLock::new(),
+        })
+    }
+
+    fn toolchain(&self, goos: &str, goarch: &str) -> Result<Arc<Toolchain>, Unsupported> {
+        let key = (goos.to_owned(), goarch.to_owned());
+        if let Some(found) = self.toolchains.lock().unwrap().get(&key) {
+            return Ok(found.clone());
+        }
+        let mut env = self.env.clone();
+        env.push(("GOOS".to_owned(), goos.to_owned()));
+        env.push(("GOARCH".to_owned(), goarch.to_owned()));
+        let out = exec::capture(&CommandSpec {
+            program: "go".to_owned(),
+            args: [
+                "list",
+                "-f",
+                "{{context.GOROOT}}\n{{join context.ToolTags \",\"}}\n{{join context.ReleaseTags \",\"}}",
+                "unsafe",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            dir: Some(self.root.clone()),
+            env,
+            install_hint: INSTALL_HINT.to_owned(),
+        })
+        .map_err(|err| Unsupported(format!("{err:#}")))?;
+        let text = String::from_utf8_lossy(&out);
+        let mut lines = text.lines();
+        let goroot = PathBuf::from(lines.next().unwrap_or_default());
+        let tool_tags = lines
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let go_minor = lines
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|t| t.strip_prefix("go1.")?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0);
+        if !goroot.join("src").is_dir() {
+            return unsupported(format!("no GOROOT/src at {}", goroot.display()));
+        }
+        let toolchain = Arc::new(Toolchain {
+            goroot,
+            tool_tags,
+            go_minor,
+        });
+        self.toolchains
+            .lock()
+            .unwrap()
+            .insert(key, toolchain.clone());
+        Ok(toolchain)
+    }
+
+    /// The packages `go list -e -deps -json` prints for `patterns` under `config`, in its
+    /// order.
+    pub fn packages(
+        &self,
+        config: &NativeConfig,
+        patterns: &[String],
+    ) -> Result<Vec<GoPackage<'static>>, Unsupported> {
+        let toolchain = self.toolchain(&config.goos, &config.goarch)?;
+        let mut tags: BTreeSet<String> = config.tags.iter().cloned().collect();
+        tags.extend(toolchain.tool_tags.iter().cloned());
+        let context = Context {
+            goos: config.goos.clone(),
+            goarch: config.goarch.clone(),
+            cgo: config.cgo,
+            tags,
+            go_minor: toolchain.go_minor,
+        };
+        let roots = self.match_patterns(patterns, &context)?;
+        let mut state: FastMap<String, (Resolved, Evaluated, Vec<String>)> = FastMap::default();
+        let mut frontier: Vec<Resolved> = roots.iter().map(|(r, _)| r.clone()).collect();
+        let mut queued: BTreeSet<String> = frontier.iter().map(|r| r.path.clone()).collect();
+        while !frontier.is_empty() {
+            let done: Vec<_> = frontier
+                .par_iter()
+                .map(|resolved| {
+                    let evaluated = self.evaluate(resolved, &context)?;
+                    let deps = self.deps(resolved, &evaluated, &context, &toolchain)?;
+                    Ok((resolved.clone(), evaluated, deps))
+                })
+                .collect::<Result<_, Unsupported>>()?;
+            frontier = Vec::new();
+            for (resolved, evaluated, deps) in done {
+                for dep in &deps {
+                    if queued.insert(dep.path.clone()) {
+                        frontier.push(dep.clone());
+                    }
+                }
+                let dep_paths = deps.into_iter().map(|d| d.path).collect();
+                state.insert(resolved.path.clone(), (resolved, evaluated, dep_paths));
+            }
+        }
+        // `-deps` order: depth first from each root in order, a package after its imports.
+        let matched: FastMap<&str, &Vec<String>> =
+            roots.iter().map(|(r, m)| (r.path.as_str(), m)).collect();
+        let mut out = Vec::with_capacity(state.len());
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for (root, _) in &roots {
+            self.emit(&root.path, &state, &matched, &mut seen, &mut out);
+        }
+        Ok(out)
+    }
+
+    fn emit<'s>(
+        &self,
+        path: &'s str,
+        state: &'s FastMap<String, (Resolved, Evaluated, Vec<String>)>,
+        matched: &FastMap<&str, &Vec<String>>,
+        seen: &mut BTreeSet<&'s str>,
+        out: &mut Vec<GoPackage<'static>>,
+    ) {
+        if !seen.insert(path) {
+            return;
+        }
+        let (resolved, evaluated, deps) = &state[path];
+        for dep in deps {
+            self.emit(dep, state, matched, seen, out);
+        }
+        let texts = |list: &[String]| list.iter().cloned().map(Text::from).collect::<Vec<_>>();
+        let matches = matched.get(path).map(|m| texts(m)).unwrap_or_default();
+        let imports = evaluated
+            .imports
+            .iter()
+            .map(|import| {
+                if import == "C" {
+                    import.clone()
+                } else {
+                    self.lookup(resolved.standard, import)
+                }
+            })
+            .map(Text::from)
+            .collect();
+        out.push(GoPackage {
+            import_path: Some(Text::from(path.to_owned())),
+            name: Text::from(evaluated.name.clone()),
+            dir: Some(Text::from(resolved.dir.to_string_lossy().into_owned())),
+            standard: resolved.standard,
+            dep_only: matches.is_empty(),
+            matches,
+            module: resolved.module.map(|m| self.modules[m].info.clone()),
+            imports,
+            go_files: texts(&evaluated.go_files),
+            cgo_files: texts(&evaluated.cgo_files),
+            ignored_go_files: texts(&evaluated.ignored_go_files),
+            c_files: texts(&evaluated.c_files),
+            cxx_files: texts(&evaluated.cxx_files),
+            syso_files: texts(&evaluated.syso_files),
+            cgo_ldflags: texts(&evaluated.ldflags),
+            cgo_pkg_config: texts(&evaluated.pkg_config),
+            error: None,
+            deps_errors: Vec::new(),
+        });
+    }
+
+    /// The import path an import resolved to (already resolved while loading).
+    fn lookup(&self, from_std: bool, import: &str) -> String {
+        match self
+            .resolved
+            .lock()
+            .unwrap()
+            .get(&(from_std, import.to_owned()))
+        {
+            Some(Ok(resolved)) => resolved.path.clone(),
+            _ => import.to_owned(),
+        }
+    }
+
+    /// The packages the patterns match, each with the patterns that match it, in `go list`'s
+    /// order.
+    fn match_patterns(
+        &self,
+        patterns: &[String],
+        context: &Context,
+    ) -> Result<Vec<(Resolved, Vec<String>)>, Unsupported> {
+        let main = &self.modules[self.main];
+        let mut order: Vec<String> = Vec::new();
+        let mut matched: FastMap<String, (Resolved, Vec<String>)> = FastMap::default();
+        for pattern in patterns {
+            let rel = if pattern == "." {
+                ""
+            } else if let Some(rest) = pattern.strip_prefix("./") {
+                rest.trim_end_matches('/')
+            } else {
+                return unsupported(format!(
+                    "pattern {pattern} (only ./... and ./dir are read natively)"
+                ));
+            };
+            let (prefix, wildcard) = match rel.strip_suffix("...") {
+                Some(prefix) => (prefix.trim_end_matches('/'), true),
+                None => (rel, false),
+            };
+            if prefix.contains("...") || prefix.split('/').any(|e| e == "..") {
+                return unsupported(format!("pattern {pattern}"));
+            }
+            let dirs: Vec<String> = if wildcard {
+                let prefix_slash = format!("{prefix}/");
+                self.walk()
+                    .iter()
+                    .filter(|d| prefix.is_empty() || *d == prefix || d.starts_with(&prefix_slash))
+                    .cloned()
+                    .collect()
+            } else {
+                vec![prefix.to_owned()]
+            };
+            let found: Vec<Option<String>> = dirs
+                .par_iter()
+                .map(|rel| {
+                    let dir = if rel.is_empty() {
+                        self.root.clone()
+                    } else {
+                        self.root.join(rel)
+                    };
+                    let facts = self.dir_facts(&dir);
+                    (!wildcard || scan_dir_matches(&facts, context)).then(|| rel.clone())
+                })
+                .collect();
+            for rel in found.into_iter().flatten() {
+                let path = if rel.is_empty() {
+                    main.path.clone()
+                } else {
+                    format!("{}/{rel}", main.path)
+                };
+                let dir = if rel.is_empty() {
+                    self.root.clone()
+                } else {
+                    self.root.join(&rel)
+                };
+                let entry = matched.entry(path.clone()).or_insert_with(|| {
+                    order.push(path.clone());
+                    (
+                        Resolved {
+                            path: path.clone(),
+                            dir,
+                            standard: false,
+                            module: Some(self.main),
+                        },
+                        Vec::new(),
+                    )
+                });
+                if !entry.1.contains(pattern) {
+                    entry.1.push(pattern.clone());
+                }
+            }
+        }
+        Ok(order
+            .into_iter()
+            .map(|path| matched.remove(&path).expect("matched"))
+            .collect())
+    }
+
+    /// The main module's directories a `./...` walk visits (`modload`'s `walkPkgs`): not
+    /// `.x`, `_x` or `testdata`, not inside a nested module, not below `vendor`.
+    fn walk(&self) -> &[String] {
+        self.walk.get_or_init(|| {
+            let mut out = Vec::new();
+            let mut stack = vec![String::new()];
+            while let Some(rel) = stack.pop() {
+                let dir = if rel.is_empty() {
+                    self.root.clone()
+                } else {
+                    self.root.join(&rel)
+                };
+                out.push(rel.clone());
+                if rel.rsplit('/').next() == Some("vendor") {
+                    continue;
+                }
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                let mut children = Vec::new();
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name.starts_with('.') || name.starts_with('_') || name == "testdata" {
+                        continue;
+                    }
+                    // Directories only, not symlinks to them (WalkDir does not follow).
+                    if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                        continue;
+                    }
+                    if entry.path().join("go.mod").is_file() {
+                        continue;
+                    }
+                    children.push(if rel.is_empty() {
+                        name
+                    } else {
+                        format!("{rel}/{name}")
+                    });
+                }
+                stack.extend(children);
+            }
+            out.sort();
+            out
+        })
+    }
+
+    fn dir_facts(&self, dir: &Path) -> Arc<DirFacts> {
+        if let Some(found) = self.dirs.lock().unwrap().get(dir) {
+            return found.clone();
+        }
+        let facts = Arc::new(read_dir_facts(dir));
+        self.dirs
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), facts.clone());
+        facts
+    }
+
+    fn evaluate(&self, resolved: &Resolved, context: &Context) -> Result<Evaluated, Unsupported> {
+        let facts = self.dir_facts(&resolved.dir);
+        let dir = resolved.dir.to_string_lossy();
+        evaluate(&facts, context, &dir).map_err(|err| {
+            Unsupported(format!(
+                "package {}: {err} (go list reports an error here)",
+                resolved.path
+            ))
+        })
+    }
+
+    /// The packages a package brings in, in `cmd/go`'s order: its imports, then the implicit
+    /// ones (cgo's `unsafe`, `runtime/cgo`, `syscall`; a main package's `runtime`, ...).
+    fn deps(
+        &self,
+        resolved: &Resolved,
+        evaluated: &Evaluated,
+        context: &Context,
+        toolchain: &Toolchain,
+    ) -> Result<Vec<Resolved>, Unsupported> {
+        let mut paths: Vec<&str> = evaluated
+            .imports
+            .iter()
+            .map(String::as_str)
+            .filter(|p| *p != "C")
+            .collect();
+        let mut implicit: Vec<&str> = Vec::new();
+        if !evaluated.cgo_files.is_empty() {
+            implicit.push("unsafe");
+            if !(resolved.standard && resolved.path == "runtime/cgo") {
+                implicit.push("runtime/cgo");
+            }
+            let syscall_exclude = [
+                "runtime/cgo",
+                "runtime/race",
+                "runtime/msan",
+                "runtime/asan",
+            ];
+            if !(resolved.standard && syscall_exclude.contains(&resolved.path.as_str())) {
+                implicit.push("syscall");
+            }
+        }
+        if evaluated.name == "main" {
+            implicit.push("runtime");
+            if must_link_external(&context.goos, &context.goarch) {
+                if !context.cgo {
+                    return unsupported(format!(
+                        "{}/{} requires external (cgo) linking, but cgo is not enabled",
+                        context.goos, context.goarch
+                    ));
+                }
+                implicit.push("runtime/cgo");
+            }
+            if context.goarch == "arm" {
+                implicit.push("math");
+            }
+        }
+        for path in implicit {
+            if !paths.contains(&path) && !evaluated.imports.iter().any(|i| i == path) {
+                paths.push(path);
+            }
+        }
+        paths
+            .into_iter()
+            .map(|path| self.resolve(path, resolved.standard, toolchain))
+            .collect()
+    }
+
+    /// The package an import path names, from a standard or a module package.
+    fn resolve(
+        &self,
+        path: &str,
+        from_std: bool,
+        toolchain: &Toolchain,
+    ) -> Result<Resolved, Unsupported> {
+        let key = (from_std, path.to_owned());
+        if let Some(found) = self.resolved.lock().unwrap().get(&key) {
+            return found.clone();
+        }
+        let found = self.resolve_uncached(path, from_std, toolchain);
+        self.resolved.lock().unwrap().insert(key, found.clone());
+        found
+    }
+
+    fn resolve_uncached(
+        &self,
+        path: &str,
+        from_std: bool,
+        toolchain: &Toolchain,
+    ) -> Result<Resolved, Unsupported> {
+        let src = toolchain.goroot.join("src");
+        let first = path.split('/').next().unwrap_or_default();
+        let std_path = !first.contains('.');
+        if from_std && !std_path {
+            let dir = src.join("vendor").join(path);
+            if is_go_dir(&dir) {
+                return Ok(Resolved {
+                    path: format!("vendor/{path}"),
+                    dir,
+                    standard: true,
+                    module: None,
+                });
+            }
+        }
+        if std_path {
+            let dir = src.join(path);
+            if is_go_dir(&dir) {
+                return Ok(Resolved {
+                    path: path.to_owned(),
+                    dir,
+                    standard: true,
+                    module: None,
+                });
+            }
+        }
+        // The root requirements first; the whole build list only when they lack the package.
+        let mut found = self.providers(path, true)?;
+        if found.is_empty() {
+            found = self.providers(path, false)?;
+        }
+        match found.len() {
+            1 => {
+                let (module, dir) = found.pop().expect("one");
+                Ok(Resolved {
+                    path: path.to_owned(),
+                    dir,
+                    standard: false,
+                    module: Some(module),
+                })
+            }
+            0 => unsupported(format!("no module provides package {path}")),
+            _ => unsupported(format!("ambiguous import: {path} is in several modules")),
+        }
+    }
+
+    /// The modules (roots only, or all) whose directory holds package `path`.
+    fn providers(&self, path: &str, roots: bool) -> Result<Vec<(usize, PathBuf)>, Unsupported> {
+        let mut found: Vec<(usize, PathBuf)> = Vec::new();
+        for (i, module) in self.modules.iter().enumerate() {
+            if roots && !module.root {
+                continue;
+            }
+            let rest = if path == module.path {
+                ""
+            } else if let Some(rest) = path
+                .strip_prefix(module.path.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                rest
+            } else {
+                continue;
+            };
+            let Some(mod_dir) = &module.dir else {
+                return unsupported(format!(
+                    "module {} is not in the module cache (go list would download it)",
+                    module.path
+                ));
+            };
+            let dir = if rest.is_empty() {
+                mod_dir.clone()
+            } else {
+                mod_dir.join(rest)
+            };
+            if !is_go_dir(&dir) {
+                continue;
+            }
+            if module.local && !rest.is_empty() {
+                // A go.mod between the module root and the package makes it another module's.
+                let mut nested = false;
+                let mut d = dir.clone();
+                while d != *mod_dir && d.starts_with(mod_dir) {
+                    if d.join("go.mod").is_file() {
+                        nested = true;
+                        break;
+                    }
+                    if !d.pop() {
+                        break;
+                    }
+                }
+                if nested {
+                    continue;
+                }
+            }
+            found.push((i, dir));
+        }
+        Ok(found)
+    }
+}
+
+/// The module paths of a go.mod's `require` directives.
+fn go_mod_requires(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or_default().trim();
+        if in_block {
+            if line == ")" {
+                in_block = false;
+            } else if let Some(path) = line.split_whitespace().next() {
+                out.insert(path.trim_matches('"').to_owned());
+            }
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("require") else {
+            continue;
+        };
+        let rest = rest.trim();
+        if rest == "(" {
+            in_block = true;
+        } else if let Some(path) = rest.split_whitespace().next() {
+            out.insert(path.trim_matches('"').to_owned());
+        }
+    }
+    out
+}
+
+/// `platform.MustLinkExternal(goos, goarch, false)`.
+fn must_link_external(goos: &str, goarch: &str) -> bool {
+    match goos {
+        "android" => goarch != "arm64",
+        "ios" => goarch == "arm64",
+        _ => false,
+    }
+}
+
+/// `fsys.IsGoDir`: the directory holds a `.go` file (a regular file, or a link to one).
+fn is_go_dir(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !name.ends_with(".go") {
+            return false;
+        }
+        match entry.file_type() {
+            Ok(t) if t.is_file() => true,
+            Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()),
+            _ => false,
+        }
+    })
+}
+
+/// Extensions `go/build` sorts into a file list (`fileListForExt`); others are not looked at.
+const KNOWN_EXT: &[&str] = &[
+    ".c", ".cc", ".cxx", ".cpp", ".m", ".h", ".hh", ".hpp", ".hxx", ".f", ".F", ".for", ".f90",
+    ".s", ".S", ".sx", ".swig", ".swigcxx", ".syso",
+];
+
+/// Bytes read of a file first; the rest only when its header goes on.
+const FIRST_READ: usize = 16 << 10;
+
+fn read_dir_facts(dir: &Path) -> DirFacts {
+    let mut names: Vec<(String, PathBuf)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('_') || name.starts_with('.') {
+                continue;
+            }
+            let is_file = match entry.file_type() {
+                Ok(t) if t.is_file() => true,
+                Ok(t) if t.is_symlink() => {
+                    !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+                }
+                _ => false,
+            };
+            if is_file {
+                names.push((name, entry.path()));
+            }
+        }
+    }
+    names.sort();
+    let files = names
+        .par_iter()
+        .filter_map(|(name, path)| {
+            let ext = name.rfind('.').map_or("", |i| &name[i..]).to_owned();
+            if ext != ".go" && !KNOWN_EXT.contains(&ext.as_str()) {
+                return None;
+            }
+            Some(read_file_facts(name, ext, path))
+        })
+        .collect();
+    DirFacts { files }
+}
+
+fn read_file_facts(name: &str, ext: String, path: &Path) -> FileFacts {
+    let mut facts = FileFacts {
+        name: name.to_owned(),
+        ext,
+        constraint: Ok(None),
+        go: None,
+    };
+    // Only C and C++ sources of the non-Go files are reported; the others need no reading.
+    let needs_reading = matches!(facts.ext.as_str(), ".go" | ".c" | ".cc" | ".cxx" | ".cpp");
+    if !needs_reading {
+        return facts;
+    }
+    let Ok(mut file) = std::fs::File::open(path) else {
+        facts.constraint = Err("cannot read".to_owned());
+        return facts;
+    };
+    let mut bytes = Vec::with_capacity(FIRST_READ);
+    let read = (&mut file).take(FIRST_READ as u64).read_to_end(&mut bytes);
+    if read.is_err() {
+        facts.constraint = Err("cannot read".to_owned());
+        return facts;
+    }
+    let mut complete = bytes.len() < FIRST_READ;
+    loop {
+        let text = String::from_utf8_lossy(&bytes);
+        let constraint = go_header::file_constraint(&text);
+        if facts.ext != ".go" {
+            facts.constraint = constraint;
+            return facts;
+        }
+        match go_header::read_header(&text, complete) {
+            Err(HeaderError::NeedMore) if !complete => {
+                if file.read_to_end(&mut bytes).is_err() {
+                    facts.constraint = Err("cannot read".to_owned());
+                    return facts;
+                }
+                complete = true;
+            }
+            Err(HeaderError::NeedMore) => {
+                facts.constraint = constraint;
+                facts.go = Some(Err("unexpected end of file".to_owned()));
+                return facts;
+            }
+            Err(HeaderError::Syntax(err)) => {
+                facts.constraint = constraint;
+                facts.go = Some(Err(err));
+                return facts;
+            }
+            Ok(header) => {
+                facts.constraint = constraint;
+                facts.go = Some(Ok(header));
+                return facts;
+            }
+        }
+    }
+}
+
+/// `imports.ScanDir` as `./...` uses it: some `.go` file (tests included) passes the name
+/// rule and the constraint, and is not a cgo file when cgo is off.
+fn scan_dir_matches(facts: &DirFacts, context: &Context) -> bool {
+    facts.files.iter().any(|file| {
+        file.ext == ".go"
+            && constraint::name_allows(&file.name, context)
+            && match &file.go {
+                Some(Ok(header)) => context.cgo || !header.imports.iter().any(|i| i == "C"),
+                _ => true,
+            }
+            && match &file.constraint {
+                Ok(expr) => expr.as_ref().is_none_or(|e| e.eval(&|t| context.holds(t))),
+                Err(_) => true,
+            }
+    })
+}
+
+/// `go/build`'s `Import` for one directory under one configuration.
+fn evaluate(facts: &DirFacts, context: &Context, dir: &str) -> Result<Evaluated, String> {
+    let mut p = Evaluated::default();
+    let mut imports: BTreeSet<String> = BTreeSet::new();
+    let mut n_tests = 0;
+    let holds = |tag: &str| context.holds(tag);
+    for file in &facts.files {
+        let is_go = file.ext == ".go";
+        if !constraint::name_allows(&file.name, context) {
+            if is_go {
+                p.ignored_go_files.push(file.name.clone());
+            }
+            continue;
+        }
+        if file.ext == ".syso" {
+            p.syso_files.push(file.name.clone());
+            continue;
+        }
+        let builds = match &file.constraint {
+            Ok(expr) => expr.as_ref().is_none_or(|e| e.eval(&holds)),
+            Err(err) if is_go => return Err(format!("{}: {err}", file.name)),
+            Err(_) => false,
+        };
+        if !builds {
+            if is_go {
+                p.ignored_go_files.push(file.name.clone());
+            }
+            continue;
+        }
+        match file.ext.as_str() {
+            ".go" => {}
+            ".c" => {
+                p.c_files.push(file.name.clone());
+                continue;
+            }
+            ".cc" | ".cxx" | ".cpp" => {
+                p.cxx_files.push(file.name.clone());
+                continue;
+            }
+            ".swig" | ".swigcxx" => return Err(format!("{}: SWIG is not modelled", file.name)),
+            _ => continue,
+        }
+        let header = match &file.go {
+            Some(Ok(header)) => header,
+            Some(Err(err)) => return Err(format!("{}: {err}", file.name)),
+            None => return Err(format!("{}: not read", file.name)),
+        };
+        let mut package = header.package.as_str();
+        if package == "documentation" {
+            p.ignored_go_files.push(file.name.clone());
+            continue;
+        }
+        let is_test = file.name.ends_with("_test.go");
+        let mut is_xtest = false;
+        if is_test && package.ends_with("_test") && p.name != package {
+            is_xtest = true;
+            package = &package[..package.len() - "_test".len()];
+        }
+        if p.name.is_empty() {
+            p.name = package.to_owned();
+        } else if package != p.name {
+            return Err(format!("found packages {} and {package} in {dir}", p.name));
+        }
+        let is_cgo = header.imports.iter().any(|i| i == "C");
+        if is_cgo && is_test {
+            return Err(format!("use of cgo in test {} not supported", file.name));
+        }
+        if is_cgo {
+            for doc in &header.cgo_docs {
+                save_cgo(doc, dir, context, &mut p)
+                    .map_err(|err| format!("{}: {err}", file.name))?;
+            }
+            if context.cgo {
+                p.cgo_files.push(file.name.clone());
+                imports.extend(header.imports.iter().cloned());
+            } else {
+                p.ignored_go_files.push(file.name.clone());
+            }
+        } else if is_test || is_xtest {
+            n_tests += 1;
+        } else {
+            p.go_files.push(file.name.clone());
+            imports.extend(header.imports.iter().cloned());
+        }
+    }
+    if p.go_files.is_empty() && p.cgo_files.is_empty() {
+        if n_tests == 0 {
+            return Err(format!("no Go files for this configuration in {dir}"));
+        }
+        // Tests only: `go list -e` lists it without an error (building it fails).
+        p.test_only = true;
+    }
+    if !context.cgo {
+        p.c_files.clear();
+        p.cxx_files.clear();
+    }
+    if !p.c_files.is_empty() && p.cgo_files.is_empty() {
+        return Err("C source files not allowed when not using cgo or SWIG".to_owned());
+    }
+    p.imports = imports.into_iter().collect();
+    Ok(p)
+}
+
+/// `go/build`'s `saveCgo`: the `#cgo` lines of one preamble whose condition holds.
+fn save_cgo(doc: &str, dir: &str, context: &Context, p: &mut Evaluated) -> Result<(), String> {
+    for line in go_header::cgo_lines(doc)? {
+        if !line.conditions.is_empty()
+            && !line
+                .conditions
+                .iter()
+                .any(|c| match_auto(c).is_some_and(|e| e.eval(&|t| context.holds(t))))
+        {
+            continue;
+        }
+        let mut args = Vec::with_capacity(line.args.len());
+        for arg in &line.args {
+            match go_header::expand_srcdir(arg, dir) {
+                Some(arg) => args.push(arg),
+                None => return Err(format!("malformed #cgo argument: {arg}")),
+            }
+        }
+        match line.verb.as_str() {
+            "CFLAGS" | "CPPFLAGS" | "CXXFLAGS" | "FFLAGS" => {}
+            "LDFLAGS" => {
+                go_header::make_paths_absolute(&mut args, dir);
+                p.ldflags.extend(args);
+            }
+            "pkg-config" => p.pkg_config.extend(args),
+            verb => return Err(format!("invalid #cgo verb: {verb}")),
+        }
+    }
+    Ok(())
+}
+
+/// `matchAuto`: a `//go:build` expression when it has operators, else a `// +build` term.
+fn match_auto(text: &str) -> Option<Expr> {
+    if text.contains(['&', '|', '(', ')']) {
+        constraint::parse_expr(text).ok()
+    } else {
+        constraint::parse_plus_build(&[text.to_owned()])
+            .ok()
+            .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(files: &[(&str, &str)]) -> DirFacts {
+        DirFacts {
+            files: files
+                .iter()
+                .map(|(name, text)| {
+                    let ext = name.rfind('.').map_or("", |i| &name[i..]).to_owned();
+                    let go = (ext == ".go")
+                        .then(|| go_header::read_header(text, true).map_err(|e| format!("{e:?}")));
+                    FileFacts {
+                        name: name.to_string(),
+                        ext,
+                        constraint: go_header::file_constraint(text),
+                        go,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn linux(cgo: bool) -> Context {
+        Context {
+            goos: "linux".into(),
+            goarch: "amd64".into(),
+            cgo,
+            tags: BTreeSet::new(),
+            go_minor: 26,
+        }
+    }
+
+    #[test]
+    fn cgo_files_move_to_ignored_without_cgo_and_keep_their_flags() {
+        let dir = facts(&[
+            ("a.go", "package x\n\nimport \"os\"\n"),
+            (
+                "b.go",
+                "package x\n\n// #cgo linux LDFLAGS: -ldl -L${SRCDIR}/lib\n// #cgo windows LDFLAGS: -lws2_32\nimport \"C\"\nimport \"unsafe\"\n",
+            ),
+            ("b.c", "int f(void) { return 0; }\n"),
+            ("c_windows.go", "package x\n"),
+            ("d_test.go", "package x_test\n\nimport \"testing\"\n"),
+            ("e.go", "//go:build ignore\n\npackage main\n"),
+        ]);
+        let on = evaluate(&dir, &linux(true), "/m/x").unwrap();
+        assert_eq!(on.go_files, ["a.go"]);
+        assert_eq!(on.cgo_files, ["b.go"]);
+        assert_eq!(on.c_files, ["b.c"]);
+        assert_eq!(on.imports, ["C", "os", "unsafe"]);
+        assert_eq!(on.ldflags, ["-ldl", "-L/m/x/lib"]);
+        assert_eq!(on.ignored_go_files, ["c_windows.go", "e.go"]);
+        let off = evaluate(&dir, &linux(false), "/m/x").unwrap();
+        assert_eq!(off.cgo_files, Vec::<String>::new());
+        assert!(off.c_files.is_empty());
+        assert_eq!(off.imports, ["os"]);
+        assert_eq!(off.ignored_go_files, ["b.go", "c_windows.go", "e.go"]);
+        // go/build records the flags of a cgo file even when cgo is off.
+        assert_eq!(off.ldflags, ["-ldl", "-L/m/x/lib"]);
+    }
+
+    #[test]
+    fn two_packages_in_one_directory_are_an_error() {
+        let dir = facts(&[("a.go", "package a\n"), ("b.go", "package b\n")]);
+        assert!(evaluate(&dir, &linux(true), "/m").is_err());
+        let only_tests = facts(&[("a_test.go", "package a\n")]);
+        assert!(evaluate(&only_tests, &linux(true), "/m").unwrap().test_only);
+    }
+}
