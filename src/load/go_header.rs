@@ -248,6 +248,10 @@ impl<'a> Lexer<'a> {
                 self.pos = start + close + 1;
                 Tok::Str
             }
+            // A `/` ending a partial read may start a comment.
+            Some(b'/') if self.pos + 1 == bytes.len() && !self.complete => {
+                return Err(HeaderError::NeedMore);
+            }
             Some(&b) => {
                 self.pos += 1;
                 Tok::Punct(b)
@@ -597,11 +601,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(header.cgo_docs.len(), 1);
-        // A cut header asks for more.
-        assert_eq!(
-            read_header("package x\nimport (\n\"fm", false),
-            Err(HeaderError::NeedMore)
-        );
+        // A cut header asks for more, wherever it is cut.
+        let whole = "// long comment\n/* block */\npackage x // c\n\nimport (\n\t\"fmt\"\n\tx `os`\n)\n\nfunc f() {}\n";
+        let expected = read_header(whole, true).unwrap();
+        for cut in 0..whole.len() {
+            match read_header(&whole[..cut], false) {
+                Err(HeaderError::NeedMore) => {}
+                Ok(header) => assert_eq!(header, expected, "cut at {cut}"),
+                Err(err) => panic!("cut at {cut}: {err:?}"),
+            }
+        }
     }
 
     #[test]

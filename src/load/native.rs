@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -118,6 +118,8 @@ struct FileFacts {
 /// A directory's files, sorted by name.
 struct DirFacts {
     files: Vec<FileFacts>,
+    /// `fsys.IsGoDir`: some `.go` file (any name, a regular file or a link to one).
+    has_go_file: bool,
 }
 
 /// A package under one configuration (`go/build`'s `Import`, the fields we need).
@@ -138,6 +140,17 @@ struct Evaluated {
     test_only: bool,
 }
 
+/// Where an import path leads, or why that cannot be known natively.
+type Resolution = Result<Arc<Resolved>, Unsupported>;
+
+/// One package of a configuration, loaded: where it is, what it holds, what it brings in
+/// (its imports, "C" left out, in order, then the implicit ones).
+struct Loaded {
+    resolved: Arc<Resolved>,
+    evaluated: Evaluated,
+    deps: Vec<Arc<Resolved>>,
+}
+
 #[derive(Clone)]
 struct Resolved {
     path: String,
@@ -149,12 +162,20 @@ struct Resolved {
 /// A module directory, ready to evaluate configurations.
 pub struct NativeGo {
     root: PathBuf,
-    modules: Vec<Module>,
-    main: usize,
+    /// The main module's path, from its go.mod.
+    main_path: String,
+    build_list: OnceLock<Result<BuildList, Unsupported>>,
+    /// `go list -m -json all`, running.
+    pending: Mutex<Option<std::thread::JoinHandle<Result<BuildList, Unsupported>>>>,
     env: Vec<(String, String)>,
     toolchains: Mutex<BTreeMap<(String, String), Arc<Toolchain>>>,
-    dirs: Mutex<FastMap<PathBuf, Arc<DirFacts>>>,
-    resolved: Mutex<FastMap<(bool, String), Result<Resolved, Unsupported>>>,
+    /// Read-mostly, shared by the configurations evaluated at once: read locks only, once
+    /// every directory has been seen.
+    /// A directory is read by one thread; the others wanting it wait for that read.
+    dirs: RwLock<FastMap<PathBuf, Arc<OnceLock<Arc<DirFacts>>>>>,
+    /// Import path → package, for imports from module packages (0) and from standard ones
+    /// (1): the answer does not depend on the configuration.
+    resolved: [RwLock<FastMap<String, Resolution>>; 2],
     /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
     walk: OnceLock<Vec<String>>,
 }
@@ -251,37 +272,46 @@ impl NativeGo {
         if std::fs::canonicalize(&go_env.gomod).ok().as_deref() != Some(go_mod.as_path()) {
             return unsupported(format!("the go command uses {}", go_env.gomod));
         }
-        let roots = go_mod_requires(&go_mod_text);
-        let listed = capture(&["list", "-m", "-json", "all"], &env)?;
-        let mut modules = Vec::new();
-        for module in serde_json::Deserializer::from_slice(&listed).into_iter::<ListedModule>() {
-            let module = module.map_err(|err| Unsupported(format!("go list -m: {err}")))?;
-            let local = module.main || module.replace.as_ref().is_some_and(|r| r.version.is_none());
-            modules.push(Module {
-                root: module.main || roots.contains(&module.path),
-                path: module.path.clone(),
-                dir: module
-                    .dir
-                    .clone()
-                    .filter(|d| !d.is_empty())
-                    .map(PathBuf::from),
-                local,
-                info: module.info(),
-            });
-        }
-        let Some(main) = modules.iter().position(|m| m.info.main) else {
-            return unsupported("go list -m all names no main module");
+        let Some(main_path) = go_mod_module(&go_mod_text) else {
+            return unsupported("go.mod has no module directive");
         };
+        // The build list comes from `go list -m`, about 0.1 s on a large module: it runs while
+        // the main module's directories are read.
+        let roots = go_mod_requires(&go_mod_text);
+        let spec = CommandSpec {
+            program: "go".to_owned(),
+            args: ["list", "-m", "-json", "all"].map(str::to_owned).to_vec(),
+            dir: Some(dir.to_path_buf()),
+            env: env.clone(),
+            install_hint: INSTALL_HINT.to_owned(),
+        };
+        let pending = std::thread::spawn(move || build_list(&spec, &roots));
         Ok(NativeGo {
             root: dir.to_path_buf(),
-            modules,
-            main,
+            main_path,
+            build_list: OnceLock::new(),
+            pending: Mutex::new(Some(pending)),
             env,
             toolchains: Mutex::default(),
-            dirs: Mutex::default(),
-            resolved: Mutex::default(),
+            dirs: RwLock::default(),
+            resolved: Default::default(),
             walk: OnceLock::new(),
         })
+    }
+
+    /// The build list, once `go list -m` has given it.
+    fn build_list(&self) -> Result<&BuildList, Unsupported> {
+        self.build_list
+            .get_or_init(|| {
+                let pending = self.pending.lock().unwrap().take();
+                match pending.map(std::thread::JoinHandle::join) {
+                    Some(Ok(list)) => list,
+                    Some(Err(panic)) => std::panic::resume_unwind(panic),
+                    None => unsupported("the build list was not read"),
+                }
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn toolchain(&self, goos: &str, goarch: &str) -> Result<Arc<Toolchain>, Unsupported> {
@@ -357,68 +387,83 @@ impl NativeGo {
             go_minor: toolchain.go_minor,
         };
         let roots = self.match_patterns(patterns, &context)?;
-        let mut state: FastMap<String, (Resolved, Evaluated, Vec<String>)> = FastMap::default();
-        let mut frontier: Vec<Resolved> = roots.iter().map(|(r, _)| r.clone()).collect();
-        let mut queued: BTreeSet<String> = frontier.iter().map(|r| r.path.clone()).collect();
+        let mut state: FastMap<String, Loaded> = FastMap::default();
+        let mut frontier: Vec<Arc<Resolved>> =
+            roots.iter().map(|(r, _)| Arc::new(r.clone())).collect();
+        let mut queued: FastMap<String, ()> =
+            frontier.iter().map(|r| (r.path.clone(), ())).collect();
         while !frontier.is_empty() {
             let done: Vec<_> = frontier
                 .par_iter()
                 .map(|resolved| {
                     let evaluated = self.evaluate(resolved, &context)?;
                     let deps = self.deps(resolved, &evaluated, &context, &toolchain)?;
-                    Ok((resolved.clone(), evaluated, deps))
+                    Ok(Loaded {
+                        resolved: resolved.clone(),
+                        evaluated,
+                        deps,
+                    })
                 })
                 .collect::<Result<_, Unsupported>>()?;
             frontier = Vec::new();
-            for (resolved, evaluated, deps) in done {
-                for dep in &deps {
-                    if queued.insert(dep.path.clone()) {
+            for loaded in done {
+                for dep in &loaded.deps {
+                    if queued.insert(dep.path.clone(), ()).is_none() {
                         frontier.push(dep.clone());
                     }
                 }
-                let dep_paths = deps.into_iter().map(|d| d.path).collect();
-                state.insert(resolved.path.clone(), (resolved, evaluated, dep_paths));
+                state.insert(loaded.resolved.path.clone(), loaded);
             }
         }
         // `-deps` order: depth first from each root in order, a package after its imports.
         let matched: FastMap<&str, &Vec<String>> =
             roots.iter().map(|(r, m)| (r.path.as_str(), m)).collect();
         let mut out = Vec::with_capacity(state.len());
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut seen: FastMap<&str, ()> = FastMap::default();
+        let modules = &self.build_list()?.modules;
         for (root, _) in &roots {
-            self.emit(&root.path, &state, &matched, &mut seen, &mut out);
+            self.emit(modules, &root.path, &state, &matched, &mut seen, &mut out);
         }
         Ok(out)
     }
 
     fn emit<'s>(
         &self,
+        modules: &[Module],
         path: &'s str,
-        state: &'s FastMap<String, (Resolved, Evaluated, Vec<String>)>,
+        state: &'s FastMap<String, Loaded>,
         matched: &FastMap<&str, &Vec<String>>,
-        seen: &mut BTreeSet<&'s str>,
+        seen: &mut FastMap<&'s str, ()>,
         out: &mut Vec<GoPackage<'static>>,
     ) {
-        if !seen.insert(path) {
+        if seen.insert(path, ()).is_some() {
             return;
         }
-        let (resolved, evaluated, deps) = &state[path];
+        let Loaded {
+            resolved,
+            evaluated,
+            deps,
+        } = &state[path];
         for dep in deps {
-            self.emit(dep, state, matched, seen, out);
+            self.emit(modules, &dep.path, state, matched, seen, out);
         }
         let texts = |list: &[String]| list.iter().cloned().map(Text::from).collect::<Vec<_>>();
         let matches = matched.get(path).map(|m| texts(m)).unwrap_or_default();
+        // The first dependencies are the imports, "C" left out, in order.
+        let mut resolved_imports = deps.iter();
         let imports = evaluated
             .imports
             .iter()
             .map(|import| {
-                if import == "C" {
+                let path = if import == "C" {
                     import.clone()
                 } else {
-                    self.lookup(resolved.standard, import)
-                }
+                    resolved_imports
+                        .next()
+                        .map_or_else(|| import.clone(), |dep| dep.path.clone())
+                };
+                Text::from(path)
             })
-            .map(Text::from)
             .collect();
         out.push(GoPackage {
             import_path: Some(Text::from(path.to_owned())),
@@ -427,7 +472,7 @@ impl NativeGo {
             standard: resolved.standard,
             dep_only: matches.is_empty(),
             matches,
-            module: resolved.module.map(|m| self.modules[m].info.clone()),
+            module: resolved.module.map(|m| modules[m].info.clone()),
             imports,
             go_files: texts(&evaluated.go_files),
             cgo_files: texts(&evaluated.cgo_files),
@@ -442,19 +487,6 @@ impl NativeGo {
         });
     }
 
-    /// The import path an import resolved to (already resolved while loading).
-    fn lookup(&self, from_std: bool, import: &str) -> String {
-        match self
-            .resolved
-            .lock()
-            .unwrap()
-            .get(&(from_std, import.to_owned()))
-        {
-            Some(Ok(resolved)) => resolved.path.clone(),
-            _ => import.to_owned(),
-        }
-    }
-
     /// The packages the patterns match, each with the patterns that match it, in `go list`'s
     /// order.
     fn match_patterns(
@@ -462,7 +494,6 @@ impl NativeGo {
         patterns: &[String],
         context: &Context,
     ) -> Result<Vec<(Resolved, Vec<String>)>, Unsupported> {
-        let main = &self.modules[self.main];
         let mut order: Vec<String> = Vec::new();
         let mut matched: FastMap<String, (Resolved, Vec<String>)> = FastMap::default();
         for pattern in patterns {
@@ -504,11 +535,20 @@ impl NativeGo {
                     (!wildcard || scan_dir_matches(&facts, context)).then(|| rel.clone())
                 })
                 .collect();
+            // Read while `go list -m` ran; from here on its answer is needed.
+            let list = self.build_list()?;
+            let main = list.main;
+            if list.modules[main].path != self.main_path {
+                return unsupported(format!(
+                    "go list -m names main module {}, go.mod {}",
+                    list.modules[main].path, self.main_path
+                ));
+            }
             for rel in found.into_iter().flatten() {
                 let path = if rel.is_empty() {
-                    main.path.clone()
+                    self.main_path.clone()
                 } else {
-                    format!("{}/{rel}", main.path)
+                    format!("{}/{rel}", self.main_path)
                 };
                 let dir = if rel.is_empty() {
                     self.root.clone()
@@ -522,7 +562,7 @@ impl NativeGo {
                             path: path.clone(),
                             dir,
                             standard: false,
-                            module: Some(self.main),
+                            module: Some(main),
                         },
                         Vec::new(),
                     )
@@ -584,15 +624,18 @@ impl NativeGo {
     }
 
     fn dir_facts(&self, dir: &Path) -> Arc<DirFacts> {
-        if let Some(found) = self.dirs.lock().unwrap().get(dir) {
-            return found.clone();
-        }
-        let facts = Arc::new(read_dir_facts(dir));
-        self.dirs
-            .lock()
-            .unwrap()
-            .insert(dir.to_path_buf(), facts.clone());
-        facts
+        let known = self.dirs.read().unwrap().get(dir).cloned();
+        let slot = match known {
+            Some(slot) => slot,
+            None => self
+                .dirs
+                .write()
+                .unwrap()
+                .entry(dir.to_path_buf())
+                .or_default()
+                .clone(),
+        };
+        slot.get_or_init(|| Arc::new(read_dir_facts(dir))).clone()
     }
 
     fn evaluate(&self, resolved: &Resolved, context: &Context) -> Result<Evaluated, Unsupported> {
@@ -614,7 +657,7 @@ impl NativeGo {
         evaluated: &Evaluated,
         context: &Context,
         toolchain: &Toolchain,
-    ) -> Result<Vec<Resolved>, Unsupported> {
+    ) -> Result<Vec<Arc<Resolved>>, Unsupported> {
         let mut paths: Vec<&str> = evaluated
             .imports
             .iter()
@@ -669,14 +712,20 @@ impl NativeGo {
         path: &str,
         from_std: bool,
         toolchain: &Toolchain,
-    ) -> Result<Resolved, Unsupported> {
-        let key = (from_std, path.to_owned());
-        if let Some(found) = self.resolved.lock().unwrap().get(&key) {
+    ) -> Result<Arc<Resolved>, Unsupported> {
+        let cache = &self.resolved[usize::from(from_std)];
+        if let Some(found) = cache.read().unwrap().get(path) {
             return found.clone();
         }
-        let found = self.resolve_uncached(path, from_std, toolchain);
-        self.resolved.lock().unwrap().insert(key, found.clone());
-        found
+        let found = self
+            .resolve_uncached(path, from_std, toolchain)
+            .map(Arc::new);
+        cache
+            .write()
+            .unwrap()
+            .entry(path.to_owned())
+            .or_insert(found)
+            .clone()
     }
 
     fn resolve_uncached(
@@ -690,7 +739,7 @@ impl NativeGo {
         let std_path = !first.contains('.');
         if from_std && !std_path {
             let dir = src.join("vendor").join(path);
-            if is_go_dir(&dir) {
+            if self.dir_facts(&dir).has_go_file {
                 return Ok(Resolved {
                     path: format!("vendor/{path}"),
                     dir,
@@ -701,7 +750,7 @@ impl NativeGo {
         }
         if std_path {
             let dir = src.join(path);
-            if is_go_dir(&dir) {
+            if self.dir_facts(&dir).has_go_file {
                 return Ok(Resolved {
                     path: path.to_owned(),
                     dir,
@@ -733,7 +782,7 @@ impl NativeGo {
     /// The modules (roots only, or all) whose directory holds package `path`.
     fn providers(&self, path: &str, roots: bool) -> Result<Vec<(usize, PathBuf)>, Unsupported> {
         let mut found: Vec<(usize, PathBuf)> = Vec::new();
-        for (i, module) in self.modules.iter().enumerate() {
+        for (i, module) in self.build_list()?.modules.iter().enumerate() {
             if roots && !module.root {
                 continue;
             }
@@ -758,7 +807,7 @@ impl NativeGo {
             } else {
                 mod_dir.join(rest)
             };
-            if !is_go_dir(&dir) {
+            if !self.dir_facts(&dir).has_go_file {
                 continue;
             }
             if module.local && !rest.is_empty() {
@@ -782,6 +831,46 @@ impl NativeGo {
         }
         Ok(found)
     }
+}
+
+/// The modules of the build list (`go list -m -json all`).
+struct BuildList {
+    modules: Vec<Module>,
+    main: usize,
+}
+
+fn build_list(spec: &CommandSpec, roots: &BTreeSet<String>) -> Result<BuildList, Unsupported> {
+    let listed = exec::capture(spec).map_err(|err| Unsupported(format!("{err:#}")))?;
+    let mut modules = Vec::new();
+    for module in serde_json::Deserializer::from_slice(&listed).into_iter::<ListedModule>() {
+        let module = module.map_err(|err| Unsupported(format!("go list -m: {err}")))?;
+        let local = module.main || module.replace.as_ref().is_some_and(|r| r.version.is_none());
+        modules.push(Module {
+            root: module.main || roots.contains(&module.path),
+            path: module.path.clone(),
+            dir: module
+                .dir
+                .clone()
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+            local,
+            info: module.info(),
+        });
+    }
+    let Some(main) = modules.iter().position(|m| m.info.main) else {
+        return unsupported("go list -m all names no main module");
+    };
+    Ok(BuildList { modules, main })
+}
+
+/// The module path of a go.mod's `module` directive.
+fn go_mod_module(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let line = line.split("//").next()?.trim();
+        let path = line.strip_prefix("module")?;
+        path.starts_with([' ', '\t'])
+            .then(|| path.trim().trim_matches('"').to_owned())
+    })
 }
 
 /// The module paths of a go.mod's `require` directives.
@@ -820,25 +909,6 @@ fn must_link_external(goos: &str, goarch: &str) -> bool {
     }
 }
 
-/// `fsys.IsGoDir`: the directory holds a `.go` file (a regular file, or a link to one).
-fn is_go_dir(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !name.ends_with(".go") {
-            return false;
-        }
-        match entry.file_type() {
-            Ok(t) if t.is_file() => true,
-            Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()),
-            _ => false,
-        }
-    })
-}
-
 /// Extensions `go/build` sorts into a file list (`fileListForExt`); others are not looked at.
 const KNOWN_EXT: &[&str] = &[
     ".c", ".cc", ".cxx", ".cpp", ".m", ".h", ".hh", ".hpp", ".hxx", ".f", ".F", ".for", ".f90",
@@ -846,23 +916,33 @@ const KNOWN_EXT: &[&str] = &[
 ];
 
 /// Bytes read of a file first; the rest only when its header goes on.
-const FIRST_READ: usize = 16 << 10;
+const FIRST_READ: usize = 4 << 10;
 
 fn read_dir_facts(dir: &Path) -> DirFacts {
     let mut names: Vec<(String, PathBuf)> = Vec::new();
+    let mut has_go_file = false;
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('_') || name.starts_with('.') {
-                continue;
-            }
-            let is_file = match entry.file_type() {
+            let kind = entry.file_type();
+            let is_file = match kind {
                 Ok(t) if t.is_file() => true,
                 Ok(t) if t.is_symlink() => {
                     !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
                 }
                 _ => false,
             };
+            // IsGoDir wants a regular file, or a link to one.
+            has_go_file |= name.ends_with(".go")
+                && match kind {
+                    Ok(t) if t.is_symlink() => {
+                        std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
+                    }
+                    _ => is_file,
+                };
+            if name.starts_with('_') || name.starts_with('.') {
+                continue;
+            }
             if is_file {
                 names.push((name, entry.path()));
             }
@@ -879,7 +959,7 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
             Some(read_file_facts(name, ext, path))
         })
         .collect();
-    DirFacts { files }
+    DirFacts { files, has_go_file }
 }
 
 fn read_file_facts(name: &str, ext: String, path: &Path) -> FileFacts {
@@ -906,7 +986,7 @@ fn read_file_facts(name: &str, ext: String, path: &Path) -> FileFacts {
     }
     let mut complete = bytes.len() < FIRST_READ;
     loop {
-        let text = String::from_utf8_lossy(&bytes);
+        let text = utf8_prefix(&bytes, complete);
         let constraint = go_header::file_constraint(&text);
         if facts.ext != ".go" {
             facts.constraint = constraint;
@@ -936,6 +1016,20 @@ fn read_file_facts(name: &str, ext: String, path: &Path) -> FileFacts {
                 return facts;
             }
         }
+    }
+}
+
+/// The text of a file's first bytes without copying: a character cut by the end of a partial
+/// read is left out; only a file that is not UTF-8 is copied (lossily).
+fn utf8_prefix(bytes: &[u8], complete: bool) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(err) if !complete && err.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..err.valid_up_to()])
+                .unwrap_or_default()
+                .into()
+        }
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -1121,6 +1215,7 @@ mod tests {
                     }
                 })
                 .collect(),
+            has_go_file: true,
         }
     }
 

@@ -7,9 +7,10 @@
 //! must not depend on what happens to exist here). Reading is bounded: at most
 //! [`MAX_FILE_BYTES`] per file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use crate::model::constraint::{self, Expr};
 use crate::model::{CgoDirective, DepGraph, FileFacts, PackageSource};
@@ -203,6 +204,33 @@ pub fn read_package(dir: &Path, names: &[String]) -> PackageSource {
     source
 }
 
+/// Whether a file has `import "C"` in its first [`HEADER_BYTES`], read once per process (every
+/// configuration `fix` or a matrix loads looks at the same files).
+fn file_has_import_c(path: &Path) -> bool {
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(&known) = seen.lock().unwrap().get(path) {
+        return known;
+    }
+    let has = read_limited(path, HEADER_BYTES).is_ok_and(|text| has_import_c(&text));
+    seen.lock().unwrap().insert(path.to_path_buf(), has);
+    has
+}
+
+/// [`read_package`], once per process for the same directory and files.
+fn read_package_once(dir: &Path, names: Vec<String>) -> PackageSource {
+    type Key = (PathBuf, Vec<String>);
+    static READ: OnceLock<Mutex<HashMap<Key, PackageSource>>> = OnceLock::new();
+    let read = READ.get_or_init(Default::default);
+    let key = (dir.to_path_buf(), names);
+    if let Some(known) = read.lock().unwrap().get(&key) {
+        return known.clone();
+    }
+    let source = read_package(dir, &key.1);
+    read.lock().unwrap().insert(key, source.clone());
+    source
+}
+
 /// Attaches source facts to every non-standard package with cgo files (or with cgo files
 /// excluded by the configuration) whose directory exists.
 pub fn attach(graph: &mut DepGraph) {
@@ -231,13 +259,14 @@ pub fn attach(graph: &mut DepGraph) {
         // Cheap first look: only packages that have, or could have under another
         // configuration, cgo files are read in full.
         let has_cgo = !node.cgo_files.is_empty()
-            || node.ignored_go_files.iter().any(|name| {
-                read_limited(&dir.join(name), HEADER_BYTES).is_ok_and(|text| has_import_c(&text))
-            });
+            || node
+                .ignored_go_files
+                .iter()
+                .any(|name| file_has_import_c(&dir.join(name)));
         if !has_cgo || !dir.is_dir() {
             continue;
         }
-        let source = read_package(dir, &names);
+        let source = read_package_once(dir, names);
         graph.set_source(idx, source);
     }
 }
