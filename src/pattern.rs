@@ -6,11 +6,14 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     if !pattern.contains("...") {
         return pattern == name;
     }
+    // The common shape, `path/...`: a prefix test, no glob (rule matching asks it of every
+    // package).
     if let Some(prefix) = pattern.strip_suffix("/...")
         && !prefix.contains("...")
-        && name == prefix
     {
-        return true;
+        return name
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     }
     glob(pattern.as_bytes(), name.as_bytes())
 }

@@ -19,6 +19,18 @@ use crate::report::check::{CheckOutput, CheckRun};
 use crate::rules::{Catalog, Severity};
 use crate::{ExitStatus, emit, print_diagnostics, report};
 
+/// One probe shared by threads.
+struct SharedProbe<'a>(&'a std::sync::Mutex<Box<dyn ArchiveProbe + Send>>);
+
+impl ArchiveProbe for SharedProbe<'_> {
+    fn has_static(&mut self, library: &str) -> Option<bool> {
+        self.0.lock().unwrap().has_static(library)
+    }
+    fn has_pkg_config(&mut self, name: &str) -> Option<bool> {
+        self.0.lock().unwrap().has_pkg_config(name)
+    }
+}
+
 /// Asks the C compiler (`$CC`, else `cc`) where `libX.a` is: `-print-file-name` echoes the bare
 /// name back when the archive is not on its search path.
 pub struct CcProbe {
@@ -197,14 +209,15 @@ pub fn evaluate(
         builds = vec![BuildEntry::default()];
     }
     let mut runs = Vec::new();
-    let mut probe: Box<dyn ArchiveProbe> = if args.no_archive_check {
+    let probe: Box<dyn ArchiveProbe + Send> = if args.no_archive_check {
         Box::new(NoProbe)
     } else {
         Box::new(CcProbe::new())
     };
-    // Each configuration is its own `go list`: all of them load at once (rayon), and the
-    // results are taken in matrix order, so output and the first error reported are the
-    // same as loading one after another.
+    // Shared by the configurations checked at once; its cache asks `cc` once per library.
+    let probe = std::sync::Mutex::new(probe);
+    // One load request per configuration (the native loader evaluates each in memory from
+    // sources read once; `go list` runs once each).
     let requests: Vec<load::LoadRequest> = builds
         .iter()
         .enumerate()
@@ -233,34 +246,43 @@ pub fn evaluate(
             request
         })
         .collect();
-    let loads: Vec<Result<Vec<load::Parsed>>> = requests
+    // Each configuration is loaded and checked on its own thread; the results are taken in
+    // matrix order, so diagnostics, output and the first error are those of a sequential run.
+    let loads: Vec<Result<Vec<(load::Parsed, check::CheckResult)>>> = requests
         .par_iter()
         .enumerate()
         .map(|(i, request)| {
-            if i == 0 {
-                load::load_all(request)
+            let loaded = if i == 0 {
+                load::load_all(request)?
             } else {
-                load::load(request).map(|parsed| vec![parsed])
+                vec![load::load(request)?]
+            };
+            let build = &builds[i];
+            let mut out = Vec::with_capacity(loaded.len());
+            for mut parsed in loaded {
+                let mut probe = SharedProbe(&probe);
+                parsed.graph.config.env = check::rule_env(&catalog);
+                if parsed.graph.config.ecosystem == "cargo" && parsed.graph.config.source != "file"
+                {
+                    parsed.graph.config.pkg_config = check::rule_pkg_config(&catalog, &mut probe);
+                }
+                let options = CheckOptions {
+                    max_chains: args.max_chains,
+                    link: link_flags(
+                        args.ldflags.as_deref().or(build.ldflags.as_deref()),
+                        args.buildmode.as_deref(),
+                    )?,
+                    cuts,
+                };
+                let result = check::check(&parsed.graph, &catalog, &options, &mut probe);
+                out.push((parsed, result));
             }
+            Ok(out)
         })
         .collect();
-    for (build, loaded) in builds.iter().zip(loads) {
-        let loaded = loaded?;
-        for mut parsed in loaded {
+    for loaded in loads {
+        for (parsed, result) in loaded? {
             print_diagnostics(&parsed.notes, &parsed.graph, stderr)?;
-            parsed.graph.config.env = check::rule_env(&catalog);
-            if parsed.graph.config.ecosystem == "cargo" && parsed.graph.config.source != "file" {
-                parsed.graph.config.pkg_config = check::rule_pkg_config(&catalog, probe.as_mut());
-            }
-            let options = CheckOptions {
-                max_chains: args.max_chains,
-                link: link_flags(
-                    args.ldflags.as_deref().or(build.ldflags.as_deref()),
-                    args.buildmode.as_deref(),
-                )?,
-                cuts,
-            };
-            let result = check::check(&parsed.graph, &catalog, &options, probe.as_mut());
             runs.push(CheckRun {
                 label: label(&parsed.graph.config),
                 graph: parsed.graph,

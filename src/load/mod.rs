@@ -365,7 +365,7 @@ fn detect(reader: &mut impl BufRead, source: &str) -> Result<InputFormat> {
 
 const GO_INSTALL_HINT: &str = "install Go (https://go.dev/doc/install, or your distribution's golang package), or pass --input FILE with recorded `go list -e -deps -json` output";
 
-#[derive(Deserialize, Default)]
+#[derive(Clone, Deserialize, Default)]
 #[serde(default)]
 struct GoEnv {
     #[serde(rename = "GOOS")]
@@ -380,7 +380,27 @@ struct GoEnv {
     goflags: String,
 }
 
+/// `go env` for a directory and target, asked once per process (`fix` and a matrix load the
+/// same directory many times).
 fn go_env(dir: &Path, requested: &RequestedConfig) -> Result<GoEnv> {
+    type Key = (PathBuf, Option<String>, Option<String>);
+    static ASKED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<Key, GoEnv>>> =
+        std::sync::OnceLock::new();
+    let key = (
+        dir.to_path_buf(),
+        requested.goos.clone(),
+        requested.goarch.clone(),
+    );
+    let asked = ASKED.get_or_init(Default::default);
+    if let Some(known) = asked.lock().unwrap().get(&key) {
+        return Ok(known.clone());
+    }
+    let answer = ask_go_env(dir, requested)?;
+    asked.lock().unwrap().insert(key, answer.clone());
+    Ok(answer)
+}
+
+fn ask_go_env(dir: &Path, requested: &RequestedConfig) -> Result<GoEnv> {
     let mut env = Vec::new();
     if let Some(goos) = &requested.goos {
         env.push(("GOOS".to_owned(), goos.clone()));

@@ -115,9 +115,17 @@ struct FileFacts {
     go: Option<Result<GoHeader, String>>,
 }
 
+/// A package under one configuration, or why `go list` reports an error for it.
+type Evaluation = Result<Arc<Evaluated>, String>;
+
 /// A directory's files, sorted by name.
 struct DirFacts {
     files: Vec<FileFacts>,
+    /// Every tag whose truth decides something here (file-name suffixes, constraints, `#cgo`
+    /// conditions, and `cgo`): the configurations that agree on them get the same package.
+    tags: Vec<String>,
+    /// The evaluations so far, by the mask of [`DirFacts::tags`] that hold.
+    evaluations: Mutex<Vec<(u64, Evaluation)>>,
     /// `fsys.IsGoDir`: some `.go` file (any name, a regular file or a link to one).
     has_go_file: bool,
 }
@@ -147,7 +155,7 @@ type Resolution = Result<Arc<Resolved>, Unsupported>;
 /// (its imports, "C" left out, in order, then the implicit ones).
 struct Loaded {
     resolved: Arc<Resolved>,
-    evaluated: Evaluated,
+    evaluated: Arc<Evaluated>,
     deps: Vec<Arc<Resolved>>,
 }
 
@@ -638,10 +646,45 @@ impl NativeGo {
         slot.get_or_init(|| Arc::new(read_dir_facts(dir))).clone()
     }
 
-    fn evaluate(&self, resolved: &Resolved, context: &Context) -> Result<Evaluated, Unsupported> {
+    /// The package under a configuration; configurations that agree on every tag the
+    /// directory's files look at share one evaluation.
+    fn evaluate(
+        &self,
+        resolved: &Resolved,
+        context: &Context,
+    ) -> Result<Arc<Evaluated>, Unsupported> {
         let facts = self.dir_facts(&resolved.dir);
-        let dir = resolved.dir.to_string_lossy();
-        evaluate(&facts, context, &dir).map_err(|err| {
+        let key = (facts.tags.len() <= 64).then(|| {
+            facts
+                .tags
+                .iter()
+                .enumerate()
+                .filter(|(_, tag)| context.holds(tag))
+                .fold(0u64, |mask, (i, _)| mask | (1 << i))
+        });
+        let cached = key.and_then(|key| {
+            let known = facts.evaluations.lock().unwrap();
+            known
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, e)| e.clone())
+        });
+        let evaluated = match cached {
+            Some(evaluated) => evaluated,
+            None => {
+                let dir = resolved.dir.to_string_lossy();
+                let evaluated = evaluate(&facts, context, &dir).map(Arc::new);
+                if let Some(key) = key {
+                    facts
+                        .evaluations
+                        .lock()
+                        .unwrap()
+                        .push((key, evaluated.clone()));
+                }
+                evaluated
+            }
+        };
+        evaluated.map_err(|err| {
             Unsupported(format!(
                 "package {}: {err} (go list reports an error here)",
                 resolved.path
@@ -949,7 +992,7 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
         }
     }
     names.sort();
-    let files = names
+    let files: Vec<FileFacts> = names
         .par_iter()
         .filter_map(|(name, path)| {
             let ext = name.rfind('.').map_or("", |i| &name[i..]).to_owned();
@@ -959,7 +1002,41 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
             Some(read_file_facts(name, ext, path))
         })
         .collect();
-    DirFacts { files, has_go_file }
+    let tags = decisive_tags(&files);
+    DirFacts {
+        files,
+        has_go_file,
+        tags,
+        evaluations: Mutex::default(),
+    }
+}
+
+/// The tags [`evaluate`] asks about for these files.
+fn decisive_tags(files: &[FileFacts]) -> Vec<String> {
+    let mut tags: BTreeSet<String> = BTreeSet::new();
+    tags.insert("cgo".to_owned());
+    for file in files {
+        tags.extend(
+            constraint::name_tags(&file.name)
+                .into_iter()
+                .map(str::to_owned),
+        );
+        if let Ok(Some(expr)) = &file.constraint {
+            tags.extend(expr.tags());
+        }
+        if let Some(Ok(header)) = &file.go {
+            for doc in &header.cgo_docs {
+                for line in go_header::cgo_lines(doc).unwrap_or_default() {
+                    for condition in &line.conditions {
+                        if let Some(expr) = match_auto(condition) {
+                            tags.extend(expr.tags());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    tags.into_iter().collect()
 }
 
 fn read_file_facts(name: &str, ext: String, path: &Path) -> FileFacts {
@@ -1216,6 +1293,8 @@ mod tests {
                 })
                 .collect(),
             has_go_file: true,
+            tags: Vec::new(),
+            evaluations: Mutex::default(),
         }
     }
 

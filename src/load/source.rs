@@ -217,17 +217,37 @@ fn file_has_import_c(path: &Path) -> bool {
     has
 }
 
-/// [`read_package`], once per process for the same directory and files.
+/// [`read_package`], each file read once per process (the configurations of a `fix` or a
+/// matrix name different subsets of the same files).
 fn read_package_once(dir: &Path, names: Vec<String>) -> PackageSource {
-    type Key = (PathBuf, Vec<String>);
-    static READ: OnceLock<Mutex<HashMap<Key, PackageSource>>> = OnceLock::new();
+    type Read = Result<(FileFacts, Option<String>), String>;
+    static READ: OnceLock<Mutex<HashMap<PathBuf, Read>>> = OnceLock::new();
     let read = READ.get_or_init(Default::default);
-    let key = (dir.to_path_buf(), names);
-    if let Some(known) = read.lock().unwrap().get(&key) {
-        return known.clone();
+    let mut names: Vec<String> = names;
+    names.sort();
+    names.dedup();
+    let mut source = PackageSource::default();
+    for name in names {
+        let path = dir.join(&name);
+        let known = read.lock().unwrap().get(&path).cloned();
+        let facts = match known {
+            Some(facts) => facts,
+            None => {
+                let facts = read_limited(&path, MAX_FILE_BYTES)
+                    .map(|text| file_facts(&name, &text))
+                    .map_err(|err| format!("{name}: cannot read: {err}"));
+                read.lock().unwrap().insert(path, facts.clone());
+                facts
+            }
+        };
+        match facts {
+            Ok((facts, problem)) => {
+                source.files.push(facts);
+                source.problems.extend(problem);
+            }
+            Err(problem) => source.problems.push(problem),
+        }
     }
-    let source = read_package(dir, &key.1);
-    read.lock().unwrap().insert(key, source.clone());
     source
 }
 

@@ -464,6 +464,26 @@ pub fn name_allows(name: &str, context: &Context) -> bool {
     true
 }
 
+/// The tags [`name_allows`] asks about for a file name.
+pub fn name_tags(name: &str) -> Vec<&str> {
+    let stem = name.split('.').next().unwrap_or(name);
+    let Some(underscore) = stem.find('_') else {
+        return Vec::new();
+    };
+    let mut parts: Vec<&str> = stem[underscore..].split('_').collect();
+    if parts.last() == Some(&"test") {
+        parts.pop();
+    }
+    let n = parts.len();
+    if n >= 2 && KNOWN_OS.contains(&parts[n - 2]) && KNOWN_ARCH.contains(&parts[n - 1]) {
+        return vec![parts[n - 2], parts[n - 1]];
+    }
+    if n >= 1 && (KNOWN_OS.contains(&parts[n - 1]) || KNOWN_ARCH.contains(&parts[n - 1])) {
+        return vec![parts[n - 1]];
+    }
+    Vec::new()
+}
+
 /// Whether `go/build` compiles a file: the name rule, the header constraint, and for files
 /// with `import "C"` cgo itself.
 pub fn compiles(name: &str, constraint: Option<&Expr>, uses_cgo: bool, context: &Context) -> bool {
