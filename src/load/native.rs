@@ -992,8 +992,11 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
         }
     }
     names.sort();
+    // Sequential: this runs inside a directory's one-time initializer, which other threads
+    // may wait on; a rayon join here could steal a job that waits on the same directory.
+    // The packages of a frontier are read in parallel instead.
     let files: Vec<FileFacts> = names
-        .par_iter()
+        .iter()
         .filter_map(|(name, path)| {
             let ext = name.rfind('.').map_or("", |i| &name[i..]).to_owned();
             if ext != ".go" && !KNOWN_EXT.contains(&ext.as_str()) {
