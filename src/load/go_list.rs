@@ -113,6 +113,20 @@ pub struct GoModule<'a> {
     pub dir: Option<Text<'a>>,
 }
 
+impl GoModule<'_> {
+    /// The same module with every string owned.
+    pub fn into_owned(self) -> GoModule<'static> {
+        let own = |text: Text<'_>| Text::from(text.own());
+        GoModule {
+            path: own(self.path),
+            version: self.version.map(own),
+            main: self.main,
+            replace: self.replace.map(|r| Box::new(r.into_owned())),
+            dir: self.dir.map(own),
+        }
+    }
+}
+
 /// A package error (`Err` only).
 #[derive(Clone, Debug, Deserialize, Default, PartialEq, Eq)]
 #[serde(default)]

@@ -60,34 +60,6 @@ pub struct NativeConfig {
     pub tags: Vec<String>,
 }
 
-/// `go list -m -json all`: one module of the build list.
-#[derive(Clone, Debug, Deserialize, Default)]
-#[serde(default)]
-struct ListedModule {
-    #[serde(rename = "Path")]
-    path: String,
-    #[serde(rename = "Version")]
-    version: Option<String>,
-    #[serde(rename = "Main")]
-    main: bool,
-    #[serde(rename = "Dir")]
-    dir: Option<String>,
-    #[serde(rename = "Replace")]
-    replace: Option<Box<ListedModule>>,
-}
-
-impl ListedModule {
-    fn info(&self) -> GoModule<'static> {
-        GoModule {
-            path: Text::from(self.path.clone()),
-            version: self.version.clone().map(Text::from),
-            main: self.main,
-            replace: self.replace.as_ref().map(|r| Box::new(r.info())),
-            dir: self.dir.clone().map(Text::from),
-        }
-    }
-}
-
 struct Module {
     /// Required in the main go.mod (or the main module): searched first, as `cmd/go` looks
     /// in the root requirements before it loads the whole module graph.
@@ -144,8 +116,14 @@ struct Evaluated {
     pkg_config: Vec<String>,
     /// Sorted, unique, `"C"` included.
     imports: Vec<String>,
-    /// Only `_test.go` files count.
-    test_only: bool,
+}
+
+impl Evaluated {
+    /// Only `_test.go` files count (`go list -e` lists it without an error; building it
+    /// fails).
+    fn test_only(&self) -> bool {
+        self.go_files.is_empty() && self.cgo_files.is_empty()
+    }
 }
 
 /// Where an import path leads, or why that cannot be known natively.
@@ -534,12 +512,7 @@ impl NativeGo {
             let found: Vec<Option<String>> = dirs
                 .par_iter()
                 .map(|rel| {
-                    let dir = if rel.is_empty() {
-                        self.root.clone()
-                    } else {
-                        self.root.join(rel)
-                    };
-                    let facts = self.dir_facts(&dir);
+                    let facts = self.dir_facts(&self.main_dir(rel));
                     (!wildcard || scan_dir_matches(&facts, context)).then(|| rel.clone())
                 })
                 .collect();
@@ -558,11 +531,7 @@ impl NativeGo {
                 } else {
                     format!("{}/{rel}", self.main_path)
                 };
-                let dir = if rel.is_empty() {
-                    self.root.clone()
-                } else {
-                    self.root.join(&rel)
-                };
+                let dir = self.main_dir(&rel);
                 let entry = matched.entry(path.clone()).or_insert_with(|| {
                     order.push(path.clone());
                     (
@@ -586,6 +555,15 @@ impl NativeGo {
             .collect())
     }
 
+    /// The directory of the main module at `rel` (`""`: its root, without a trailing `/`).
+    fn main_dir(&self, rel: &str) -> PathBuf {
+        if rel.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(rel)
+        }
+    }
+
     /// The main module's directories a `./...` walk visits (`modload`'s `walkPkgs`): not
     /// `.x`, `_x` or `testdata`, not inside a nested module, not below `vendor`.
     fn walk(&self) -> &[String] {
@@ -593,11 +571,7 @@ impl NativeGo {
             let mut out = Vec::new();
             let mut stack = vec![String::new()];
             while let Some(rel) = stack.pop() {
-                let dir = if rel.is_empty() {
-                    self.root.clone()
-                } else {
-                    self.root.join(&rel)
-                };
+                let dir = self.main_dir(&rel);
                 out.push(rel.clone());
                 if rel.rsplit('/').next() == Some("vendor") {
                     continue;
@@ -739,7 +713,7 @@ impl NativeGo {
             }
         }
         for path in implicit {
-            if !paths.contains(&path) && !evaluated.imports.iter().any(|i| i == path) {
+            if !paths.contains(&path) {
                 paths.push(path);
             }
         }
@@ -885,19 +859,22 @@ struct BuildList {
 fn build_list(spec: &CommandSpec, roots: &BTreeSet<String>) -> Result<BuildList, Unsupported> {
     let listed = exec::capture(spec).map_err(|err| Unsupported(format!("{err:#}")))?;
     let mut modules = Vec::new();
-    for module in serde_json::Deserializer::from_slice(&listed).into_iter::<ListedModule>() {
-        let module = module.map_err(|err| Unsupported(format!("go list -m: {err}")))?;
+    // The same objects as a package's `Module`.
+    for module in serde_json::Deserializer::from_slice(&listed).into_iter::<GoModule>() {
+        let module = module
+            .map_err(|err| Unsupported(format!("go list -m: {err}")))?
+            .into_owned();
         let local = module.main || module.replace.as_ref().is_some_and(|r| r.version.is_none());
         modules.push(Module {
-            root: module.main || roots.contains(&module.path),
-            path: module.path.clone(),
+            root: module.main || roots.contains(&*module.path),
+            path: module.path.to_string(),
             dir: module
                 .dir
-                .clone()
+                .as_deref()
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
             local,
-            info: module.info(),
+            info: module,
         });
     }
     let Some(main) = modules.iter().position(|m| m.info.main) else {
@@ -1215,12 +1192,8 @@ fn evaluate(facts: &DirFacts, context: &Context, dir: &str) -> Result<Evaluated,
             imports.extend(header.imports.iter().cloned());
         }
     }
-    if p.go_files.is_empty() && p.cgo_files.is_empty() {
-        if n_tests == 0 {
-            return Err(format!("no Go files for this configuration in {dir}"));
-        }
-        // Tests only: `go list -e` lists it without an error (building it fails).
-        p.test_only = true;
+    if p.test_only() && n_tests == 0 {
+        return Err(format!("no Go files for this configuration in {dir}"));
     }
     if !context.cgo {
         p.c_files.clear();
@@ -1345,6 +1318,10 @@ mod tests {
         let dir = facts(&[("a.go", "package a\n"), ("b.go", "package b\n")]);
         assert!(evaluate(&dir, &linux(true), "/m").is_err());
         let only_tests = facts(&[("a_test.go", "package a\n")]);
-        assert!(evaluate(&only_tests, &linux(true), "/m").unwrap().test_only);
+        assert!(
+            evaluate(&only_tests, &linux(true), "/m")
+                .unwrap()
+                .test_only()
+        );
     }
 }

@@ -185,25 +185,6 @@ fn read_limited(path: &Path, limit: u64) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Reads the files `go list` named for a package in `dir`.
-pub fn read_package(dir: &Path, names: &[String]) -> PackageSource {
-    let mut source = PackageSource::default();
-    let mut names: Vec<&String> = names.iter().collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        match read_limited(&dir.join(name), MAX_FILE_BYTES) {
-            Ok(text) => {
-                let (facts, problem) = file_facts(name, &text);
-                source.files.push(facts);
-                source.problems.extend(problem);
-            }
-            Err(err) => source.problems.push(format!("{name}: cannot read: {err}")),
-        }
-    }
-    source
-}
-
 /// Whether a file has `import "C"` in its first [`HEADER_BYTES`], read once per process (every
 /// configuration `fix` or a matrix loads looks at the same files).
 fn file_has_import_c(path: &Path) -> bool {
@@ -217,24 +198,24 @@ fn file_has_import_c(path: &Path) -> bool {
     has
 }
 
-/// [`read_package`], each file read once per process (the configurations of a `fix` or a
-/// matrix name different subsets of the same files).
-fn read_package_once(dir: &Path, names: Vec<String>) -> PackageSource {
+/// Reads the files `go list` named for a package in `dir`, each file once per process (the
+/// configurations of a `fix` or a matrix name different subsets of the same files).
+pub fn read_package(dir: &Path, names: &[String]) -> PackageSource {
     type Read = Result<(FileFacts, Option<String>), String>;
     static READ: OnceLock<Mutex<HashMap<PathBuf, Read>>> = OnceLock::new();
     let read = READ.get_or_init(Default::default);
-    let mut names: Vec<String> = names;
+    let mut names: Vec<&String> = names.iter().collect();
     names.sort();
     names.dedup();
     let mut source = PackageSource::default();
     for name in names {
-        let path = dir.join(&name);
+        let path = dir.join(name);
         let known = read.lock().unwrap().get(&path).cloned();
         let facts = match known {
             Some(facts) => facts,
             None => {
                 let facts = read_limited(&path, MAX_FILE_BYTES)
-                    .map(|text| file_facts(&name, &text))
+                    .map(|text| file_facts(name, &text))
                     .map_err(|err| format!("{name}: cannot read: {err}"));
                 read.lock().unwrap().insert(path, facts.clone());
                 facts
@@ -286,7 +267,7 @@ pub fn attach(graph: &mut DepGraph) {
         if !has_cgo || !dir.is_dir() {
             continue;
         }
-        let source = read_package_once(dir, names);
+        let source = read_package(dir, &names);
         graph.set_source(idx, source);
     }
 }

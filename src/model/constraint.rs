@@ -446,22 +446,7 @@ impl Context {
 /// the name proper, a trailing `_test` is dropped; true when the name allows the
 /// configuration.
 pub fn name_allows(name: &str, context: &Context) -> bool {
-    let stem = name.split('.').next().unwrap_or(name);
-    let Some(underscore) = stem.find('_') else {
-        return true;
-    };
-    let mut parts: Vec<&str> = stem[underscore..].split('_').collect();
-    if parts.last() == Some(&"test") {
-        parts.pop();
-    }
-    let n = parts.len();
-    if n >= 2 && KNOWN_OS.contains(&parts[n - 2]) && KNOWN_ARCH.contains(&parts[n - 1]) {
-        return context.holds(parts[n - 1]) && context.holds(parts[n - 2]);
-    }
-    if n >= 1 && (KNOWN_OS.contains(&parts[n - 1]) || KNOWN_ARCH.contains(&parts[n - 1])) {
-        return context.holds(parts[n - 1]);
-    }
-    true
+    name_tags(name).into_iter().all(|tag| context.holds(tag))
 }
 
 /// The tags [`name_allows`] asks about for a file name.
