@@ -1723,11 +1723,12 @@ fn kubernetes_recording() -> Option<std::path::PathBuf> {
 }
 
 /// Wall time of one run of a command, in seconds (it must succeed, or exit 1 for findings).
-fn time_command(program: &str, args: &[&str], dir: &std::path::Path) -> f64 {
+fn time_command(program: &str, args: &[&str], dir: &std::path::Path, cache: &str) -> f64 {
     let started = Instant::now();
     let status = std::process::Command::new(program)
         .args(args)
         .current_dir(dir)
+        .env("LINKAUDIT_CACHE_DIR", cache)
         .env("GOWORK", "off")
         .env("GOFLAGS", "-mod=mod")
         .env("GOSUMDB", "off")
@@ -1750,6 +1751,8 @@ fn median(mut xs: Vec<f64>) -> f64 {
 /// The native loader on kubernetes (issue 13): `audit why` live with each loader against
 /// `go mod why` on the same tree, and a 12-configuration `audit.toml` matrix `check` against
 /// one native load. Runs alternate; medians of 5 (the first, cold, run of each is dropped).
+/// The native loader's directory cache is a fresh one of the bench's (filled by the dropped
+/// first round); one more case runs with the cache off, as a first run would.
 fn native_against_go_mod_why() {
     let Some(tree) = kubernetes_tree() else {
         println!("(no `go` or no network: the native loader section is left out)");
@@ -1764,6 +1767,8 @@ fn native_against_go_mod_why() {
     )
     .expect("write audit.toml");
     let matrix = matrix.to_str().unwrap().to_owned();
+    let cache_dir = matrix_dir.path().join("cache");
+    let cache = cache_dir.to_str().unwrap();
     let targets = ["net", "os/user", "plugin"];
     let mut go_mod_why_args = vec!["mod", "why"];
     go_mod_why_args.extend(targets);
@@ -1782,24 +1787,32 @@ fn native_against_go_mod_why() {
     fn as_strs(v: &[String]) -> Vec<&str> {
         v.iter().map(String::as_str).collect()
     }
-    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+    let cases: Vec<(&str, &str, Vec<&str>, &str)> = vec![
         (
             "go mod why net os/user plugin",
             "go",
             go_mod_why_args.clone(),
+            "off",
         ),
-        ("audit why (native)", audit, as_strs(&native_args)),
-        ("audit why (go list)", audit, as_strs(&go_list_args)),
+        ("audit why (native)", audit, as_strs(&native_args), cache),
+        ("audit why (go list)", audit, as_strs(&go_list_args), cache),
         (
             "audit check, 12-config matrix (native)",
             audit,
             as_strs(&matrix_args),
+            cache,
+        ),
+        (
+            "audit why (native, directory cache off)",
+            audit,
+            as_strs(&native_args),
+            "off",
         ),
     ];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     for round in 0..6 {
-        for (i, (_, program, args)) in cases.iter().enumerate() {
-            let t = time_command(program, args, &tree);
+        for (i, (_, program, args, cache)) in cases.iter().enumerate() {
+            let t = time_command(program, args, &tree, cache);
             if round > 0 {
                 times[i].push(t);
             }
@@ -1809,7 +1822,7 @@ fn native_against_go_mod_why() {
     println!("\n## native loader, kubernetes v1.34.4 (live, medians of 5 alternating runs)\n");
     println!("| command | wall | / go mod why |");
     println!("|---|---|---|");
-    for ((name, _, _), t) in cases.iter().zip(&medians) {
+    for ((name, _, _, _), t) in cases.iter().zip(&medians) {
         println!("| {name} | {:.3} s | {:.2}× |", t, t / medians[0]);
     }
     println!(

@@ -99,7 +99,7 @@ fn is_go_build(line: &str) -> bool {
 }
 
 /// The package clause and imports of a Go file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GoHeader {
     /// The package name.
     pub package: String,

@@ -7,6 +7,7 @@
 
 pub mod cargo;
 pub mod cargo_config;
+pub mod dir_cache;
 pub mod go_header;
 pub mod go_list;
 pub mod go_mod_graph;

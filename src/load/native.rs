@@ -12,7 +12,9 @@
 //! of main packages, the `./...` walk, and `-deps` order. Directory facts (each file's
 //! constraint, package clause, imports and cgo preamble) are read once, in parallel, and
 //! shared by every configuration evaluated in the process: `fix` and the `audit.toml` matrix
-//! evaluate configurations in memory.
+//! evaluate configurations in memory. Those of immutable directories (module cache, GOROOT)
+//! are also kept on disk between runs ([`dir_cache`]), so a second run reads only the main
+//! module's files.
 //!
 //! Where it cannot be exact it says so ([`Unsupported`]) and the caller runs `go list`:
 //! vendor mode, `go.work`, a `GOFLAGS` it does not model, a module whose source is not in the
@@ -25,9 +27,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::exec::{self, CommandSpec};
+use crate::load::dir_cache::{self, DirCache};
 use crate::load::go_header::{self, GoHeader, HeaderError};
 use crate::load::go_list::{GoModule, GoPackage, Text};
 use crate::model::FastMap;
@@ -79,6 +82,7 @@ struct Toolchain {
 }
 
 /// One file of a directory, read once for every configuration.
+#[derive(Serialize, Deserialize)]
 struct FileFacts {
     name: String,
     ext: String,
@@ -90,16 +94,46 @@ struct FileFacts {
 /// A package under one configuration, or why `go list` reports an error for it.
 type Evaluation = Result<Arc<Evaluated>, String>;
 
-/// A directory's files, sorted by name.
+/// A directory's files, sorted by name. What is read is stored in the [`DirCache`]; what
+/// is derived is not.
+#[derive(Serialize, Deserialize)]
+#[serde(from = "StoredDir")]
 struct DirFacts {
     files: Vec<FileFacts>,
     /// Every tag whose truth decides something here (file-name suffixes, constraints, `#cgo`
     /// conditions, and `cgo`): the configurations that agree on them get the same package.
+    #[serde(skip_serializing)]
     tags: Vec<String>,
     /// The evaluations so far, by the mask of [`DirFacts::tags`] that hold.
+    #[serde(skip_serializing)]
     evaluations: Mutex<Vec<(u64, Evaluation)>>,
     /// `fsys.IsGoDir`: some `.go` file (any name, a regular file or a link to one).
     has_go_file: bool,
+}
+
+/// [`DirFacts`] as stored.
+#[derive(Deserialize)]
+struct StoredDir {
+    files: Vec<FileFacts>,
+    has_go_file: bool,
+}
+
+impl From<StoredDir> for DirFacts {
+    fn from(stored: StoredDir) -> Self {
+        DirFacts::new(stored.files, stored.has_go_file)
+    }
+}
+
+impl DirFacts {
+    fn new(files: Vec<FileFacts>, has_go_file: bool) -> Self {
+        let tags = decisive_tags(&files);
+        DirFacts {
+            files,
+            has_go_file,
+            tags,
+            evaluations: Mutex::default(),
+        }
+    }
 }
 
 /// A package under one configuration (`go/build`'s `Import`, the fields we need).
@@ -164,6 +198,8 @@ pub struct NativeGo {
     resolved: [RwLock<FastMap<String, Resolution>>; 2],
     /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
     walk: OnceLock<Vec<String>>,
+    /// What earlier runs read of directories that cannot change.
+    disk: Option<DirCache<DirFacts>>,
 }
 
 const INSTALL_HINT: &str = "install Go (https://go.dev/doc/install)";
@@ -189,7 +225,7 @@ pub fn open(dir: &Path, workspace: bool) -> Result<Arc<NativeGo>, Unsupported> {
     if let Some(found) = cache.get(&key) {
         return found.clone();
     }
-    let opened = NativeGo::open(dir, workspace).map(Arc::new);
+    let opened = NativeGo::open(dir, workspace, dir_cache::cache_dir_from_env()).map(Arc::new);
     cache.insert(key, opened.clone());
     opened
 }
@@ -203,10 +239,22 @@ struct GoEnv {
     gowork: String,
     #[serde(rename = "GOMOD")]
     gomod: String,
+    #[serde(rename = "GOMODCACHE")]
+    gomodcache: String,
+}
+
+/// Opens a module directory for this caller alone, with the directory cache in `cache` (or
+/// none): what [`open`] does, without sharing.
+pub fn open_unshared(
+    dir: &Path,
+    workspace: bool,
+    cache: Option<PathBuf>,
+) -> Result<NativeGo, Unsupported> {
+    NativeGo::open(dir, workspace, cache)
 }
 
 impl NativeGo {
-    fn open(dir: &Path, workspace: bool) -> Result<NativeGo, Unsupported> {
+    fn open(dir: &Path, workspace: bool, cache: Option<PathBuf>) -> Result<NativeGo, Unsupported> {
         // `go` names directories by their real path (it runs in `dir` and asks the kernel).
         let dir = &std::fs::canonicalize(dir)
             .map_err(|err| Unsupported(format!("{}: {err}", dir.display())))?;
@@ -241,7 +289,7 @@ impl NativeGo {
             .map_err(|err| Unsupported(format!("{err:#}")))
         };
         let go_env: GoEnv = serde_json::from_slice(&capture(
-            &["env", "-json", "GOFLAGS", "GOWORK", "GOMOD"],
+            &["env", "-json", "GOFLAGS", "GOWORK", "GOMOD", "GOMODCACHE"],
             &env,
         )?)
         .map_err(|err| Unsupported(format!("go env: {err}")))?;
@@ -282,6 +330,7 @@ impl NativeGo {
             dirs: RwLock::default(),
             resolved: Default::default(),
             walk: OnceLock::new(),
+            disk: cache.map(|c| DirCache::new(c, Some(PathBuf::from(go_env.gomodcache)))),
         })
     }
 
@@ -343,6 +392,9 @@ impl NativeGo {
         if !goroot.join("src").is_dir() {
             return unsupported(format!("no GOROOT/src at {}", goroot.display()));
         }
+        if let Some(disk) = &self.disk {
+            disk.add_goroot(&goroot);
+        }
         let toolchain = Arc::new(Toolchain {
             goroot,
             tool_tags,
@@ -358,6 +410,18 @@ impl NativeGo {
     /// The packages `go list -e -deps -json` prints for `patterns` under `config`, in its
     /// order.
     pub fn packages(
+        &self,
+        config: &NativeConfig,
+        patterns: &[String],
+    ) -> Result<Vec<GoPackage<'static>>, Unsupported> {
+        let packages = self.load(config, patterns);
+        if let Some(disk) = &self.disk {
+            disk.flush();
+        }
+        packages
+    }
+
+    fn load(
         &self,
         config: &NativeConfig,
         patterns: &[String],
@@ -617,7 +681,17 @@ impl NativeGo {
                 .or_default()
                 .clone(),
         };
-        slot.get_or_init(|| Arc::new(read_dir_facts(dir))).clone()
+        slot.get_or_init(|| {
+            if let Some(stored) = self.disk.as_ref().and_then(|d| d.get(dir)) {
+                return stored;
+            }
+            let facts = Arc::new(read_dir_facts(dir));
+            if let Some(disk) = &self.disk {
+                disk.put(dir, facts.clone());
+            }
+            facts
+        })
+        .clone()
     }
 
     /// The package under a configuration; configurations that agree on every tag the
@@ -982,13 +1056,7 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
             Some(read_file_facts(name, ext, path))
         })
         .collect();
-    let tags = decisive_tags(&files);
-    DirFacts {
-        files,
-        has_go_file,
-        tags,
-        evaluations: Mutex::default(),
-    }
+    DirFacts::new(files, has_go_file)
 }
 
 /// The tags [`evaluate`] asks about for these files.

@@ -74,7 +74,7 @@ pub const KNOWN_ARCH: &[&str] = &[
 ];
 
 /// A build-constraint expression.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Expr {
     /// A tag.
     Tag(String),

@@ -2,7 +2,9 @@
 //! fixed versions, each under five configurations; the native packages must equal `go list -e
 //! -deps -json ./...`'s, field by field (import path, name, directory, standard, matched,
 //! module, imports, Go/cgo/ignored/C/C++/syso files, `#cgo LDFLAGS` and `pkg-config`), and
-//! in the same `-deps` order. A mismatch fails with the first differing package.
+//! in the same `-deps` order. A mismatch fails with the first differing package. Each module
+//! is loaded three times on a directory cache of its own (see `load::dir_cache`): cold, warm,
+//! and with half the cache files damaged; all three must equal `go list`.
 //!
 //! The modules, for their shapes:
 //! - containerd v1.7.25: a large multi-binary module (ctr, containerd, shims), OS-specific
@@ -222,15 +224,47 @@ fn native_loader_equals_go_list_on_real_modules() {
         // native loader reads only what is in the module cache.
         let configs = configs(case.tags);
         let listed: Vec<Vec<u8>> = configs.iter().map(|c| go_list(&dir, c)).collect();
-        let loader = native::open(&dir, false)
-            .unwrap_or_else(|why| panic!("{}: native loader refused: {why}", case.module));
-        for (config, listed) in configs.iter().zip(&listed) {
+        // Three loaders in turn on one directory cache of their own: the first reads every
+        // file and fills it, the second answers from it, the third finds it damaged.
+        let cache = tempfile::tempdir().unwrap();
+        let open = || {
+            native::open_unshared(&dir, false, Some(cache.path().to_path_buf()))
+                .unwrap_or_else(|why| panic!("{}: native loader refused: {why}", case.module))
+        };
+        let cold = open();
+        let mut answers: Vec<Vec<GoPackage<'static>>> = Vec::new();
+        for config in &configs {
+            answers.push(
+                cold.packages(config, &["./...".to_owned()])
+                    .unwrap_or_else(|why| panic!("{} {config:?}: {why}", case.module)),
+            );
+        }
+        let stored = std::fs::read_dir(cache.path()).unwrap().count();
+        assert!(stored > 10, "{}: {stored} cache files", case.module);
+        let warm = open();
+        let mut from_cache = Vec::new();
+        for config in &configs {
+            from_cache.push(warm.packages(config, &["./...".to_owned()]).unwrap());
+        }
+        for entry in std::fs::read_dir(cache.path()).unwrap().step_by(2) {
+            std::fs::write(entry.unwrap().path(), b"{\"key\": \"x\", \"dirs\": {").unwrap();
+        }
+        let damaged = open();
+        let mut despite_damage = Vec::new();
+        for config in &configs {
+            despite_damage.push(damaged.packages(config, &["./...".to_owned()]).unwrap());
+        }
+        for (i, (config, listed)) in configs.iter().zip(&listed).enumerate() {
             let expected = read_packages(listed).unwrap();
-            let native = loader
-                .packages(config, &["./...".to_owned()])
-                .unwrap_or_else(|why| panic!("{} {config:?}: {why}", case.module));
-            if let Some(difference) = first_difference(&expected, &native) {
-                panic!("{} {config:?}: {difference}", case.module);
+            let native = &answers[i];
+            for (how, native) in [
+                ("cold cache", native),
+                ("warm cache", &from_cache[i]),
+                ("damaged cache", &despite_damage[i]),
+            ] {
+                if let Some(difference) = first_difference(&expected, native) {
+                    panic!("{} {config:?} ({how}): {difference}", case.module);
+                }
             }
             assert!(
                 expected.len() > 50,
