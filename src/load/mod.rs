@@ -506,10 +506,14 @@ fn load_go(
             cgo: cgo_enabled,
             tags: requested.tags.clone().unwrap_or_default(),
         };
-        let packages = native::open(dir, workspace)
+        let opened = native::open(dir, workspace);
+        let packages = opened
+            .as_ref()
+            .map_err(Clone::clone)
             .and_then(|opened| opened.packages(&native_config, &config.patterns));
         match packages {
             Ok(packages) => {
+                let opened = opened.expect("opened");
                 let mut config = config;
                 config.loader = Some("native".to_owned());
                 let name = format!(
@@ -518,7 +522,8 @@ fn load_go(
                     config.patterns.join(" ")
                 );
                 let mut parsed = go_list::parse_packages(packages, &name, roots, config)?;
-                source::attach(&mut parsed.graph);
+                // The headers were read: whether an excluded file has `import "C"` is known.
+                source::attach_with(&mut parsed.graph, &|dir, name| opened.imports_c(dir, name));
                 return Ok(parsed);
             }
             Err(why) if loader == GoLoader::Native => {

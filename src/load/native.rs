@@ -12,9 +12,10 @@
 //! of main packages, the `./...` walk, and `-deps` order. Directory facts (each file's
 //! constraint, package clause, imports and cgo preamble) are read once, in parallel, and
 //! shared by every configuration evaluated in the process: `fix` and the `audit.toml` matrix
-//! evaluate configurations in memory. Those of immutable directories (module cache, GOROOT)
-//! are also kept on disk between runs ([`dir_cache`]), so a second run reads only the main
-//! module's files.
+//! evaluate configurations in memory. They are also kept on disk between runs
+//! ([`dir_cache`]: immutable directories as read, the main module's with stamps that must
+//! still hold), and so is the build list, so a second run reads only what changed and runs
+//! `go` only for `go env` and the toolchain's tags.
 //!
 //! Where it cannot be exact it says so ([`Unsupported`]) and the caller runs `go list`:
 //! vendor mode, `go.work`, a `GOFLAGS` it does not model, a module whose source is not in the
@@ -198,8 +199,10 @@ pub struct NativeGo {
     resolved: [RwLock<FastMap<String, Resolution>>; 2],
     /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
     walk: OnceLock<Vec<String>>,
-    /// What earlier runs read of directories that cannot change.
+    /// What earlier runs read of directories that cannot change, or have not.
     disk: Option<DirCache<DirFacts>>,
+    /// Directories read from the file system (not found in `disk`).
+    reads: std::sync::atomic::AtomicUsize,
 }
 
 const INSTALL_HINT: &str = "install Go (https://go.dev/doc/install)";
@@ -288,11 +291,29 @@ impl NativeGo {
             })
             .map_err(|err| Unsupported(format!("{err:#}")))
         };
-        let go_env: GoEnv = serde_json::from_slice(&capture(
-            &["env", "-json", "GOFLAGS", "GOWORK", "GOMOD", "GOMODCACHE"],
+        // What decides the build list besides go.mod and go.sum: the toolchain, the flags,
+        // where modules come from and where they are kept.
+        let env_json = capture(
+            &[
+                "env",
+                "-json",
+                "GOFLAGS",
+                "GOWORK",
+                "GOMOD",
+                "GOMODCACHE",
+                "GOVERSION",
+                "GOTOOLCHAIN",
+                "GOPROXY",
+                "GOPRIVATE",
+                "GONOPROXY",
+                "GONOSUMDB",
+                "GOSUMDB",
+                "GOINSECURE",
+            ],
             &env,
-        )?)
-        .map_err(|err| Unsupported(format!("go env: {err}")))?;
+        )?;
+        let go_env: GoEnv = serde_json::from_slice(&env_json)
+            .map_err(|err| Unsupported(format!("go env: {err}")))?;
         if let Some(flag) = go_env
             .goflags
             .split_whitespace()
@@ -319,7 +340,18 @@ impl NativeGo {
             env: env.clone(),
             install_hint: INSTALL_HINT.to_owned(),
         };
-        let pending = std::thread::spawn(move || build_list(&spec, &roots));
+        let stored = cache.as_ref().map(|cache_dir| {
+            let go_sum = dir_cache::Expect::file(&dir.join("go.sum"));
+            let key = format!(
+                "{}\n{go_mod_text}\n{go_sum:?}",
+                String::from_utf8_lossy(&env_json)
+            );
+            let name = format!("go list -m -json all in {}", dir.display());
+            dir_cache::AnswerCache::new(cache_dir, &name, &key)
+        });
+        let modcache = PathBuf::from(&go_env.gomodcache);
+        let pending =
+            std::thread::spawn(move || build_list(&spec, &roots, stored.as_ref(), &modcache));
         Ok(NativeGo {
             root: dir.to_path_buf(),
             main_path,
@@ -330,7 +362,10 @@ impl NativeGo {
             dirs: RwLock::default(),
             resolved: Default::default(),
             walk: OnceLock::new(),
-            disk: cache.map(|c| DirCache::new(c, Some(PathBuf::from(go_env.gomodcache)))),
+            reads: Default::default(),
+            disk: cache.map(|c| {
+                DirCache::new(c, Some(PathBuf::from(go_env.gomodcache)), Some(dir.clone()))
+            }),
         })
     }
 
@@ -426,7 +461,14 @@ impl NativeGo {
         config: &NativeConfig,
         patterns: &[String],
     ) -> Result<Vec<GoPackage<'static>>, Unsupported> {
-        let toolchain = self.toolchain(&config.goos, &config.goarch)?;
+        // The toolchain's tags come from a `go` command; the main module's directories are
+        // listed meanwhile.
+        let walks = patterns.iter().any(|p| p.ends_with("..."));
+        let (toolchain, _) = rayon::join(
+            || self.toolchain(&config.goos, &config.goarch),
+            || walks.then(|| self.walk().len()),
+        );
+        let toolchain = toolchain?;
         let mut tags: BTreeSet<String> = config.tags.iter().cloned().collect();
         tags.extend(toolchain.tool_tags.iter().cloned());
         let context = Context {
@@ -631,42 +673,16 @@ impl NativeGo {
     /// The main module's directories a `./...` walk visits (`modload`'s `walkPkgs`): not
     /// `.x`, `_x` or `testdata`, not inside a nested module, not below `vendor`.
     fn walk(&self) -> &[String] {
-        self.walk.get_or_init(|| {
-            let mut out = Vec::new();
-            let mut stack = vec![String::new()];
-            while let Some(rel) = stack.pop() {
-                let dir = self.main_dir(&rel);
-                out.push(rel.clone());
-                if rel.rsplit('/').next() == Some("vendor") {
-                    continue;
-                }
-                let Ok(entries) = std::fs::read_dir(&dir) else {
-                    continue;
-                };
-                let mut children = Vec::new();
-                for entry in entries.flatten() {
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    if name.starts_with('.') || name.starts_with('_') || name == "testdata" {
-                        continue;
-                    }
-                    // Directories only, not symlinks to them (WalkDir does not follow).
-                    if !entry.file_type().is_ok_and(|t| t.is_dir()) {
-                        continue;
-                    }
-                    if entry.path().join("go.mod").is_file() {
-                        continue;
-                    }
-                    children.push(if rel.is_empty() {
-                        name
-                    } else {
-                        format!("{rel}/{name}")
-                    });
-                }
-                stack.extend(children);
-            }
-            out.sort();
-            out
-        })
+        if let Some(walked) = self.walk.get() {
+            return walked;
+        }
+        // Not inside `get_or_init`: the walk runs on rayon's threads, and one of them waiting
+        // for its jobs could take on another configuration's job that waits for this walk.
+        // Two configurations may walk at once; the first walk stands.
+        let mut out = walk_from(&self.root, String::new());
+        out.sort();
+        let _ = self.walk.set(out);
+        self.walk.get().expect("walked")
     }
 
     fn dir_facts(&self, dir: &Path) -> Arc<DirFacts> {
@@ -682,16 +698,41 @@ impl NativeGo {
                 .clone(),
         };
         slot.get_or_init(|| {
-            if let Some(stored) = self.disk.as_ref().and_then(|d| d.get(dir)) {
+            let files = |facts: &DirFacts| facts.files.iter().map(|f| f.name.clone()).collect();
+            if let Some(stored) = self.disk.as_ref().and_then(|d| d.get(dir, &files)) {
                 return stored;
             }
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let facts = Arc::new(read_dir_facts(dir));
             if let Some(disk) = &self.disk {
-                disk.put(dir, facts.clone());
+                disk.put(dir, facts.clone(), &files);
             }
             facts
         })
         .clone()
+    }
+
+    /// How many directories this loader has read from the file system (the others came from
+    /// the directory cache).
+    pub fn directories_read(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the Go file `name` in `dir` has `import "C"`, from the header already read
+    /// (`None`: the directory was not read, or the file's header could not be).
+    pub fn imports_c(&self, dir: &Path, name: &str) -> Option<bool> {
+        let slot = self.dirs.read().unwrap().get(dir).cloned()?;
+        let facts = slot.get()?;
+        let file = facts
+            .files
+            .binary_search_by(|f| f.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &facts.files[i])?;
+        match &file.go {
+            Some(Ok(header)) => Some(header.imports.iter().any(|i| i == "C")),
+            _ => None,
+        }
     }
 
     /// The package under a configuration; configurations that agree on every tag the
@@ -924,17 +965,124 @@ impl NativeGo {
     }
 }
 
+/// The directories at and below `rel` a `./...` walk of the main module at `root` visits,
+/// the subdirectories in parallel (a walk only lists directories, it waits on nothing).
+fn walk_from(root: &Path, rel: String) -> Vec<String> {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(&rel)
+    };
+    let mut children = Vec::new();
+    let below_vendor = rel.rsplit('/').next() == Some("vendor");
+    if let Some(entries) = std::fs::read_dir(&dir).ok().filter(|_| !below_vendor) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name.starts_with('_') || name == "testdata" {
+                continue;
+            }
+            // Directories only, not symlinks to them (WalkDir does not follow).
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            if entry.path().join("go.mod").is_file() {
+                continue;
+            }
+            children.push(if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            });
+        }
+    }
+    let mut out: Vec<String> = children
+        .into_par_iter()
+        .flat_map_iter(|child| walk_from(root, child))
+        .collect();
+    out.push(rel);
+    out
+}
+
 /// The modules of the build list (`go list -m -json all`).
 struct BuildList {
     modules: Vec<Module>,
     main: usize,
 }
 
-fn build_list(spec: &CommandSpec, roots: &BTreeSet<String>) -> Result<BuildList, Unsupported> {
+/// The build list: `go list -m -json all`'s answer, or the one stored for the same go.mod,
+/// go.sum, environment, local replacements and module cache contents.
+fn build_list(
+    spec: &CommandSpec,
+    roots: &BTreeSet<String>,
+    stored: Option<&dir_cache::AnswerCache>,
+    modcache: &Path,
+) -> Result<BuildList, Unsupported> {
+    if let Some(list) = stored
+        .and_then(dir_cache::AnswerCache::get)
+        .and_then(|listed| parse_build_list(&listed, roots).ok())
+    {
+        return Ok(list);
+    }
     let listed = exec::capture(spec).map_err(|err| Unsupported(format!("{err:#}")))?;
+    let list = parse_build_list(&listed, roots)?;
+    if let Some(stored) = stored {
+        stored.put(&listed, build_list_expects(&list, modcache));
+    }
+    Ok(list)
+}
+
+/// What a build list assumes of the file system: each local replacement's go.mod as it is,
+/// each module directory there, and each module not in the module cache still missing (once
+/// downloaded, `go list -m` names its directory).
+fn build_list_expects(list: &BuildList, modcache: &Path) -> Vec<(PathBuf, dir_cache::Expect)> {
+    let mut out = Vec::new();
+    for module in &list.modules {
+        if module.info.main {
+            continue;
+        }
+        match &module.dir {
+            Some(dir) if module.local => {
+                let go_mod = dir.join("go.mod");
+                out.push((go_mod.clone(), dir_cache::Expect::file(&go_mod)));
+            }
+            Some(dir) => out.push((dir.clone(), dir_cache::Expect::Dir)),
+            None => {
+                let (path, version) = match &module.info.replace {
+                    Some(r) => (&*r.path, r.version.as_deref()),
+                    None => (&*module.info.path, module.info.version.as_deref()),
+                };
+                if let Some(version) = version {
+                    let dir = modcache.join(format!(
+                        "{}@{}",
+                        escape_module_path(path),
+                        escape_module_path(version)
+                    ));
+                    out.push((dir, dir_cache::Expect::Absent));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `module.EscapePath`: each upper-case letter as `!` and its lower case.
+fn escape_module_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn parse_build_list(listed: &[u8], roots: &BTreeSet<String>) -> Result<BuildList, Unsupported> {
     let mut modules = Vec::new();
     // The same objects as a package's `Module`.
-    for module in serde_json::Deserializer::from_slice(&listed).into_iter::<GoModule>() {
+    for module in serde_json::Deserializer::from_slice(listed).into_iter::<GoModule>() {
         let module = module
             .map_err(|err| Unsupported(format!("go list -m: {err}")))?
             .into_owned();

@@ -12,6 +12,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use rayon::prelude::*;
+
 use crate::model::constraint::{self, Expr};
 use crate::model::{CgoDirective, DepGraph, FileFacts, PackageSource};
 
@@ -65,43 +67,32 @@ pub const GLIBC_WARNING_SYMBOLS: &[&str] = &[
     "getaliasbyname",
 ];
 
+/// Whether the Go file `name` in `dir` has `import "C"`, where a loader already knows.
+pub type ImportsC<'a> = dyn Fn(&Path, &str) -> Option<bool> + Sync + 'a;
+
 /// Reads the facts of one file's text.
 pub fn file_facts(name: &str, text: &str) -> (FileFacts, Option<String>) {
-    let (constraint, problem) = match constraint::header_constraint(text) {
-        Ok(expr) => (expr, None),
-        Err(err) => (None, Some(format!("{name}: bad build constraint: {err}"))),
-    };
-    let uses_cgo = has_import_c(text);
-    let mut cgo = Vec::new();
-    let mut calls = BTreeSet::new();
-    if uses_cgo {
-        for line in text.lines() {
-            let line = line.trim_start();
-            let line = line.strip_prefix("//").unwrap_or(line).trim_start();
-            if let Some(rest) = line.strip_prefix("#cgo")
-                && rest.starts_with([' ', '\t'])
-                && let Some(directive) = cgo_directive(rest.trim())
-            {
-                cgo.push(directive);
-            }
-        }
-        for symbol in GLIBC_WARNING_SYMBOLS {
-            if calls_symbol(text, symbol) {
-                calls.insert((*symbol).to_owned());
-            }
+    let (mut facts, problem) = facts_without_cgo(name, constraint::header_constraint(text));
+    if !has_import_c(text) {
+        return (facts, problem);
+    }
+    facts.uses_cgo = true;
+    for line in text.lines() {
+        let line = line.trim_start();
+        let line = line.strip_prefix("//").unwrap_or(line).trim_start();
+        if let Some(rest) = line.strip_prefix("#cgo")
+            && rest.starts_with([' ', '\t'])
+            && let Some(directive) = cgo_directive(rest.trim())
+        {
+            facts.cgo.push(directive);
         }
     }
-    (
-        FileFacts {
-            name: name.to_owned(),
-            constraint_text: constraint.as_ref().map(Expr::to_string),
-            constraint,
-            uses_cgo,
-            cgo,
-            calls,
-        },
-        problem,
-    )
+    for symbol in GLIBC_WARNING_SYMBOLS {
+        if calls_symbol(text, symbol) {
+            facts.calls.insert((*symbol).to_owned());
+        }
+    }
+    (facts, problem)
 }
 
 fn has_import_c(text: &str) -> bool {
@@ -201,26 +192,74 @@ fn file_has_import_c(path: &Path) -> bool {
 /// Reads the files `go list` named for a package in `dir`, each file once per process (the
 /// configurations of a `fix` or a matrix name different subsets of the same files).
 pub fn read_package(dir: &Path, names: &[String]) -> PackageSource {
+    read_package_with(dir, names, &|_, _| None)
+}
+
+/// What a file without `import "C"` says: its header's constraint, nothing else.
+fn facts_without_cgo(
+    name: &str,
+    constraint: Result<Option<Expr>, String>,
+) -> (FileFacts, Option<String>) {
+    let (constraint, problem) = match constraint {
+        Ok(expr) => (expr, None),
+        Err(err) => (None, Some(format!("{name}: bad build constraint: {err}"))),
+    };
+    (
+        FileFacts {
+            name: name.to_owned(),
+            constraint_text: constraint.as_ref().map(Expr::to_string),
+            constraint,
+            uses_cgo: false,
+            cgo: Vec::new(),
+            calls: BTreeSet::new(),
+        },
+        problem,
+    )
+}
+
+/// Reads one file's facts: only its header when `imports_c` knows it has no `import "C"`.
+fn read_file(
+    dir: &Path,
+    name: &str,
+    imports_c: &ImportsC<'_>,
+) -> Result<(FileFacts, Option<String>), String> {
+    let path = dir.join(name);
+    let cannot = |err: std::io::Error| format!("{name}: cannot read: {err}");
+    if imports_c(dir, name) == Some(false) {
+        let prefix = read_limited(&path, HEADER_BYTES).map_err(cannot)?;
+        if let Some(constraint) = constraint::header_constraint_of_prefix(&prefix) {
+            return Ok(facts_without_cgo(name, constraint));
+        }
+    }
+    read_limited(&path, MAX_FILE_BYTES)
+        .map(|text| file_facts(name, &text))
+        .map_err(cannot)
+}
+
+/// [`read_package`], with `imports_c` as in [`attach_with`]: a file known to have no `import
+/// "C"` is read only as far as its header.
+pub fn read_package_with(dir: &Path, names: &[String], imports_c: &ImportsC<'_>) -> PackageSource {
     type Read = Result<(FileFacts, Option<String>), String>;
     static READ: OnceLock<Mutex<HashMap<PathBuf, Read>>> = OnceLock::new();
     let read = READ.get_or_init(Default::default);
     let mut names: Vec<&String> = names.iter().collect();
     names.sort();
     names.dedup();
-    let mut source = PackageSource::default();
-    for name in names {
-        let path = dir.join(name);
-        let known = read.lock().unwrap().get(&path).cloned();
-        let facts = match known {
-            Some(facts) => facts,
-            None => {
-                let facts = read_limited(&path, MAX_FILE_BYTES)
-                    .map(|text| file_facts(name, &text))
-                    .map_err(|err| format!("{name}: cannot read: {err}"));
+    // In parallel: a package such as golang.org/x/sys/unix has hundreds of files.
+    let all: Vec<Read> = names
+        .par_iter()
+        .map(|name| {
+            let path = dir.join(name);
+            let known = read.lock().unwrap().get(&path).cloned();
+            known.unwrap_or_else(|| {
+                let facts = read_file(dir, name, imports_c);
                 read.lock().unwrap().insert(path, facts.clone());
                 facts
-            }
-        };
+            })
+        })
+        .collect();
+    let mut source = PackageSource::default();
+    for facts in all {
         match facts {
             Ok((facts, problem)) => {
                 source.files.push(facts);
@@ -235,6 +274,12 @@ pub fn read_package(dir: &Path, names: &[String]) -> PackageSource {
 /// Attaches source facts to every non-standard package with cgo files (or with cgo files
 /// excluded by the configuration) whose directory exists.
 pub fn attach(graph: &mut DepGraph) {
+    attach_with(graph, &|_, _| None);
+}
+
+/// [`attach`], with `imports_c(dir, file)` answering whether an excluded file has `import
+/// "C"` where the loader already read its header (`None`: read the file to see).
+pub fn attach_with(graph: &mut DepGraph, imports_c: &ImportsC<'_>) {
     let wanted: Vec<_> = graph
         .graph()
         .node_indices()
@@ -245,10 +290,19 @@ pub fn attach(graph: &mut DepGraph) {
         .collect();
     for idx in wanted {
         let node = graph.node(idx);
-        let Some(dir) = node.dir.clone() else {
+        let Some(dir) = node.dir.as_deref() else {
             continue;
         };
-        let dir = Path::new(&dir);
+        let dir = Path::new(dir);
+        // Cheap first look: only packages that have, or could have under another
+        // configuration, cgo files are read in full.
+        let has_cgo = !node.cgo_files.is_empty()
+            || node.ignored_go_files.iter().any(|name| {
+                imports_c(dir, name).unwrap_or_else(|| file_has_import_c(&dir.join(name)))
+            });
+        if !has_cgo || !dir.is_dir() {
+            continue;
+        }
         let names: Vec<String> = node
             .go_files
             .iter()
@@ -257,17 +311,8 @@ pub fn attach(graph: &mut DepGraph) {
             .filter(|name| name.ends_with(".go"))
             .cloned()
             .collect();
-        // Cheap first look: only packages that have, or could have under another
-        // configuration, cgo files are read in full.
-        let has_cgo = !node.cgo_files.is_empty()
-            || node
-                .ignored_go_files
-                .iter()
-                .any(|name| file_has_import_c(&dir.join(name)));
-        if !has_cgo || !dir.is_dir() {
-            continue;
-        }
-        let source = read_package(dir, &names);
+        let dir = dir.to_path_buf();
+        let source = read_package_with(&dir, &names, imports_c);
         graph.set_source(idx, source);
     }
 }

@@ -337,10 +337,21 @@ pub fn parse_plus_build(lines: &[String]) -> Result<Option<Expr>, String> {
 /// The constraint lines of a Go file's header (before the package clause): the `//go:build`
 /// expression when there is one (Go ignores `// +build` then), else the `// +build` lines.
 pub fn header_constraint(source: &str) -> Result<Option<Expr>, String> {
+    header_constraint_of(source, true).expect("a whole file's header ends")
+}
+
+/// [`header_constraint`] of the first bytes of a file, or `None` when they end inside the
+/// header (before a whole line that is neither blank nor a comment).
+pub fn header_constraint_of_prefix(prefix: &str) -> Option<Result<Option<Expr>, String>> {
+    header_constraint_of(prefix, false)
+}
+
+fn header_constraint_of(source: &str, whole: bool) -> Option<Result<Option<Expr>, String>> {
     let mut go_build: Option<String> = None;
     let mut plus: Vec<String> = Vec::new();
     let mut in_block = false;
-    for raw in source.lines() {
+    let mut ended = whole;
+    for raw in source.split_inclusive('\n') {
         let line = raw.trim();
         if in_block {
             if line.contains("*/") {
@@ -369,12 +380,17 @@ pub fn header_constraint(source: &str) -> Result<Option<Expr>, String> {
             }
             continue;
         }
+        // A line cut short could still turn out to be a comment.
+        ended = whole || raw.ends_with('\n');
         break;
     }
-    match go_build {
+    if !ended {
+        return None;
+    }
+    Some(match go_build {
         Some(text) => parse_expr(&text).map(Some),
         None => parse_plus_build(&plus),
-    }
+    })
 }
 
 /// The configuration a file is judged under.

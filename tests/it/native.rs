@@ -220,12 +220,16 @@ fn native_loader_equals_go_list_on_real_modules() {
     let mut compared = 0;
     for case in CASES {
         let dir = fetch_module(case.module, work.path());
+        let fetched = Instant::now();
         // go list first, for every configuration: it downloads what each one needs, and the
         // native loader reads only what is in the module cache.
         let configs = configs(case.tags);
         let listed: Vec<Vec<u8>> = configs.iter().map(|c| go_list(&dir, c)).collect();
         // Three loaders in turn on one directory cache of their own: the first reads every
         // file and fills it, the second answers from it, the third finds it damaged.
+        // The copy's files settle (the cache trusts a file's stamp two seconds after its
+        // last change) while go list runs; where it was quicker, the test waits.
+        std::thread::sleep(Duration::from_millis(2100).saturating_sub(fetched.elapsed()));
         let cache = tempfile::tempdir().unwrap();
         let open = || {
             native::open_unshared(&dir, false, Some(cache.path().to_path_buf()))
@@ -246,6 +250,15 @@ fn native_loader_equals_go_list_on_real_modules() {
         for config in &configs {
             from_cache.push(warm.packages(config, &["./...".to_owned()]).unwrap());
         }
+        // The main module's directories had settled and were stored too, so the warm loader
+        // reads next to nothing.
+        assert!(
+            warm.directories_read() * 20 < cold.directories_read(),
+            "{}: {} directories read warm, {} cold",
+            case.module,
+            warm.directories_read(),
+            cold.directories_read()
+        );
         for entry in std::fs::read_dir(cache.path()).unwrap().step_by(2) {
             std::fs::write(entry.unwrap().path(), b"{\"key\": \"x\", \"dirs\": {").unwrap();
         }
@@ -282,11 +295,61 @@ fn native_loader_equals_go_list_on_real_modules() {
         }
     }
     assert!(compared > 5_000, "{compared} packages compared");
+    main_module_edits_are_seen_through_the_cache(work.path());
     assert!(
         started.elapsed() < BUDGET,
         "took {:?}, budget {BUDGET:?}",
         started.elapsed()
     );
+}
+
+/// A main-module directory stored in the cache is read again once it changes: a file added
+/// (which imports `plugin`), then that file edited (to import `os/user` instead); each time
+/// the native graph, on the warm cache, equals go list's.
+fn main_module_edits_are_seen_through_the_cache(work: &Path) {
+    let case = &CASES[0];
+    let dir = fetch_module(case.module, work);
+    let config = &configs(case.tags)[0];
+    let cache = tempfile::tempdir().unwrap();
+    let open = || native::open_unshared(&dir, false, Some(cache.path().to_path_buf())).unwrap();
+    let listed = read_packages(&go_list(&dir, config)).unwrap().len();
+    // Settled: older than the two seconds the cache waits before it trusts a stamp.
+    std::thread::sleep(Duration::from_millis(2100));
+    let before = open().packages(config, &["./...".to_owned()]).unwrap();
+    assert_eq!(before.len(), listed);
+    let package = before
+        .iter()
+        .find(|p| p.module.as_ref().is_some_and(|m| m.main) && !p.go_files.is_empty())
+        .expect("a main-module package");
+    let package_dir = Path::new(package.dir.as_deref().unwrap()).to_path_buf();
+    let added = package_dir.join("zz_linkaudit_added.go");
+    for import in ["plugin", "os/user"] {
+        std::fs::write(
+            &added,
+            format!("package {}\n\nimport _ \"{import}\"\n", &*package.name),
+        )
+        .unwrap();
+        let loader = open();
+        let native = loader.packages(config, &["./...".to_owned()]).unwrap();
+        let expected_bytes = go_list(&dir, config);
+        let expected = read_packages(&expected_bytes).unwrap();
+        if let Some(difference) = first_difference(&expected, &native) {
+            panic!(
+                "after importing {import} in {}: {difference}",
+                added.display()
+            );
+        }
+        let edited = native
+            .iter()
+            .find(|p| p.dir == package.dir)
+            .expect("the edited package");
+        assert!(edited.imports.iter().any(|i| **i == *import), "{import}");
+        assert!(
+            loader.directories_read() < 50,
+            "{} directories read after one edit",
+            loader.directories_read()
+        );
+    }
 }
 
 /// Removes the `loader` fields (what says which loader ran) from a JSON value.
