@@ -7,6 +7,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use linkaudit::{ExitStatus, cli::Cli};
 
+/// mimalloc: loading a large module allocates millions of small strings (directory facts
+/// decoded from the cache, package fields), where it is about 10% faster end to end than
+/// glibc's allocator (kubernetes `why`, warm, 20 alternating runs: 94 ms against 107 ms).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause

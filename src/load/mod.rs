@@ -369,6 +369,9 @@ const GO_INSTALL_HINT: &str = "install Go (https://go.dev/doc/install, or your d
 #[derive(Clone, Deserialize, Default)]
 #[serde(default)]
 struct GoEnv {
+    /// Every variable asked, for the native loader.
+    #[serde(skip)]
+    all: std::collections::BTreeMap<String, String>,
     #[serde(rename = "GOOS")]
     goos: String,
     #[serde(rename = "GOARCH")]
@@ -383,25 +386,28 @@ struct GoEnv {
 
 /// `go env` for a directory and target, asked once per process (`fix` and a matrix load the
 /// same directory many times).
-fn go_env(dir: &Path, requested: &RequestedConfig) -> Result<GoEnv> {
-    type Key = (PathBuf, Option<String>, Option<String>);
+fn go_env(dir: &Path, requested: &RequestedConfig, workspace: bool) -> Result<GoEnv> {
+    type Key = (PathBuf, Option<String>, Option<String>, bool);
     static ASKED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<Key, GoEnv>>> =
         std::sync::OnceLock::new();
     let key = (
         dir.to_path_buf(),
         requested.goos.clone(),
         requested.goarch.clone(),
+        workspace,
     );
     let asked = ASKED.get_or_init(Default::default);
     if let Some(known) = asked.lock().unwrap().get(&key) {
         return Ok(known.clone());
     }
-    let answer = ask_go_env(dir, requested)?;
+    let answer = ask_go_env(dir, requested, workspace)?;
     asked.lock().unwrap().insert(key, answer.clone());
     Ok(answer)
 }
 
-fn ask_go_env(dir: &Path, requested: &RequestedConfig) -> Result<GoEnv> {
+/// One `go env` for both loaders: the target's defaults, and what the native loader reads
+/// ([`native::GO_ENV_VARS`]), with `GOWORK=off` as every later `go` command has it.
+fn ask_go_env(dir: &Path, requested: &RequestedConfig, workspace: bool) -> Result<GoEnv> {
     let mut env = Vec::new();
     if let Some(goos) = &requested.goos {
         env.push(("GOOS".to_owned(), goos.clone()));
@@ -409,26 +415,27 @@ fn ask_go_env(dir: &Path, requested: &RequestedConfig) -> Result<GoEnv> {
     if let Some(goarch) = &requested.goarch {
         env.push(("GOARCH".to_owned(), goarch.clone()));
     }
+    if !workspace {
+        env.push(("GOWORK".to_owned(), "off".to_owned()));
+    }
+    let mut args: Vec<String> = ["env", "-json", "GOOS", "GOARCH", "CGO_ENABLED"]
+        .map(str::to_owned)
+        .to_vec();
+    args.extend(native::GO_ENV_VARS.iter().map(|v| v.to_string()));
     let spec = CommandSpec {
         program: "go".to_owned(),
-        args: [
-            "env",
-            "-json",
-            "GOOS",
-            "GOARCH",
-            "CGO_ENABLED",
-            "GOVERSION",
-            "GOFLAGS",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        args,
         dir: Some(dir.to_path_buf()),
         env,
         install_hint: GO_INSTALL_HINT.to_owned(),
     };
     let stdout = exec::capture(&spec)?;
-    serde_json::from_slice(&stdout)
-        .with_context(|| format!("cannot read the output of `{}`", spec.display()))
+    let context = || format!("cannot read the output of `{}`", spec.display());
+    let all: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&stdout).with_context(context)?;
+    let mut go_env: GoEnv = serde_json::from_slice(&stdout).with_context(context)?;
+    go_env.all = all;
+    Ok(go_env)
 }
 
 fn load_go(
@@ -442,7 +449,8 @@ fn load_go(
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
-    let go_env = go_env(dir, requested)?;
+    let go_env = go_env(dir, requested, workspace)?;
+    let all_env = go_env.all.clone();
     let goos = requested.goos.clone().unwrap_or(go_env.goos);
     let goarch = requested.goarch.clone().unwrap_or(go_env.goarch);
     let cgo_enabled = requested
@@ -506,7 +514,7 @@ fn load_go(
             cgo: cgo_enabled,
             tags: requested.tags.clone().unwrap_or_default(),
         };
-        let opened = native::open(dir, workspace);
+        let opened = native::open(dir, workspace, Some(&all_env));
         let packages = opened
             .as_ref()
             .map_err(Clone::clone)

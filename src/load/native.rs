@@ -218,7 +218,14 @@ fn goflag_is_modelled(flag: &str) -> bool {
 
 /// Opens a module directory (cached for the process: every configuration of a `fix` or a
 /// matrix shares what was read).
-pub fn open(dir: &Path, workspace: bool) -> Result<Arc<NativeGo>, Unsupported> {
+///
+/// `known_env`: `go env -json` with at least [`GO_ENV_VARS`], asked as they say, when the
+/// caller has it (else it is asked here).
+pub fn open(
+    dir: &Path,
+    workspace: bool,
+    known_env: Option<&BTreeMap<String, String>>,
+) -> Result<Arc<NativeGo>, Unsupported> {
     type Opened = Result<Arc<NativeGo>, Unsupported>;
     static OPEN: OnceLock<Mutex<HashMap<(PathBuf, bool), Opened>>> = OnceLock::new();
     let key = (dir.to_path_buf(), workspace);
@@ -228,21 +235,35 @@ pub fn open(dir: &Path, workspace: bool) -> Result<Arc<NativeGo>, Unsupported> {
     if let Some(found) = cache.get(&key) {
         return found.clone();
     }
-    let opened = NativeGo::open(dir, workspace, dir_cache::cache_dir_from_env()).map(Arc::new);
+    let opened =
+        NativeGo::open(dir, workspace, dir_cache::cache_dir_from_env(), known_env).map(Arc::new);
     cache.insert(key, opened.clone());
     opened
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The `go env` variables the loader reads, asked in the module's directory (with
+/// `GOWORK=off` unless a workspace is wanted): the flags, the workspace and go.mod in use,
+/// and what decides the build list besides go.mod and go.sum (the toolchain, where modules
+/// come from and where they are kept).
+pub const GO_ENV_VARS: &[&str] = &[
+    "GOFLAGS",
+    "GOWORK",
+    "GOMOD",
+    "GOMODCACHE",
+    "GOVERSION",
+    "GOTOOLCHAIN",
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOSUMDB",
+    "GOINSECURE",
+];
+
 struct GoEnv {
-    #[serde(rename = "GOFLAGS")]
     goflags: String,
-    #[serde(rename = "GOWORK")]
     gowork: String,
-    #[serde(rename = "GOMOD")]
     gomod: String,
-    #[serde(rename = "GOMODCACHE")]
     gomodcache: String,
 }
 
@@ -253,11 +274,16 @@ pub fn open_unshared(
     workspace: bool,
     cache: Option<PathBuf>,
 ) -> Result<NativeGo, Unsupported> {
-    NativeGo::open(dir, workspace, cache)
+    NativeGo::open(dir, workspace, cache, None)
 }
 
 impl NativeGo {
-    fn open(dir: &Path, workspace: bool, cache: Option<PathBuf>) -> Result<NativeGo, Unsupported> {
+    fn open(
+        dir: &Path,
+        workspace: bool,
+        cache: Option<PathBuf>,
+        known_env: Option<&BTreeMap<String, String>>,
+    ) -> Result<NativeGo, Unsupported> {
         // `go` names directories by their real path (it runs in `dir` and asks the kernel).
         let dir = &std::fs::canonicalize(dir)
             .map_err(|err| Unsupported(format!("{}: {err}", dir.display())))?;
@@ -291,29 +317,31 @@ impl NativeGo {
             })
             .map_err(|err| Unsupported(format!("{err:#}")))
         };
+        let asked;
+        let known = match known_env {
+            Some(known) => known,
+            None => {
+                let mut args = vec!["env", "-json"];
+                args.extend(GO_ENV_VARS);
+                asked = serde_json::from_slice(&capture(&args, &env)?)
+                    .map_err(|err| Unsupported(format!("go env: {err}")))?;
+                &asked
+            }
+        };
         // What decides the build list besides go.mod and go.sum: the toolchain, the flags,
         // where modules come from and where they are kept.
-        let env_json = capture(
-            &[
-                "env",
-                "-json",
-                "GOFLAGS",
-                "GOWORK",
-                "GOMOD",
-                "GOMODCACHE",
-                "GOVERSION",
-                "GOTOOLCHAIN",
-                "GOPROXY",
-                "GOPRIVATE",
-                "GONOPROXY",
-                "GONOSUMDB",
-                "GOSUMDB",
-                "GOINSECURE",
-            ],
-            &env,
-        )?;
-        let go_env: GoEnv = serde_json::from_slice(&env_json)
-            .map_err(|err| Unsupported(format!("go env: {err}")))?;
+        let decisive: BTreeMap<&str, &str> = GO_ENV_VARS
+            .iter()
+            .map(|var| (*var, known.get(*var).map_or("", String::as_str)))
+            .collect();
+        let env_json = format!("{decisive:?}");
+        let value = |var: &str| known.get(var).cloned().unwrap_or_default();
+        let go_env = GoEnv {
+            goflags: value("GOFLAGS"),
+            gowork: value("GOWORK"),
+            gomod: value("GOMOD"),
+            gomodcache: value("GOMODCACHE"),
+        };
         if let Some(flag) = go_env
             .goflags
             .split_whitespace()
@@ -342,10 +370,7 @@ impl NativeGo {
         };
         let stored = cache.as_ref().map(|cache_dir| {
             let go_sum = dir_cache::Expect::file(&dir.join("go.sum"));
-            let key = format!(
-                "{}\n{go_mod_text}\n{go_sum:?}",
-                String::from_utf8_lossy(&env_json)
-            );
+            let key = format!("{env_json}\n{go_mod_text}\n{go_sum:?}");
             let name = format!("go list -m -json all in {}", dir.display());
             dir_cache::AnswerCache::new(cache_dir, &name, &key)
         });
