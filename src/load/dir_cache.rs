@@ -217,7 +217,11 @@ impl<T: Serialize + DeserializeOwned> DirCache<T> {
         }
         let main = self.mutable.as_ref()?;
         let rel = relative(dir.strip_prefix(main).ok()?)?;
-        let shard = Sha256::digest(rel.as_bytes())[0] % 16;
+        // FNV-1a: stable across runs and builds, and cheap (this runs for every directory).
+        let hash = rel.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let shard = hash % 16;
         Some(Location {
             root: (main.clone(), format!("main module, shard {shard}")),
             rel,
@@ -227,6 +231,9 @@ impl<T: Serialize + DeserializeOwned> DirCache<T> {
 
     fn root(&self, location: &Location) -> Arc<Root<T>> {
         let mut roots = self.roots.lock().unwrap();
+        if let Some(root) = roots.get(&location.root) {
+            return root.clone();
+        }
         roots
             .entry(location.root.clone())
             .or_insert_with(|| {
