@@ -285,26 +285,22 @@ impl<T: Serialize + DeserializeOwned> DirCache<T> {
         self.dir.join(format!("{name}.bin"))
     }
 
-    /// What was stored for `dir` and still holds, or `None`. `files` names the files of `dir`
-    /// the facts were read from.
-    pub fn get(&self, dir: &Path, files: &dyn Fn(&T) -> Vec<String>) -> Option<Arc<T>> {
+    /// What was stored for `dir` and still holds, or `None`.
+    pub fn get(&self, dir: &Path) -> Option<Arc<T>> {
         let location = self.locate(dir)?;
         let root = self.root(&location);
         let known = self.known(&root).read().unwrap();
         let entry = known.get(&location.rel)?;
         match (&entry.stamp, location.mutable) {
             (None, false) => Some(entry.facts.clone()),
-            (Some(stamp), true) => {
-                let now = stamp_of(dir, &files(&entry.facts))?;
-                (now == *stamp).then(|| entry.facts.clone())
-            }
+            (Some(stamp), true) => stamp_holds(dir, stamp).then(|| entry.facts.clone()),
             _ => None,
         }
     }
 
     /// Stores the facts of `dir` (with their stamp, for a directory that may change; not at
-    /// all when it changed too recently); [`DirCache::flush`] writes them. `files` as in
-    /// [`DirCache::get`].
+    /// all when it changed too recently); [`DirCache::flush`] writes them. `files` names the
+    /// files of `dir` the facts were read from.
     pub fn put(&self, dir: &Path, facts: Arc<T>, files: &dyn Fn(&T) -> Vec<String>) {
         let Some(location) = self.locate(dir) else {
             return;
@@ -372,6 +368,18 @@ fn stamp_of(dir: &Path, files: &[String]) -> Option<Stamp> {
     Some(stamp)
 }
 
+/// Whether `dir` and the files its stamp names are as they were.
+fn stamp_holds(dir: &Path, stamp: &Stamp) -> bool {
+    stamp.iter().all(|(name, then)| {
+        let now = if name.is_empty() {
+            FileStamp::of(dir)
+        } else {
+            FileStamp::of(&dir.join(name))
+        };
+        now.as_ref() == Some(then)
+    })
+}
+
 /// What a stored answer assumes of a path, checked before the answer is used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Expect {
@@ -393,21 +401,11 @@ impl Expect {
         }
     }
 
-    /// Whether `path` is a directory now.
-    pub fn dir(path: &Path) -> Expect {
-        if path.is_dir() {
-            Expect::Dir
-        } else if path.exists() {
-            Expect::File([0; 32])
-        } else {
-            Expect::Absent
-        }
-    }
-
     fn holds(&self, path: &Path) -> bool {
         match self {
             Expect::File(_) => Expect::file(path) == *self,
-            Expect::Dir | Expect::Absent => Expect::dir(path) == *self,
+            Expect::Dir => path.is_dir(),
+            Expect::Absent => !path.exists(),
         }
     }
 }
@@ -567,17 +565,14 @@ mod tests {
 
         // A new process reads what the last one stored.
         let again = open();
-        assert_eq!(
-            *again.get(&module_dir, &names).unwrap(),
-            vec!["a.go".to_owned()]
-        );
-        assert_eq!(*again.get(&net, &names).unwrap(), vec!["net.go".to_owned()]);
+        assert_eq!(*again.get(&module_dir).unwrap(), vec!["a.go".to_owned()]);
+        assert_eq!(*again.get(&net).unwrap(), vec!["net.go".to_owned()]);
         let other = modcache.join("github.com/a/b@v1.0.0/other");
-        assert!(again.get(&other, &names).is_none());
+        assert!(again.get(&other).is_none());
 
         // Another toolchain version is another key: nothing is found.
         std::fs::write(goroot.path().join("VERSION"), "go1.27.0\n").unwrap();
-        assert!(open().get(&net, &names).is_none());
+        assert!(open().get(&net).is_none());
 
         // A damaged file is ignored (and rewritten on the next flush): cut short, or one
         // byte changed.
@@ -591,14 +586,11 @@ mod tests {
         std::fs::write(&files[0], &bytes).unwrap();
         std::fs::write(&files[1], b"{\"key\": 1, \"dirs\"").unwrap();
         let damaged = open();
-        assert!(damaged.get(&module_dir, &names).is_none());
-        assert!(damaged.get(&net, &names).is_none());
+        assert!(damaged.get(&module_dir).is_none());
+        assert!(damaged.get(&net).is_none());
         damaged.put(&module_dir, Arc::new(vec!["b.go".to_owned()]), &names);
         damaged.flush();
-        assert_eq!(
-            *open().get(&module_dir, &names).unwrap(),
-            vec!["b.go".to_owned()]
-        );
+        assert_eq!(*open().get(&module_dir).unwrap(), vec!["b.go".to_owned()]);
     }
 
     #[test]
@@ -620,26 +612,26 @@ mod tests {
         let fresh = open(SETTLED_NS);
         fresh.put(&dir, facts.clone(), &names);
         fresh.flush();
-        assert!(open(SETTLED_NS).get(&dir, &names).is_none());
+        assert!(open(SETTLED_NS).get(&dir).is_none());
 
         let cache = open(0);
         cache.put(&dir, facts.clone(), &names);
         cache.flush();
-        assert_eq!(open(0).get(&dir, &names), Some(facts.clone()));
+        assert_eq!(open(0).get(&dir), Some(facts.clone()));
 
         // An edit changes the file's stamp; a new file changes the directory's.
         std::fs::write(dir.join("a.go"), "package a // edited\n").unwrap();
-        assert!(open(0).get(&dir, &names).is_none());
+        assert!(open(0).get(&dir).is_none());
         let cache = open(0);
         cache.put(&dir, facts.clone(), &names);
         cache.flush();
-        assert!(open(0).get(&dir, &names).is_some());
+        assert!(open(0).get(&dir).is_some());
         std::fs::write(dir.join("b.go"), "package a\n").unwrap();
-        assert!(open(0).get(&dir, &names).is_none());
+        assert!(open(0).get(&dir).is_none());
         let cache = open(0);
         cache.put(&dir, facts.clone(), &names);
         cache.flush();
         std::fs::remove_file(dir.join("b.go")).unwrap();
-        assert!(open(0).get(&dir, &names).is_none());
+        assert!(open(0).get(&dir).is_none());
     }
 }

@@ -334,7 +334,7 @@ impl NativeGo {
             .iter()
             .map(|var| (*var, known.get(*var).map_or("", String::as_str)))
             .collect();
-        let env_json = format!("{decisive:?}");
+        let decisive_env = format!("{decisive:?}");
         let value = |var: &str| known.get(var).cloned().unwrap_or_default();
         let go_env = GoEnv {
             goflags: value("GOFLAGS"),
@@ -370,7 +370,7 @@ impl NativeGo {
         };
         let stored = cache.as_ref().map(|cache_dir| {
             let go_sum = dir_cache::Expect::file(&dir.join("go.sum"));
-            let key = format!("{env_json}\n{go_mod_text}\n{go_sum:?}");
+            let key = format!("{decisive_env}\n{go_mod_text}\n{go_sum:?}");
             let name = format!("go list -m -json all in {}", dir.display());
             dir_cache::AnswerCache::new(cache_dir, &name, &key)
         });
@@ -724,7 +724,7 @@ impl NativeGo {
         };
         slot.get_or_init(|| {
             let files = |facts: &DirFacts| facts.files.iter().map(|f| f.name.clone()).collect();
-            if let Some(stored) = self.disk.as_ref().and_then(|d| d.get(dir, &files)) {
+            if let Some(stored) = self.disk.as_ref().and_then(|d| d.get(dir)) {
                 return stored;
             }
             self.reads
