@@ -297,15 +297,20 @@ pub fn parse_packages(
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
-    let mut batch = Batch::default();
+    // Sized once: the packages are all here, and each is added as it is converted.
+    let n_imports: usize = packages.iter().map(|p| p.imports.len()).sum();
+    let mut state = Stream {
+        builder: GraphBuilder::with_capacity(packages.len(), n_imports),
+        ..Stream::default()
+    };
+    let mut imports = Imports::default();
     for package in packages {
-        match entry(package, &mut batch.imports) {
-            Some(entry) => batch.entries.push(entry),
+        imports.clear();
+        match entry(package, &mut imports) {
+            Some(entry) => state.add(entry, &imports, source)?,
             None => bail!("{source}: a package without an import path"),
         }
     }
-    let mut state = Stream::default();
-    state.add_batch(batch, source)?;
     state.finish(source, roots, config)
 }
 
@@ -481,6 +486,11 @@ impl Imports {
 
     fn len(&self) -> usize {
         self.ends.len()
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
     }
 
     fn get(&self, i: usize) -> &str {

@@ -406,6 +406,22 @@ impl GraphBuilder {
         Self::default()
     }
 
+    /// An empty builder with room for `nodes` nodes and `edges` edges: one allocation each
+    /// where the caller knows the sizes (a native load does), not a doubling series of large
+    /// copies.
+    pub fn with_capacity(nodes: usize, edges: usize) -> Self {
+        let mut slots = FastMap::default();
+        slots.reserve(nodes);
+        Self {
+            slots,
+            graph: DiGraph::with_capacity(nodes, 0),
+            added: Vec::with_capacity(nodes),
+            imported: Vec::with_capacity(nodes),
+            edges: Vec::with_capacity(edges),
+            problems: Vec::new(),
+        }
+    }
+
     fn push(&mut self, node: Node, added: bool) -> NodeIndex {
         let id = node.id.clone();
         let idx = self.graph.add_node(node);
