@@ -406,6 +406,22 @@ pub fn matches(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Vec<PackageMatch
             c.dedup();
             c
         }
+        // `path/...` names `path` and the packages below it: one run of the sorted ids.
+        Some(package)
+            if graph.config.ecosystem != "cargo"
+                && package
+                    .strip_suffix("/...")
+                    .is_some_and(|prefix| !prefix.contains("...")) =>
+        {
+            let prefix = package.strip_suffix("/...").expect("checked");
+            let below = format!("{prefix}/");
+            let mut c: Vec<NodeIndex> = graph.find(prefix).into_iter().collect();
+            c.extend(graph.with_prefix(&below));
+            c.extend(forks.forked.iter().copied());
+            c.sort_unstable();
+            c.dedup();
+            c
+        }
         _ => graph.graph().node_indices().collect(),
     };
     for idx in candidates {

@@ -5,7 +5,7 @@
 //! `Module`). The pseudo-import `"C"` becomes a [`EdgeKind::Cgo`] edge to `runtime/cgo`.
 
 use std::borrow::Cow;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use anyhow::{Result, bail};
 use serde::Deserialize;
@@ -314,6 +314,57 @@ pub fn parse_packages(
     state.finish(source, roots, config)
 }
 
+/// One package converted to its node, the same way a `go list` stream's are, for a loader that
+/// shares nodes between the configurations it loads ([`parse_shared`]).
+#[derive(Debug)]
+pub struct SharedPackage {
+    /// The node (without load errors: a loader that shares nodes reports none).
+    pub node: Arc<Node>,
+    /// `Imports`, in order.
+    pub imports: Vec<String>,
+}
+
+impl SharedPackage {
+    /// The node and imports of `package`, converted as [`parse`] converts a stream's;
+    /// `None` without an import path.
+    pub fn convert(package: GoPackage<'_>) -> Option<(Node, Vec<String>)> {
+        let mut imports = Imports::default();
+        let entry = entry(package, &mut imports)?;
+        let imports = (0..imports.len())
+            .map(|i| imports.get(i).to_owned())
+            .collect();
+        Some((entry.node, imports))
+    }
+}
+
+/// A converted package and the patterns that matched it (none: a dependency only).
+pub type MatchedPackage = (Arc<SharedPackage>, Vec<String>);
+
+/// [`parse_packages`] for packages already converted and perhaps shared with other graphs,
+/// each with the patterns that matched it, in `go list -deps` order.
+pub fn parse_shared(
+    packages: &[MatchedPackage],
+    source: &str,
+    roots: &RootMode,
+    config: BuildConfig,
+) -> Result<Parsed> {
+    let n_imports: usize = packages.iter().map(|(p, _)| p.imports.len()).sum();
+    let mut state = Stream {
+        builder: GraphBuilder::with_capacity(packages.len(), n_imports),
+        ..Stream::default()
+    };
+    for (package, matches) in packages {
+        let node = &package.node;
+        let empty = node.name.is_empty()
+            && node.go_files.is_empty()
+            && node.cgo_files.is_empty()
+            && node.ignored_go_files.is_empty();
+        let imports = package.imports.iter().map(String::as_str);
+        state.add_shared(node.clone(), imports, matches.clone(), &[], empty, source)?;
+    }
+    state.finish(source, roots, config)
+}
+
 /// Every package object of a whole `go list -json` stream, strings borrowed (for comparing
 /// two loaders).
 pub fn read_packages(bytes: &[u8]) -> Result<Vec<GoPackage<'_>>> {
@@ -599,7 +650,6 @@ impl Stream {
     }
 
     fn add(&mut self, entry: Entry, imports: &Imports, source: &str) -> Result<()> {
-        self.n_packages += 1;
         let Entry {
             node,
             imports: (start, end),
@@ -607,15 +657,36 @@ impl Stream {
             deps_errors,
             empty,
         } = entry;
+        let imports = (start..end).map(|i| imports.get(i));
+        self.add_shared(
+            Arc::new(node),
+            imports,
+            matches,
+            &deps_errors,
+            empty,
+            source,
+        )
+    }
+
+    fn add_shared<'i>(
+        &mut self,
+        node: Arc<Node>,
+        imports: impl Iterator<Item = &'i str>,
+        matches: Vec<String>,
+        deps_errors: &[String],
+        empty: bool,
+        source: &str,
+    ) -> Result<()> {
+        self.n_packages += 1;
         let import_path = node.id.as_str();
         let builder = &mut self.builder;
         if let Some(error) = &node.error {
             builder.add_problem(format!("package {import_path}: {error}"));
         }
-        for error in &deps_errors {
+        for error in deps_errors {
             builder.add_problem(format!("dependency of {import_path}: {error}"));
         }
-        for import in (start..end).map(|i| imports.get(i)) {
+        for import in imports {
             if import == "C" {
                 builder.add_edge(import_path, "runtime/cgo", EdgeKind::Cgo);
             } else {
@@ -637,9 +708,8 @@ impl Stream {
                 .push((import_path.to_owned(), node.name == "main"));
         }
         self.seen_patterns.extend(matches);
-        let import_path = node.id.clone();
-        if !builder.add_node(node) {
-            bail!("{source}: package {import_path} appears twice in the stream");
+        if !builder.add_shared(node.clone()) {
+            bail!("{source}: package {} appears twice in the stream", node.id);
         }
         Ok(())
     }

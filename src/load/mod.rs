@@ -518,10 +518,9 @@ fn load_go(
         let packages = opened
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|opened| opened.packages(&native_config, &config.patterns));
+            .and_then(|opened| opened.shared_packages(&native_config, &config.patterns));
         match packages {
             Ok(packages) => {
-                let opened = opened.expect("opened");
                 let mut config = config;
                 config.loader = Some("native".to_owned());
                 let name = format!(
@@ -529,10 +528,9 @@ fn load_go(
                     dir.display(),
                     config.patterns.join(" ")
                 );
-                let mut parsed = go_list::parse_packages(packages, &name, roots, config)?;
-                // The headers were read: whether an excluded file has `import "C"` is known.
-                source::attach_with(&mut parsed.graph, &|dir, name| opened.imports_c(dir, name));
-                return Ok(parsed);
+                // The nodes carry their source facts already (read once, for the first
+                // configuration that had each).
+                return go_list::parse_shared(&packages, &name, roots, config);
             }
             Err(why) if loader == GoLoader::Native => {
                 bail!(

@@ -33,7 +33,8 @@ use serde::{Deserialize, Serialize};
 use crate::exec::{self, CommandSpec};
 use crate::load::dir_cache::{self, DirCache};
 use crate::load::go_header::{self, GoHeader, HeaderError};
-use crate::load::go_list::{GoModule, GoPackage, Text};
+use crate::load::go_list::{GoModule, GoPackage, MatchedPackage, SharedPackage, Text};
+use crate::load::source;
 use crate::model::FastMap;
 use crate::model::constraint::{self, Context, Expr};
 
@@ -151,6 +152,9 @@ struct Evaluated {
     pkg_config: Vec<String>,
     /// Sorted, unique, `"C"` included.
     imports: Vec<String>,
+    /// The packages `imports` name ("C" left out), resolved once: where an import leads does
+    /// not depend on the configuration, and configurations share evaluations.
+    resolved_imports: OnceLock<Result<Vec<Arc<Resolved>>, Unsupported>>,
 }
 
 impl Evaluated {
@@ -160,6 +164,13 @@ impl Evaluated {
         self.go_files.is_empty() && self.cgo_files.is_empty()
     }
 }
+
+/// What [`NativeGo::load`] hands each package to: the build list's modules, the package, the
+/// patterns that matched it.
+type EachPackage<'a> = dyn FnMut(&[Module], &Loaded, &[String]) + 'a;
+
+/// Import path → the nodes built for it: (evaluation, matching patterns, node).
+type SharedNodes = FastMap<String, Vec<(Arc<Evaluated>, Vec<String>, Arc<SharedPackage>)>>;
 
 /// Where an import path leads, or why that cannot be known natively.
 type Resolution = Result<Arc<Resolved>, Unsupported>;
@@ -199,6 +210,9 @@ pub struct NativeGo {
     resolved: [RwLock<FastMap<String, Resolution>>; 2],
     /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
     walk: OnceLock<Vec<String>>,
+    /// The nodes built so far, by import path: each with the evaluation and the patterns it
+    /// was built for (configurations that agree on them share it).
+    shared: RwLock<SharedNodes>,
     /// What earlier runs read of directories that cannot change, or have not.
     disk: Option<DirCache<DirFacts>>,
     /// Directories read from the file system (not found in `disk`).
@@ -387,6 +401,7 @@ impl NativeGo {
             dirs: RwLock::default(),
             resolved: Default::default(),
             walk: OnceLock::new(),
+            shared: RwLock::default(),
             reads: Default::default(),
             disk: cache.map(|c| {
                 DirCache::new(c, Some(PathBuf::from(go_env.gomodcache)), Some(dir.clone()))
@@ -474,18 +489,108 @@ impl NativeGo {
         config: &NativeConfig,
         patterns: &[String],
     ) -> Result<Vec<GoPackage<'static>>, Unsupported> {
-        let packages = self.load(config, patterns);
+        let mut out = Vec::new();
+        let loaded = self.load(config, patterns, &mut |modules, loaded, matches| {
+            out.push(package_of(modules, loaded, matches));
+        });
         if let Some(disk) = &self.disk {
             disk.flush();
         }
-        packages
+        loaded.map(|()| out)
     }
 
+    /// [`NativeGo::packages`] converted to nodes (as a `go list` stream's are, with the
+    /// source facts [`source::source_of`] reads), each with the patterns that matched it.
+    /// Configurations that agree on a package (the same evaluation of its directory, the same
+    /// patterns) share its node: a matrix builds each distinct package once.
+    pub fn shared_packages(
+        &self,
+        config: &NativeConfig,
+        patterns: &[String],
+    ) -> Result<Vec<MatchedPackage>, Unsupported> {
+        /// A package of this load: shared already, or to be converted.
+        enum Slot {
+            Known(Arc<SharedPackage>),
+            Fresh(Arc<Evaluated>, Box<GoPackage<'static>>),
+        }
+        let mut slots: Vec<(Slot, Vec<String>)> = Vec::new();
+        // The lock is taken per package, never across `load`: its parallel jobs may run
+        // another configuration's load on this thread, which takes the write lock.
+        let loaded = self.load(config, patterns, &mut |modules, loaded, matches| {
+            let hit = self
+                .shared
+                .read()
+                .unwrap()
+                .get(loaded.resolved.path.as_str())
+                .and_then(|entries| {
+                    entries
+                        .iter()
+                        .find(|(evaluated, m, _)| {
+                            Arc::ptr_eq(evaluated, &loaded.evaluated) && m.as_slice() == matches
+                        })
+                        .map(|(_, _, shared)| shared.clone())
+                });
+            let slot = match hit {
+                Some(shared) => Slot::Known(shared),
+                None => Slot::Fresh(
+                    loaded.evaluated.clone(),
+                    Box::new(package_of(modules, loaded, matches)),
+                ),
+            };
+            slots.push((slot, matches.to_vec()));
+        });
+        if let Some(disk) = &self.disk {
+            disk.flush();
+        }
+        loaded?;
+        // The packages no configuration built before: converted, and their sources read, on
+        // every core.
+        let imports_c = |dir: &Path, name: &str| self.imports_c(dir, name);
+        // Each with the evaluation it was built for, when it is new.
+        type Built = (MatchedPackage, Option<Arc<Evaluated>>);
+        let built: Vec<Built> = slots
+            .into_par_iter()
+            .map(|(slot, matches)| match slot {
+                Slot::Known(shared) => ((shared, matches), None),
+                Slot::Fresh(evaluated, package) => {
+                    let (mut node, imports) =
+                        SharedPackage::convert(*package).expect("a native package has a path");
+                    node.source = source::source_of(&node, &imports_c);
+                    let shared = Arc::new(SharedPackage {
+                        node: Arc::new(node),
+                        imports,
+                    });
+                    ((shared, matches), Some(evaluated))
+                }
+            })
+            .collect();
+        let mut known = self.shared.write().unwrap();
+        Ok(built
+            .into_iter()
+            .map(|((shared, matches), fresh)| {
+                if let Some(evaluated) = fresh {
+                    let entries = known.entry(shared.node.id.clone()).or_default();
+                    // Two configurations loaded at once may both have built it; one stays.
+                    if !entries
+                        .iter()
+                        .any(|(e, m, _)| Arc::ptr_eq(e, &evaluated) && *m == matches)
+                    {
+                        entries.push((evaluated, matches.clone(), shared.clone()));
+                    }
+                }
+                (shared, matches)
+            })
+            .collect())
+    }
+
+    /// Loads the packages of `patterns` under `config` and hands each to `each` (with the
+    /// build list's modules and the patterns that matched it) in `go list -deps` order.
     fn load(
         &self,
         config: &NativeConfig,
         patterns: &[String],
-    ) -> Result<Vec<GoPackage<'static>>, Unsupported> {
+        each: &mut EachPackage<'_>,
+    ) -> Result<(), Unsupported> {
         // The toolchain's tags come from a `go` command; the main module's directories are
         // listed meanwhile.
         let walks = patterns.iter().any(|p| p.ends_with("..."));
@@ -535,73 +640,16 @@ impl NativeGo {
         // `-deps` order: depth first from each root in order, a package after its imports.
         let matched: FastMap<&str, &Vec<String>> =
             roots.iter().map(|(r, m)| (r.path.as_str(), m)).collect();
-        let mut out = Vec::with_capacity(state.len());
         let mut seen: FastMap<&str, ()> = FastMap::default();
+        seen.reserve(state.len());
         let modules = &self.build_list()?.modules;
         for (root, _) in &roots {
-            self.emit(modules, &root.path, &state, &matched, &mut seen, &mut out);
+            visit(&root.path, &state, &mut seen, &mut |loaded| {
+                let matches = matched.get(loaded.resolved.path.as_str());
+                each(modules, loaded, matches.map_or(&[], |m| m.as_slice()));
+            });
         }
-        Ok(out)
-    }
-
-    fn emit<'s>(
-        &self,
-        modules: &[Module],
-        path: &'s str,
-        state: &'s FastMap<String, Loaded>,
-        matched: &FastMap<&str, &Vec<String>>,
-        seen: &mut FastMap<&'s str, ()>,
-        out: &mut Vec<GoPackage<'static>>,
-    ) {
-        if seen.insert(path, ()).is_some() {
-            return;
-        }
-        let Loaded {
-            resolved,
-            evaluated,
-            deps,
-        } = &state[path];
-        for dep in deps {
-            self.emit(modules, &dep.path, state, matched, seen, out);
-        }
-        let texts = |list: &[String]| list.iter().cloned().map(Text::from).collect::<Vec<_>>();
-        let matches = matched.get(path).map(|m| texts(m)).unwrap_or_default();
-        // The first dependencies are the imports, "C" left out, in order.
-        let mut resolved_imports = deps.iter();
-        let imports = evaluated
-            .imports
-            .iter()
-            .map(|import| {
-                let path = if import == "C" {
-                    import.clone()
-                } else {
-                    resolved_imports
-                        .next()
-                        .map_or_else(|| import.clone(), |dep| dep.path.clone())
-                };
-                Text::from(path)
-            })
-            .collect();
-        out.push(GoPackage {
-            import_path: Some(Text::from(path.to_owned())),
-            name: Text::from(evaluated.name.clone()),
-            dir: Some(Text::from(resolved.dir.to_string_lossy().into_owned())),
-            standard: resolved.standard,
-            dep_only: matches.is_empty(),
-            matches,
-            module: resolved.module.map(|m| modules[m].info.clone()),
-            imports,
-            go_files: texts(&evaluated.go_files),
-            cgo_files: texts(&evaluated.cgo_files),
-            ignored_go_files: texts(&evaluated.ignored_go_files),
-            c_files: texts(&evaluated.c_files),
-            cxx_files: texts(&evaluated.cxx_files),
-            syso_files: texts(&evaluated.syso_files),
-            cgo_ldflags: texts(&evaluated.ldflags),
-            cgo_pkg_config: texts(&evaluated.pkg_config),
-            error: None,
-            deps_errors: Vec::new(),
-        });
+        Ok(())
     }
 
     /// The packages the patterns match, each with the patterns that match it, in `go list`'s
@@ -815,7 +863,19 @@ impl NativeGo {
         context: &Context,
         toolchain: &Toolchain,
     ) -> Result<Vec<Arc<Resolved>>, Unsupported> {
-        let mut paths: Vec<&str> = evaluated
+        let explicit = evaluated
+            .resolved_imports
+            .get_or_init(|| {
+                evaluated
+                    .imports
+                    .iter()
+                    .filter(|p| *p != "C")
+                    .map(|path| self.resolve(path, resolved.standard, toolchain))
+                    .collect()
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let paths: Vec<&str> = evaluated
             .imports
             .iter()
             .map(String::as_str)
@@ -852,15 +912,15 @@ impl NativeGo {
                 implicit.push("math");
             }
         }
+        let mut deps = explicit.clone();
+        let mut added: Vec<&str> = Vec::new();
         for path in implicit {
-            if !paths.contains(&path) {
-                paths.push(path);
+            if !paths.contains(&path) && !added.contains(&path) {
+                added.push(path);
+                deps.push(self.resolve(path, resolved.standard, toolchain)?);
             }
         }
-        paths
-            .into_iter()
-            .map(|path| self.resolve(path, resolved.standard, toolchain))
-            .collect()
+        Ok(deps)
     }
 
     /// The package an import path names, from a standard or a module package.
@@ -987,6 +1047,70 @@ impl NativeGo {
             found.push((i, dir));
         }
         Ok(found)
+    }
+}
+
+/// Hands `path` to `each` after everything it brings in, depth first, each package once
+/// (`go list -deps` order).
+fn visit<'s>(
+    path: &'s str,
+    state: &'s FastMap<String, Loaded>,
+    seen: &mut FastMap<&'s str, ()>,
+    each: &mut dyn FnMut(&'s Loaded),
+) {
+    if seen.insert(path, ()).is_some() {
+        return;
+    }
+    let loaded = &state[path];
+    for dep in &loaded.deps {
+        visit(&dep.path, state, seen, each);
+    }
+    each(loaded);
+}
+
+/// The `go list -json` object of a loaded package.
+fn package_of(modules: &[Module], loaded: &Loaded, matches: &[String]) -> GoPackage<'static> {
+    let Loaded {
+        resolved,
+        evaluated,
+        deps,
+    } = loaded;
+    let texts = |list: &[String]| list.iter().cloned().map(Text::from).collect::<Vec<_>>();
+    // The first dependencies are the imports, "C" left out, in order.
+    let mut resolved_imports = deps.iter();
+    let imports = evaluated
+        .imports
+        .iter()
+        .map(|import| {
+            let path = if import == "C" {
+                import.clone()
+            } else {
+                resolved_imports
+                    .next()
+                    .map_or_else(|| import.clone(), |dep| dep.path.clone())
+            };
+            Text::from(path)
+        })
+        .collect();
+    GoPackage {
+        import_path: Some(Text::from(resolved.path.clone())),
+        name: Text::from(evaluated.name.clone()),
+        dir: Some(Text::from(resolved.dir.to_string_lossy().into_owned())),
+        standard: resolved.standard,
+        dep_only: matches.is_empty(),
+        matches: texts(matches),
+        module: resolved.module.map(|m| modules[m].info.clone()),
+        imports,
+        go_files: texts(&evaluated.go_files),
+        cgo_files: texts(&evaluated.cgo_files),
+        ignored_go_files: texts(&evaluated.ignored_go_files),
+        c_files: texts(&evaluated.c_files),
+        cxx_files: texts(&evaluated.cxx_files),
+        syso_files: texts(&evaluated.syso_files),
+        cgo_ldflags: texts(&evaluated.ldflags),
+        cgo_pkg_config: texts(&evaluated.pkg_config),
+        error: None,
+        deps_errors: Vec::new(),
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 use rayon::prelude::*;
 
 use crate::model::constraint::{self, Expr};
-use crate::model::{CgoDirective, DepGraph, FileFacts, PackageSource};
+use crate::model::{CgoDirective, DepGraph, FileFacts, Node, PackageSource};
 
 /// Bytes read of one file (cgo preambles and their calls sit at the top of real files).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
@@ -280,41 +280,41 @@ pub fn attach(graph: &mut DepGraph) {
 /// [`attach`], with `imports_c(dir, file)` answering whether an excluded file has `import
 /// "C"` where the loader already read its header (`None`: read the file to see).
 pub fn attach_with(graph: &mut DepGraph, imports_c: &ImportsC<'_>) {
-    let wanted: Vec<_> = graph
-        .graph()
-        .node_indices()
-        .filter(|&idx| {
-            let node = graph.node(idx);
-            !node.standard && !node.missing && node.dir.is_some()
-        })
-        .collect();
+    let wanted: Vec<_> = graph.graph().node_indices().collect();
     for idx in wanted {
-        let node = graph.node(idx);
-        let Some(dir) = node.dir.as_deref() else {
-            continue;
-        };
-        let dir = Path::new(dir);
-        // Cheap first look: only packages that have, or could have under another
-        // configuration, cgo files are read in full.
-        let has_cgo = !node.cgo_files.is_empty()
-            || node.ignored_go_files.iter().any(|name| {
-                imports_c(dir, name).unwrap_or_else(|| file_has_import_c(&dir.join(name)))
-            });
-        if !has_cgo || !dir.is_dir() {
-            continue;
+        if let Some(source) = source_of(graph.node(idx), imports_c) {
+            graph.set_source(idx, source);
         }
-        let names: Vec<String> = node
-            .go_files
-            .iter()
-            .chain(&node.cgo_files)
-            .chain(&node.ignored_go_files)
-            .filter(|name| name.ends_with(".go"))
-            .cloned()
-            .collect();
-        let dir = dir.to_path_buf();
-        let source = read_package_with(&dir, &names, imports_c);
-        graph.set_source(idx, source);
     }
+}
+
+/// What [`attach_with`] attaches to one package: the facts of its Go files when it is a
+/// non-standard package that has, or could have under another configuration, cgo files, and
+/// its directory is here; `None` otherwise (or when the node already has them).
+pub fn source_of(node: &Node, imports_c: &ImportsC<'_>) -> Option<PackageSource> {
+    if node.standard || node.missing || node.source.is_some() {
+        return None;
+    }
+    let dir = Path::new(node.dir.as_deref()?);
+    // Cheap first look: only packages that have, or could have under another
+    // configuration, cgo files are read in full.
+    let has_cgo = !node.cgo_files.is_empty()
+        || node
+            .ignored_go_files
+            .iter()
+            .any(|name| imports_c(dir, name).unwrap_or_else(|| file_has_import_c(&dir.join(name))));
+    if !has_cgo || !dir.is_dir() {
+        return None;
+    }
+    let names: Vec<String> = node
+        .go_files
+        .iter()
+        .chain(&node.cgo_files)
+        .chain(&node.ignored_go_files)
+        .filter(|name| name.ends_with(".go"))
+        .cloned()
+        .collect();
+    Some(read_package_with(dir, &names, imports_c))
 }
 
 #[cfg(test)]

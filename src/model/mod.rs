@@ -8,6 +8,7 @@
 pub mod constraint;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Maps keyed by package ids: foldhash, not SipHash (ids come from our own inputs, and the
 /// loader hashes every import of every package).
@@ -318,7 +319,7 @@ pub struct BuildConfig {
 /// An immutable dependency graph with its roots and the problems met while loading it.
 #[derive(Clone, Debug)]
 pub struct DepGraph {
-    graph: DiGraph<Node, EdgeKind>,
+    graph: DiGraph<Arc<Node>, EdgeKind>,
     index: FastMap<String, NodeIndex>,
     roots: Vec<NodeIndex>,
     granularity: Granularity,
@@ -331,13 +332,32 @@ pub struct DepGraph {
 
 impl DepGraph {
     /// The petgraph graph. Node indices follow the sorted order of node ids.
-    pub fn graph(&self) -> &DiGraph<Node, EdgeKind> {
+    pub fn graph(&self) -> &DiGraph<Arc<Node>, EdgeKind> {
         &self.graph
     }
 
     /// The node with this id.
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
         self.index.get(id).copied()
+    }
+
+    /// The nodes whose ids start with `prefix`, in index order: one contiguous run, since
+    /// indices follow the sorted order of ids (found by binary search, not a scan).
+    pub fn with_prefix<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = NodeIndex> + 's {
+        let ids = |i: usize| self.graph[NodeIndex::new(i)].id.as_str();
+        let n = self.graph.node_count();
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if ids(mid) < prefix {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo..n)
+            .take_while(move |&i| ids(i).starts_with(prefix))
+            .map(NodeIndex::new)
     }
 
     /// Node data.
@@ -375,7 +395,7 @@ impl DepGraph {
     /// Attaches the source facts the loader read for a package (the only mutation after
     /// building: the loader reads files once the graph says which packages matter).
     pub fn set_source(&mut self, idx: NodeIndex, source: PackageSource) {
-        self.graph[idx].source = Some(source);
+        Arc::make_mut(&mut self.graph[idx]).source = Some(source);
     }
 }
 
@@ -391,7 +411,7 @@ pub struct GraphBuilder {
     /// Interned id -> index (arrival order until `finish`).
     slots: FastMap<String, NodeIndex>,
     /// Nodes by arrival; an id only imported so far holds a `missing` placeholder.
-    graph: DiGraph<Node, EdgeKind>,
+    graph: DiGraph<Arc<Node>, EdgeKind>,
     /// By index: a node with this id was added (not a placeholder).
     added: Vec<bool>,
     /// By index: an edge points at it.
@@ -422,7 +442,7 @@ impl GraphBuilder {
         }
     }
 
-    fn push(&mut self, node: Node, added: bool) -> NodeIndex {
+    fn push(&mut self, node: Arc<Node>, added: bool) -> NodeIndex {
         let id = node.id.clone();
         let idx = self.graph.add_node(node);
         self.slots.insert(id, idx);
@@ -440,12 +460,18 @@ impl GraphBuilder {
             missing: true,
             ..Node::default()
         };
-        self.push(placeholder, false).index() as u32
+        self.push(Arc::new(placeholder), false).index() as u32
     }
 
     /// Adds a node, or replaces a placeholder with the same id. Returns false when a complete
     /// node with this id already exists (the duplicate is ignored).
     pub fn add_node(&mut self, node: Node) -> bool {
+        self.add_shared(Arc::new(node))
+    }
+
+    /// [`GraphBuilder::add_node`] for a node other graphs may hold too (a loader that
+    /// evaluates several configurations shares the packages they agree on).
+    pub fn add_shared(&mut self, node: Arc<Node>) -> bool {
         match self.slots.get(node.id.as_str()) {
             None => {
                 self.push(node, true);
@@ -506,7 +532,7 @@ impl GraphBuilder {
         self.slots
             .get(id)
             .filter(|idx| self.added[idx.index()])
-            .map(|&idx| &self.graph[idx])
+            .map(|&idx| &*self.graph[idx])
     }
 
     /// Builds the graph. `roots` are node ids; unknown ids are ignored.
@@ -540,9 +566,8 @@ impl GraphBuilder {
                 "{n_missing} imported package(s) are not in the input, e.g. {id} (imported by {importer}); was it recorded without -deps?"
             ));
         }
-        // Arrival indices in the sorted order of their ids; then the nodes are permuted in
-        // place, one cycle of the permutation at a time, so that position p holds the node
-        // that arrived as order[p].
+        // Arrival indices in the sorted order of their ids; the graph is rebuilt with its
+        // nodes in that order (moving pointers: the nodes themselves are not copied).
         let n = self.graph.node_count();
         let mut order: Vec<u32> = (0..n as u32).collect();
         {
@@ -557,27 +582,16 @@ impl GraphBuilder {
         for (p, &slot) in order.iter().enumerate() {
             renumber[slot as usize] = p as u32;
         }
-        let mut done = vec![false; n];
-        for start in 0..n {
-            if done[start] {
-                continue;
-            }
-            let first = std::mem::take(&mut self.graph[NodeIndex::new(start)]);
-            let mut p = start;
-            loop {
-                done[p] = true;
-                let from = order[p] as usize;
-                if from == start {
-                    self.graph[NodeIndex::new(p)] = first;
-                    break;
-                }
-                self.graph[NodeIndex::new(p)] =
-                    std::mem::take(&mut self.graph[NodeIndex::new(from)]);
-                p = from;
-            }
+        let (arrived, _) = std::mem::take(&mut self.graph).into_nodes_edges();
+        let mut arrived: Vec<Option<Arc<Node>>> =
+            arrived.into_iter().map(|node| Some(node.weight)).collect();
+        let mut sorted: DiGraph<Arc<Node>, EdgeKind> = DiGraph::with_capacity(n, 0);
+        for &slot in &order {
+            sorted.add_node(arrived[slot as usize].take().expect("each node once"));
         }
-        drop(done);
+        drop(arrived);
         drop(order);
+        self.graph = sorted;
         let mut index = self.slots;
         // Each value is rewritten on its own: the order of the walk does not matter.
         #[allow(clippy::iter_over_hash_type)]

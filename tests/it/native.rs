@@ -22,8 +22,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use linkaudit::load::go_list::{GoPackage, read_packages};
+use linkaudit::load::go_list::{self, GoPackage, RootMode, read_packages};
 use linkaudit::load::native::{self, NativeConfig};
+use linkaudit::model::{BuildConfig, DepGraph, Node};
 
 use crate::support::{fetch_module, go_available};
 
@@ -210,6 +211,67 @@ fn first_difference(expected: &[GoPackage<'_>], native: &[GoPackage<'_>]) -> Opt
     None
 }
 
+/// The first difference between two graphs: their nodes (source facts left out: only live
+/// loads read them) and their edges.
+fn graph_difference(expected: &DepGraph, native: &DepGraph) -> Option<String> {
+    let strip = |node: &Node| Node {
+        source: None,
+        ..node.clone()
+    };
+    for idx in expected.graph().node_indices() {
+        let want = expected.node(idx);
+        let Some(got) = native.find(&want.id) else {
+            return Some(format!(
+                "package {}: go list has it, native does not",
+                want.id
+            ));
+        };
+        if strip(want) != strip(native.node(got)) {
+            return Some(format!(
+                "package {}: go list {:?}, native {:?}",
+                want.id,
+                strip(want),
+                strip(native.node(got))
+            ));
+        }
+    }
+    if expected.node_count() != native.node_count() {
+        return Some(format!(
+            "{} packages from go list, {} native",
+            expected.node_count(),
+            native.node_count()
+        ));
+    }
+    let edges = |g: &DepGraph| {
+        let mut edges: Vec<(String, String, String)> = g
+            .graph()
+            .edge_indices()
+            .map(|e| {
+                let (a, b) = g.graph().edge_endpoints(e).unwrap();
+                (
+                    g.node(a).id.clone(),
+                    g.node(b).id.clone(),
+                    format!("{:?}", g.graph()[e]),
+                )
+            })
+            .collect();
+        edges.sort();
+        edges
+    };
+    let (want, got) = (edges(expected), edges(native));
+    if want != got {
+        let first = want.iter().zip(&got).find(|(a, b)| a != b).map_or_else(
+            || "one list is longer".to_owned(),
+            |(a, b)| format!("{a:?} against {b:?}"),
+        );
+        return Some(format!("edges differ: {first}"));
+    }
+    if expected.roots().len() != native.roots().len() || expected.problems != native.problems {
+        return Some("roots or problems differ".to_owned());
+    }
+    None
+}
+
 #[test]
 fn native_loader_equals_go_list_on_real_modules() {
     if !go_available() {
@@ -259,6 +321,42 @@ fn native_loader_equals_go_list_on_real_modules() {
             warm.directories_read(),
             cold.directories_read()
         );
+        // The graphs a matrix builds: one loader for every configuration, the later ones
+        // sharing the nodes they agree on with the earlier ones; each equals the graph of go
+        // list's own output.
+        let matrix = open();
+        let mut first_nodes: Vec<std::sync::Arc<linkaudit::model::Node>> = Vec::new();
+        let mut shared_nodes = 0;
+        for (config, listed) in configs.iter().zip(&listed) {
+            let packages = matrix
+                .shared_packages(config, &["./...".to_owned()])
+                .unwrap();
+            let native =
+                go_list::parse_shared(&packages, "native", &RootMode::All, BuildConfig::default())
+                    .unwrap()
+                    .graph;
+            let expected = go_list::parse(
+                &listed[..],
+                "go list",
+                &RootMode::All,
+                BuildConfig::default(),
+            )
+            .unwrap()
+            .graph;
+            if let Some(difference) = graph_difference(&expected, &native) {
+                panic!("{} {config:?} (shared nodes): {difference}", case.module);
+            }
+            let nodes: Vec<_> = native.graph().node_weights().cloned().collect();
+            if first_nodes.is_empty() {
+                first_nodes = nodes;
+            } else {
+                shared_nodes += nodes
+                    .iter()
+                    .filter(|n| first_nodes.iter().any(|f| std::sync::Arc::ptr_eq(f, n)))
+                    .count();
+            }
+        }
+        assert!(shared_nodes > 0, "{}: no node was shared", case.module);
         for entry in std::fs::read_dir(cache.path()).unwrap().step_by(2) {
             std::fs::write(entry.unwrap().path(), b"{\"key\": \"x\", \"dirs\": {").unwrap();
         }
