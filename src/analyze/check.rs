@@ -310,6 +310,15 @@ pub fn fork_of<'a>(
     if node.standard || node.missing {
         return None;
     }
+    // A package with fewer files than a fingerprint's share of its files cannot resemble it
+    // (most packages, for most fingerprints): no set is built for them.
+    let n_files = node.go_files.len() + node.cgo_files.len() + node.ignored_go_files.len();
+    if fingerprints
+        .iter()
+        .all(|f| (n_files as f64 / f.files.len() as f64) < f.min_share)
+    {
+        return None;
+    }
     let files: BTreeSet<&str> = node
         .go_files
         .iter()

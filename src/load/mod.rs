@@ -449,7 +449,22 @@ fn load_go(
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
-    let go_env = go_env(dir, requested, workspace)?;
+    // With the target and cgo given, nothing read from `go env` depends on the target (the
+    // flags, the toolchain, where modules come from): the directory's one answer serves
+    // every configuration of a matrix.
+    let go_env = if requested.goos.is_some()
+        && requested.goarch.is_some()
+        && requested.cgo_enabled.is_some()
+    {
+        let untargeted = RequestedConfig {
+            goos: None,
+            goarch: None,
+            ..requested.clone()
+        };
+        go_env(dir, &untargeted, workspace)?
+    } else {
+        go_env(dir, requested, workspace)?
+    };
     let all_env = go_env.all.clone();
     let goos = requested.goos.clone().unwrap_or(go_env.goos);
     let goarch = requested.goarch.clone().unwrap_or(go_env.goarch);
