@@ -396,12 +396,14 @@ fn go_env(dir: &Path, requested: &RequestedConfig, workspace: bool) -> Result<Go
         requested.goarch.clone(),
         workspace,
     );
-    let asked = ASKED.get_or_init(Default::default);
-    if let Some(known) = asked.lock().unwrap().get(&key) {
+    // Held while asking: the configurations of a matrix start at once and want the same
+    // answer (`go env` starts no parallel work of ours, so nothing waits on this thread).
+    let mut asked = ASKED.get_or_init(Default::default).lock().unwrap();
+    if let Some(known) = asked.get(&key) {
         return Ok(known.clone());
     }
     let answer = ask_go_env(dir, requested, workspace)?;
-    asked.lock().unwrap().insert(key, answer.clone());
+    asked.insert(key, answer.clone());
     Ok(answer)
 }
 

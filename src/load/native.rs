@@ -201,6 +201,8 @@ pub struct NativeGo {
     pending: Mutex<Option<std::thread::JoinHandle<Result<BuildList, Unsupported>>>>,
     env: Vec<(String, String)>,
     toolchains: Mutex<BTreeMap<(String, String), Arc<Toolchain>>>,
+    /// Where the context answers are kept between runs, and the `go env` they depend on.
+    toolchain_answers: Option<(PathBuf, String)>,
     /// Read-mostly, shared by the configurations evaluated at once: read locks only, once
     /// every directory has been seen.
     /// A directory is read by one thread; the others wanting it wait for that read.
@@ -272,6 +274,20 @@ pub const GO_ENV_VARS: &[&str] = &[
     "GONOSUMDB",
     "GOSUMDB",
     "GOINSECURE",
+    // What decides the context's tool tags (with GOOS/GOARCH): the toolchain, its
+    // experiments, the architecture levels, FIPS mode.
+    "GOROOT",
+    "GOEXPERIMENT",
+    "GOAMD64",
+    "GOARM",
+    "GOARM64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GORISCV64",
+    "GOWASM",
+    "GOFIPS140",
 ];
 
 struct GoEnv {
@@ -398,6 +414,9 @@ impl NativeGo {
             pending: Mutex::new(Some(pending)),
             env,
             toolchains: Mutex::default(),
+            toolchain_answers: cache
+                .as_ref()
+                .map(|cache_dir| (cache_dir.clone(), decisive_env.clone())),
             dirs: RwLock::default(),
             resolved: Default::default(),
             walk: OnceLock::new(),
@@ -432,21 +451,39 @@ impl NativeGo {
         let mut env = self.env.clone();
         env.push(("GOOS".to_owned(), goos.to_owned()));
         env.push(("GOARCH".to_owned(), goarch.to_owned()));
-        let out = exec::capture(&CommandSpec {
-            program: "go".to_owned(),
-            args: [
-                "list",
-                "-f",
-                "{{context.GOROOT}}\n{{join context.ToolTags \",\"}}\n{{join context.ReleaseTags \",\"}}",
-                "unsafe",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            dir: Some(self.root.clone()),
-            env,
-            install_hint: INSTALL_HINT.to_owned(),
-        })
-        .map_err(|err| Unsupported(format!("{err:#}")))?;
+        // The answer is decided by the toolchain and the variables of `GO_ENV_VARS` that
+        // name its experiments and architecture levels, with the target: kept between runs
+        // under that key (checked: GOROOT/src is still there).
+        let stored = self.toolchain_answers.as_ref().map(|(cache_dir, go_env)| {
+            let name = format!("go list context for {goos}/{goarch}");
+            dir_cache::AnswerCache::new(cache_dir, &name, &format!("{go_env:?}\n{env:?}"))
+        });
+        let out = match stored.as_ref().and_then(dir_cache::AnswerCache::get) {
+            Some(out) => out,
+            None => {
+                let out = exec::capture(&CommandSpec {
+                    program: "go".to_owned(),
+                    args: [
+                        "list",
+                        "-f",
+                        "{{context.GOROOT}}\n{{join context.ToolTags \",\"}}\n{{join context.ReleaseTags \",\"}}",
+                        "unsafe",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                    dir: Some(self.root.clone()),
+                    env,
+                    install_hint: INSTALL_HINT.to_owned(),
+                })
+                .map_err(|err| Unsupported(format!("{err:#}")))?;
+                if let Some(stored) = &stored {
+                    let goroot = String::from_utf8_lossy(&out);
+                    let goroot = PathBuf::from(goroot.lines().next().unwrap_or_default());
+                    stored.put(&out, vec![(goroot.join("src"), dir_cache::Expect::Dir)]);
+                }
+                out
+            }
+        };
         let text = String::from_utf8_lossy(&out);
         let mut lines = text.lines();
         let goroot = PathBuf::from(lines.next().unwrap_or_default());
