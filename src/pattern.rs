@@ -15,6 +15,16 @@ pub fn matches(pattern: &str, name: &str) -> bool {
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     }
+    // What comes before the first `...` and after the last is literal: a name without that
+    // prefix and suffix cannot match (most names, for a pattern like `.../storage/pkg/x`),
+    // and is turned away without the glob's backtracking.
+    let (first, last) = (
+        pattern.find("...").expect("a pattern"),
+        pattern.rfind("...").expect("a pattern"),
+    );
+    if !name.starts_with(&pattern[..first]) || !name.ends_with(&pattern[last + 3..]) {
+        return false;
+    }
     glob(pattern.as_bytes(), name.as_bytes())
 }
 
@@ -66,5 +76,12 @@ mod tests {
             "example.com/...sqlite...",
             "example.com/go-sqlite3/x"
         ));
+        assert!(matches(".../storage/pkg/x", "github.com/c/storage/pkg/x"));
+        assert!(!matches(".../storage/pkg/x", "github.com/c/storage/pkg/y"));
+        assert!(matches("a/...b", "a/b"));
+        assert!(!matches("a/...b", "xa/b"));
+        assert!(matches("github.com/.../pcap", "github.com/g/gopacket/pcap"));
+        // Prefix and suffix may not overlap: "ab...ba" needs at least "abba".
+        assert!(!matches("ab...ba", "aba"));
     }
 }

@@ -667,7 +667,9 @@ impl NativeGo {
             frontier = Vec::new();
             for loaded in done {
                 for dep in &loaded.deps {
-                    if queued.insert(dep.path.clone(), ()).is_none() {
+                    // Most imports name a package queued already: no key is made for them.
+                    if !queued.contains_key(dep.path.as_str()) {
+                        queued.insert(dep.path.clone(), ());
                         frontier.push(dep.clone());
                     }
                 }
