@@ -1398,7 +1398,16 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
 /// The tags [`evaluate`] asks about for these files.
 fn decisive_tags(files: &[FileFacts]) -> Vec<String> {
     let mut tags: BTreeSet<String> = BTreeSet::new();
-    tags.insert("cgo".to_owned());
+    // cgo on or off changes a directory's evaluation through its `import "C"` files and its
+    // C and C++ files (dropped without cgo), besides the `cgo` tag in constraints (below):
+    // a directory of Go files alone evaluates the same either way.
+    let cgo_decides = files.iter().any(|file| {
+        !file.name.ends_with(".go")
+            || !matches!(&file.go, Some(Ok(header)) if !header.imports.iter().any(|i| i == "C"))
+    });
+    if cgo_decides {
+        tags.insert("cgo".to_owned());
+    }
     for file in files {
         tags.extend(
             constraint::name_tags(&file.name)
