@@ -400,57 +400,104 @@ pub fn matched_packages(graph: &DepGraph, rule: &Rule) -> Vec<NodeIndex> {
 
 /// Like [`matched_packages`], with how each package matched; `forks` recognise forks.
 pub fn matches(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Vec<PackageMatch> {
-    let m = &rule.matcher;
-    if m.generic.is_some() || !when_holds(rule, &graph.config) {
+    if rule.matcher.generic.is_some() || !when_holds(rule, &graph.config) {
         return Vec::new();
     }
+    let candidates =
+        candidates_of(graph, rule, forks).unwrap_or_else(|| graph.graph().node_indices().collect());
+    matches_among(graph, rule, forks, candidates)
+}
+
+/// The packages a rule can match, when an index finds them: a Go package pattern without
+/// `...` names one package and `path/...` one run of the sorted ids (the forks besides);
+/// `None`: any package may match, each must be looked at.
+fn candidates_of(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Option<Vec<NodeIndex>> {
+    let package = rule.matcher.package.as_ref()?;
+    if graph.config.ecosystem == "cargo" {
+        return None;
+    }
+    let mut c: Vec<NodeIndex> = if !package.contains("...") {
+        graph.find(package).into_iter().collect()
+    } else {
+        let prefix = package
+            .strip_suffix("/...")
+            .filter(|prefix| !prefix.contains("..."))?;
+        let below = format!("{prefix}/");
+        let mut c: Vec<NodeIndex> = graph.find(prefix).into_iter().collect();
+        c.extend(graph.with_prefix(&below));
+        c
+    };
+    c.extend(forks.forked.iter().copied());
+    c.sort_unstable();
+    c.dedup();
+    Some(c)
+}
+
+/// Whether a package's path (or, for a crate, its name) is what the matcher names.
+fn by_path(graph: &DepGraph, m: &crate::rules::Match, node: &crate::model::Node) -> bool {
+    match (&m.package, &m.module) {
+        // Cargo crate ids are `name@version`: a package pattern names the crate.
+        (Some(package), _) => {
+            pattern::matches(package, &node.id)
+                || (graph.config.ecosystem == "cargo"
+                    && node
+                        .module
+                        .as_ref()
+                        .is_some_and(|mi| pattern::matches(package, &mi.path)))
+        }
+        (None, Some(module)) => node.module.as_ref().is_some_and(|mi| &mi.path == module),
+        (None, None) => false,
+    }
+}
+
+/// The candidates of every rule at once: the indexed ones as [`candidates_of`] finds them,
+/// and for the rules that must look at every package, one pass over the packages for all of
+/// them (each node is read once, not once per rule: the nodes sit behind pointers, and
+/// reading them is most of a scan). A superset of what [`matches_among`] keeps, in index
+/// order.
+fn candidates_of_all(graph: &DepGraph, rules: &[&Rule], forks: &Forks) -> Vec<Vec<NodeIndex>> {
+    let mut out: Vec<Option<Vec<NodeIndex>>> = rules
+        .iter()
+        .map(|rule| candidates_of(graph, rule, forks))
+        .collect();
+    let scanned: Vec<usize> = (0..rules.len()).filter(|&i| out[i].is_none()).collect();
+    let mut found: Vec<Vec<NodeIndex>> = vec![Vec::new(); rules.len()];
+    if !scanned.is_empty() {
+        for idx in graph.graph().node_indices() {
+            let node = graph.node(idx);
+            if node.missing {
+                continue;
+            }
+            let forked = forks.get(idx).is_some();
+            for &i in &scanned {
+                if forked || by_path(graph, &rules[i].matcher, node) {
+                    found[i].push(idx);
+                }
+            }
+        }
+    }
+    out.iter_mut()
+        .zip(found)
+        .map(|(indexed, scanned)| indexed.take().unwrap_or(scanned))
+        .collect()
+}
+
+/// [`matches`] among `candidates` (in index order).
+fn matches_among(
+    graph: &DepGraph,
+    rule: &Rule,
+    forks: &Forks,
+    candidates: Vec<NodeIndex>,
+) -> Vec<PackageMatch> {
+    let m = &rule.matcher;
     let range = rule.version_range();
     let mut out = Vec::new();
-    // A Go package pattern without `...` names one package: only it, and the forks, can match.
-    let candidates: Vec<NodeIndex> = match &m.package {
-        Some(package) if graph.config.ecosystem != "cargo" && !package.contains("...") => {
-            let mut c: Vec<NodeIndex> = graph.find(package).into_iter().collect();
-            c.extend(forks.forked.iter().copied());
-            c.sort_unstable();
-            c.dedup();
-            c
-        }
-        // `path/...` names `path` and the packages below it: one run of the sorted ids.
-        Some(package)
-            if graph.config.ecosystem != "cargo"
-                && package
-                    .strip_suffix("/...")
-                    .is_some_and(|prefix| !prefix.contains("...")) =>
-        {
-            let prefix = package.strip_suffix("/...").expect("checked");
-            let below = format!("{prefix}/");
-            let mut c: Vec<NodeIndex> = graph.find(prefix).into_iter().collect();
-            c.extend(graph.with_prefix(&below));
-            c.extend(forks.forked.iter().copied());
-            c.sort_unstable();
-            c.dedup();
-            c
-        }
-        _ => graph.graph().node_indices().collect(),
-    };
     for idx in candidates {
         let node = graph.node(idx);
         if node.missing {
             continue;
         }
-        let by_path = match (&m.package, &m.module) {
-            // Cargo crate ids are `name@version`: a package pattern names the crate.
-            (Some(package), _) => {
-                pattern::matches(package, &node.id)
-                    || (graph.config.ecosystem == "cargo"
-                        && node
-                            .module
-                            .as_ref()
-                            .is_some_and(|mi| pattern::matches(package, &mi.path)))
-            }
-            (None, Some(module)) => node.module.as_ref().is_some_and(|mi| &mi.path == module),
-            (None, None) => false,
-        };
+        let by_path = by_path(graph, m, node);
         let fork = if by_path || graph.config.ecosystem == "cargo" {
             None
         } else {
@@ -645,8 +692,14 @@ pub fn check(
     // honours; `audit fix` re-loads to confirm it).
     let mut all_matches: Vec<(&Rule, PackageMatch)> = Vec::new();
     let forks = Forks::of(graph, &catalog.fingerprints);
-    for rule in &catalog.rules {
-        for m in matches(graph, rule, &forks) {
+    let rules: Vec<&Rule> = catalog
+        .rules
+        .iter()
+        .filter(|rule| rule.matcher.generic.is_none() && when_holds(rule, &graph.config))
+        .collect();
+    let candidates = candidates_of_all(graph, &rules, &forks);
+    for (rule, candidates) in rules.into_iter().zip(candidates) {
+        for m in matches_among(graph, rule, &forks, candidates) {
             all_matches.push((rule, m));
         }
     }
