@@ -1,6 +1,54 @@
 //! Go package patterns as `go list` understands them: `...` matches any string, and a
 //! trailing `/...` also matches the path before it (`net/...` matches `net` and `net/http`).
 
+/// A pattern taken apart once, for matching many names (rule matching asks it of every
+/// package of every configuration): [`matches`] without looking for `...` each time.
+pub struct Compiled<'p> {
+    pattern: &'p str,
+    kind: Kind<'p>,
+}
+
+enum Kind<'p> {
+    /// No `...`: the name itself.
+    Exact,
+    /// `path/...`: `path` and below.
+    Below(&'p str),
+    /// Anything else: the literal head (before the first `...`) and tail (after the last).
+    Glob { head: &'p str, tail: &'p str },
+}
+
+impl<'p> Compiled<'p> {
+    /// Takes `pattern` apart.
+    pub fn new(pattern: &'p str) -> Self {
+        let kind = match (pattern.find("..."), pattern.rfind("...")) {
+            (Some(first), Some(last)) => match pattern.strip_suffix("/...") {
+                Some(prefix) if !prefix.contains("...") => Kind::Below(prefix),
+                _ => Kind::Glob {
+                    head: &pattern[..first],
+                    tail: &pattern[last + 3..],
+                },
+            },
+            _ => Kind::Exact,
+        };
+        Compiled { pattern, kind }
+    }
+
+    /// True when `name` matches, as [`matches`] says.
+    pub fn matches(&self, name: &str) -> bool {
+        match self.kind {
+            Kind::Exact => self.pattern == name,
+            Kind::Below(prefix) => name
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
+            Kind::Glob { head, tail } => {
+                name.starts_with(head)
+                    && name.ends_with(tail)
+                    && glob(self.pattern.as_bytes(), name.as_bytes())
+            }
+        }
+    }
+}
+
 /// True when `name` matches the Go package pattern `pattern`.
 pub fn matches(pattern: &str, name: &str) -> bool {
     if !pattern.contains("...") {
@@ -83,5 +131,21 @@ mod tests {
         assert!(matches("github.com/.../pcap", "github.com/g/gopacket/pcap"));
         // Prefix and suffix may not overlap: "ab...ba" needs at least "abba".
         assert!(!matches("ab...ba", "aba"));
+        let names = [
+            "net", "net/http", "netx", "a/b", "xa/b", "aba", "abba", "os/user", "",
+        ];
+        let patterns = [
+            "net/...", "net", "...", "a/...b", "ab...ba", ".../b", "os/...r",
+        ];
+        for pattern in patterns {
+            let compiled = super::Compiled::new(pattern);
+            for name in names {
+                assert_eq!(
+                    compiled.matches(name),
+                    matches(pattern, name),
+                    "{pattern} {name}"
+                );
+            }
+        }
     }
 }

@@ -460,7 +460,21 @@ fn candidates_of_all(graph: &DepGraph, rules: &[&Rule], forks: &Forks) -> Vec<Ve
         .iter()
         .map(|rule| candidates_of(graph, rule, forks))
         .collect();
-    let scanned: Vec<usize> = (0..rules.len()).filter(|&i| out[i].is_none()).collect();
+    // The scanned rules' package patterns, taken apart once.
+    let scanned: Vec<(usize, Option<pattern::Compiled>)> = (0..rules.len())
+        .filter(|&i| out[i].is_none())
+        .map(|i| {
+            (
+                i,
+                rules[i]
+                    .matcher
+                    .package
+                    .as_deref()
+                    .map(pattern::Compiled::new),
+            )
+        })
+        .collect();
+    let cargo = graph.config.ecosystem == "cargo";
     let mut found: Vec<Vec<NodeIndex>> = vec![Vec::new(); rules.len()];
     if !scanned.is_empty() {
         for idx in graph.graph().node_indices() {
@@ -469,9 +483,24 @@ fn candidates_of_all(graph: &DepGraph, rules: &[&Rule], forks: &Forks) -> Vec<Ve
                 continue;
             }
             let forked = forks.get(idx).is_some();
-            for &i in &scanned {
-                if forked || by_path(graph, &rules[i].matcher, node) {
-                    found[i].push(idx);
+            for (i, package) in &scanned {
+                // by_path, with the pattern compiled.
+                let hit = match (package, &rules[*i].matcher.module) {
+                    (Some(package), _) => {
+                        package.matches(&node.id)
+                            || (cargo
+                                && node
+                                    .module
+                                    .as_ref()
+                                    .is_some_and(|mi| package.matches(&mi.path)))
+                    }
+                    (None, Some(module)) => {
+                        node.module.as_ref().is_some_and(|mi| &mi.path == module)
+                    }
+                    (None, None) => false,
+                };
+                if forked || hit {
+                    found[*i].push(idx);
                 }
             }
         }

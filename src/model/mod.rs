@@ -598,19 +598,14 @@ impl GraphBuilder {
         for idx in index.values_mut() {
             *idx = NodeIndex::new(renumber[idx.index()] as usize);
         }
-        let mut edges: Vec<(NodeIndex, NodeIndex, EdgeKind)> = self
-            .edges
-            .iter()
-            .filter(|(from, to, _)| from != to)
-            .map(|&(from, to, kind)| {
-                (
-                    NodeIndex::new(renumber[from as usize] as usize),
-                    NodeIndex::new(renumber[to as usize] as usize),
-                    kind,
-                )
-            })
-            .collect();
-        drop(self.edges);
+        // Renumbered in place (no second list of every edge: on a large graph that is a
+        // fresh, page-faulted block per load).
+        let mut edges = self.edges;
+        edges.retain(|(from, to, _)| from != to);
+        for edge in &mut edges {
+            edge.0 = renumber[edge.0 as usize];
+            edge.1 = renumber[edge.1 as usize];
+        }
         // One edge per pair; a cgo edge wins over a plain import of the same pair.
         edges.sort_unstable_by(|a, b| {
             (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2)))
@@ -619,7 +614,11 @@ impl GraphBuilder {
         let mut graph = self.graph;
         graph.reserve_exact_edges(edges.len());
         for (from, to, kind) in edges {
-            graph.add_edge(from, to, kind);
+            graph.add_edge(
+                NodeIndex::new(from as usize),
+                NodeIndex::new(to as usize),
+                kind,
+            );
         }
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
