@@ -686,13 +686,13 @@ impl Stream {
         for error in deps_errors {
             builder.add_problem(format!("dependency of {import_path}: {error}"));
         }
-        for import in imports {
-            if import == "C" {
-                builder.add_edge(import_path, "runtime/cgo", EdgeKind::Cgo);
-            } else {
-                builder.add_edge(import_path, import, EdgeKind::Import);
-            }
-        }
+        builder.add_edges_from(
+            import_path,
+            imports.map(|import| match import {
+                "C" => ("runtime/cgo", EdgeKind::Cgo),
+                _ => (import, EdgeKind::Import),
+            }),
+        );
         if !node.dep_only {
             // `go list -e` reports a pattern that names nothing as a pseudo-package with an
             // error and no files; `go build` would stop there, and so do we.

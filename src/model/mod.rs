@@ -503,6 +503,20 @@ impl GraphBuilder {
         self.edges.push((from, to, kind));
     }
 
+    /// [`GraphBuilder::add_edge`] for several edges from one node (its id looked up once).
+    pub fn add_edges_from<'e>(
+        &mut self,
+        from: &str,
+        edges: impl IntoIterator<Item = (&'e str, EdgeKind)>,
+    ) {
+        let from = self.slot(from);
+        for (to, kind) in edges {
+            let to = self.slot(to);
+            self.imported[to as usize] = true;
+            self.edges.push((from, to, kind));
+        }
+    }
+
     /// Records a load problem; the graph will be marked incomplete.
     pub fn add_problem(&mut self, problem: String) {
         self.problems.push(problem);

@@ -282,8 +282,9 @@ fn progress_line_only_on_a_terminal() {
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
+    // Which go commands run depends on the native loader's cache (warm, only `go env`).
     let shown = under_pty("");
-    assert!(shown.contains("running go list"), "{shown:?}");
+    assert!(shown.contains("running go "), "{shown:?}");
     let quiet = under_pty("--quiet");
     assert!(!quiet.contains("running go"), "{quiet:?}");
     let piped = audit(&["why", "plugin", "-C", dir.to_str().unwrap()]);
