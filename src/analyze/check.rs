@@ -963,7 +963,13 @@ pub fn check(
     }
 }
 
-fn rule_reason(graph: &DepGraph, rule: &Rule, idx: NodeIndex, reach: &[bool]) -> String {
+fn rule_reason(
+    graph: &DepGraph,
+    rule: &Rule,
+    idx: NodeIndex,
+    reach: &[bool],
+    facts: &GraphFacts,
+) -> String {
     let mut reason = format!(
         "{} ({}; rule {})",
         rule.summary,
@@ -971,15 +977,11 @@ fn rule_reason(graph: &DepGraph, rule: &Rule, idx: NodeIndex, reach: &[bool]) ->
         rule.id
     );
     if graph.node(idx).id == "runtime/cgo" {
-        let mut cgo: Vec<&str> = graph
-            .graph()
-            .node_indices()
-            .filter(|&i| {
-                reach[i.index()]
-                    && !graph.node(i).cgo_files.is_empty()
-                    && graph.node(i).id != "runtime/cgo"
-            })
-            .map(|i| graph.node(i).id.as_str())
+        let mut cgo: Vec<&str> = facts
+            .cgo_packages
+            .iter()
+            .filter(|&&i| reach[i.index()])
+            .map(|&i| graph.node(i).id.as_str())
             .collect();
         cgo.sort();
         let n = cgo.len();
@@ -1026,10 +1028,16 @@ fn link_facts(
     root: NodeIndex,
     reach: &[bool],
     rule_hits: &[(&Rule, NodeIndex)],
+    facts: &GraphFacts,
 ) -> LinkFacts {
     let config = &graph.config;
     let runtime_cgo = graph.find("runtime/cgo").is_some_and(|i| reach[i.index()]);
-    let host_object_packages = link::host_object_packages(graph, reach);
+    let host_object_packages = facts
+        .host_objects
+        .iter()
+        .filter(|&&i| reach[i.index()])
+        .map(|&i| graph.node(i).id.clone())
+        .collect();
     let mut internal_link_fails = Vec::new();
     let mut dynamic_without_cgo = Vec::new();
     for (rule, idx) in rule_hits {
@@ -1046,7 +1054,7 @@ fn link_facts(
             && !rule.effects.contains(&Effect::Cgo)
             && graph.node(*idx).cgo_files.is_empty()
         {
-            dynamic_without_cgo.push(rule_reason(graph, rule, *idx, reach));
+            dynamic_without_cgo.push(rule_reason(graph, rule, *idx, reach, facts));
         }
     }
     internal_link_fails.sort();
@@ -1054,20 +1062,17 @@ fn link_facts(
     dynamic_without_cgo.sort();
     dynamic_without_cgo.dedup();
     let mut broken = Vec::new();
-    for idx in graph.graph().node_indices() {
-        let node = graph.node(idx);
-        if !reach[idx.index()] || node.missing {
+    for (idx, error) in &facts.broken {
+        if !reach[idx.index()] {
             continue;
         }
-        if let Some(error) = nothing_to_build(graph, idx).or_else(|| node.error.clone()) {
-            let summary = chains::summarize(graph.graph(), &[root], &[idx], 1);
-            let chain = summary
-                .chains
-                .first()
-                .map(|c| super::chain_ids(graph, c))
-                .unwrap_or_default();
-            broken.push((node.id.clone(), error, chain));
-        }
+        let summary = chains::summarize(graph.graph(), &[root], &[*idx], 1);
+        let chain = summary
+            .chains
+            .first()
+            .map(|c| super::chain_ids(graph, c))
+            .unwrap_or_default();
+        broken.push((graph.node(*idx).id.clone(), error.clone(), chain));
     }
     LinkFacts {
         goos: config.goos.clone(),
@@ -1081,6 +1086,89 @@ fn link_facts(
     }
 }
 
+/// What the verdicts of every root look for, found once per graph (each root's verdict
+/// then filters these few packages by its reach instead of scanning every package).
+struct GraphFacts {
+    /// Packages with cgo files, but `runtime/cgo`, in index (id) order.
+    cgo_packages: Vec<NodeIndex>,
+    /// Packages whose objects go to the host linker (`link::host_object_packages`).
+    host_objects: Vec<NodeIndex>,
+    /// Packages that do not build, with why.
+    broken: Vec<(NodeIndex, String)>,
+}
+
+impl GraphFacts {
+    fn of(graph: &DepGraph) -> Self {
+        let mut facts = GraphFacts {
+            cgo_packages: Vec::new(),
+            host_objects: link::host_object_candidates(graph),
+            broken: Vec::new(),
+        };
+        for idx in graph.graph().node_indices() {
+            let node = graph.node(idx);
+            if node.missing {
+                continue;
+            }
+            if !node.cgo_files.is_empty() && node.id != "runtime/cgo" {
+                facts.cgo_packages.push(idx);
+            }
+            if let Some(error) = nothing_to_build(graph, idx).or_else(|| node.error.clone()) {
+                facts.broken.push((idx, error));
+            }
+        }
+        facts
+    }
+}
+
+/// Which roots reach each package: a bit per root (64 roots a word), propagated along one
+/// topological order of the graph, so that every root's reach costs one pass over the edges
+/// per 64 roots instead of one search per root. A graph with a cycle (no topological order)
+/// searches from each root instead.
+enum RootsReach {
+    Masks(Vec<Vec<u64>>),
+    Search,
+}
+
+impl RootsReach {
+    fn of(graph: &DepGraph) -> Self {
+        let Ok(order) = petgraph::algo::toposort(graph.graph(), None) else {
+            return RootsReach::Search;
+        };
+        let roots = graph.roots();
+        let masks = roots
+            .chunks(64)
+            .map(|chunk| {
+                let mut mask = vec![0u64; graph.node_count()];
+                for (bit, root) in chunk.iter().enumerate() {
+                    mask[root.index()] |= 1 << bit;
+                }
+                for &v in &order {
+                    let here = mask[v.index()];
+                    if here == 0 {
+                        continue;
+                    }
+                    for w in graph.graph().neighbors_directed(v, Direction::Outgoing) {
+                        mask[w.index()] |= here;
+                    }
+                }
+                mask
+            })
+            .collect();
+        RootsReach::Masks(masks)
+    }
+
+    /// The packages root number `i` (of `graph.roots()`) reaches, by index.
+    fn reach(&self, graph: &DepGraph, i: usize) -> Vec<bool> {
+        match self {
+            RootsReach::Masks(masks) => {
+                let (word, bit) = (&masks[i / 64], i % 64);
+                word.iter().map(|m| m >> bit & 1 == 1).collect()
+            }
+            RootsReach::Search => reachable_from(graph, &[graph.roots()[i]], &BTreeSet::new()),
+        }
+    }
+}
+
 fn verdicts(
     graph: &DepGraph,
     rule_hits: &[(&Rule, NodeIndex)],
@@ -1089,8 +1177,10 @@ fn verdicts(
     static_link: &StaticLinkReport,
 ) -> Vec<Target> {
     let mut targets = Vec::new();
-    for &root in graph.roots() {
-        let reach = reachable_from(graph, &[root], &BTreeSet::new());
+    let facts = GraphFacts::of(graph);
+    let roots_reach = RootsReach::of(graph);
+    for (root_number, &root) in graph.roots().iter().enumerate() {
+        let reach = roots_reach.reach(graph, root_number);
         let mut rule_reasons: Vec<String> = Vec::new();
         let mut dynamic = false;
         for (rule, idx) in linkage_hits.iter().chain(
@@ -1102,7 +1192,7 @@ fn verdicts(
                 continue;
             }
             dynamic = true;
-            rule_reasons.push(rule_reason(graph, rule, *idx, &reach));
+            rule_reasons.push(rule_reason(graph, rule, *idx, &reach, &facts));
         }
         rule_reasons.sort();
         rule_reasons.dedup();
@@ -1118,8 +1208,8 @@ fn verdicts(
             });
             continue;
         }
-        let facts = link_facts(graph, root, &reach, rule_hits);
-        let mut decision = link::decide(&facts, &options.link);
+        let link_facts = link_facts(graph, root, &reach, rule_hits, &facts);
+        let mut decision = link::decide(&link_facts, &options.link);
         // A static external link needs every -l library as an archive.
         if matches!(
             decision.linkage,
@@ -1273,7 +1363,7 @@ fn static_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BuildConfig, Granularity, GraphBuilder, Node};
+    use crate::model::{BuildConfig, EdgeKind, Granularity, GraphBuilder, Node};
     use crate::rules::parse_rule;
 
     fn cgo_package(id: &str) -> Node {
@@ -1283,6 +1373,61 @@ mod tests {
             go_files: vec!["y.go".to_owned()],
             ld_libs: vec!["dl".to_owned()],
             ..Node::default()
+        }
+    }
+
+    /// Every root's reach from the bit masks equals a search from that root; a graph with a
+    /// cycle searches, with the same answer. 70 roots: two words of masks.
+    #[test]
+    fn roots_reach_equals_a_search_per_root() {
+        for cycle in [false, true] {
+            let mut b = GraphBuilder::new();
+            let n = 140;
+            for i in 0..n {
+                b.add_node(Node {
+                    id: format!("p{i:03}"),
+                    ..Node::default()
+                });
+            }
+            // Root r imports r + 70 and, every third, r + 71; those import a shared tail.
+            for r in 0..70 {
+                b.add_edge(
+                    &format!("p{r:03}"),
+                    &format!("p{:03}", r + 70),
+                    EdgeKind::Import,
+                );
+                if r % 3 == 0 && r + 71 < n {
+                    b.add_edge(
+                        &format!("p{r:03}"),
+                        &format!("p{:03}", r + 71),
+                        EdgeKind::Import,
+                    );
+                }
+            }
+            for t in 70..n - 1 {
+                if t % 5 == 0 {
+                    b.add_edge(
+                        &format!("p{t:03}"),
+                        &format!("p{:03}", t + 1),
+                        EdgeKind::Import,
+                    );
+                }
+            }
+            if cycle {
+                // p070 imports p071 (70 % 5 == 0): back again.
+                b.add_edge("p071", "p070", EdgeKind::Import);
+            }
+            let roots: Vec<String> = (0..70).map(|r| format!("p{r:03}")).collect();
+            let graph = b.finish(&roots, Granularity::Package, BuildConfig::default());
+            let reach = RootsReach::of(&graph);
+            assert_eq!(matches!(reach, RootsReach::Search), cycle);
+            for (i, &root) in graph.roots().iter().enumerate() {
+                assert_eq!(
+                    reach.reach(&graph, i),
+                    reachable_from(&graph, &[root], &BTreeSet::new()),
+                    "root {i}"
+                );
+            }
         }
     }
 

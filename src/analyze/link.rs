@@ -505,21 +505,29 @@ fn list(packages: &[String]) -> String {
 
 /// The packages outside `internalpkg` with host objects among `reachable`.
 pub fn host_object_packages(graph: &DepGraph, reachable: &[bool]) -> Vec<String> {
+    let mut out: Vec<String> = host_object_candidates(graph)
+        .into_iter()
+        .filter(|i| reachable[i.index()])
+        .map(|i| graph.node(i).id.clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The packages of [`host_object_packages`] whatever is reachable, in index order (which is
+/// the order of their ids).
+pub fn host_object_candidates(graph: &DepGraph) -> Vec<petgraph::graph::NodeIndex> {
     let internal: BTreeSet<&str> = INTERNAL_PACKAGES.iter().copied().collect();
-    let mut out: Vec<String> = graph
+    graph
         .graph()
         .node_indices()
-        .filter(|i| reachable[i.index()])
-        .map(|i| graph.node(i))
-        .filter(|node| {
+        .filter(|&i| {
+            let node = graph.node(i);
             !node.missing
                 && !internal.contains(node.id.as_str())
                 && (!node.cgo_files.is_empty() || !node.syso_files.is_empty())
         })
-        .map(|node| node.id.clone())
-        .collect();
-    out.sort();
-    out
+        .collect()
 }
 
 #[cfg(test)]
