@@ -169,8 +169,9 @@ impl Evaluated {
 /// patterns that matched it.
 type EachPackage<'a> = dyn FnMut(&[Module], &Loaded, &[String]) + 'a;
 
-/// Import path → the nodes built for it: (evaluation, matching patterns, node).
-type SharedNodes = FastMap<String, Vec<(Arc<Evaluated>, Vec<String>, Arc<SharedPackage>)>>;
+/// Package (its canonical `Resolved`, see [`key`]) → the nodes built for it: (evaluation,
+/// matching patterns, node).
+type SharedNodes = FastMap<usize, Vec<(Arc<Evaluated>, Vec<String>, Arc<SharedPackage>)>>;
 
 /// Where an import path leads, or why that cannot be known natively.
 type Resolution = Result<Arc<Resolved>, Unsupported>;
@@ -183,12 +184,35 @@ struct Loaded {
     deps: Vec<Arc<Resolved>>,
 }
 
-#[derive(Clone)]
+/// A package found for an import path. One per path and loader
+/// ([`NativeGo::canonical`]): a load keys its packages by pointer.
 struct Resolved {
     path: String,
     dir: PathBuf,
     standard: bool,
     module: Option<usize>,
+    /// The directory's facts, once looked up (the same for every configuration).
+    facts: OnceLock<Arc<DirFacts>>,
+}
+
+impl Resolved {
+    fn new(path: String, dir: PathBuf, standard: bool, module: Option<usize>) -> Self {
+        Resolved {
+            path,
+            dir,
+            standard,
+            module,
+            facts: OnceLock::new(),
+        }
+    }
+}
+
+/// A package the patterns match, with the patterns that match it.
+type Root = (Arc<Resolved>, Vec<String>);
+
+/// A package's identity in one load: its canonical [`Resolved`]'s address.
+fn key(resolved: &Arc<Resolved>) -> usize {
+    Arc::as_ptr(resolved) as usize
 }
 
 /// A module directory, ready to evaluate configurations.
@@ -210,6 +234,8 @@ pub struct NativeGo {
     /// Import path → package, for imports from module packages (0) and from standard ones
     /// (1): the answer does not depend on the configuration.
     resolved: [RwLock<FastMap<String, Resolution>>; 2],
+    /// Import path → the one `Resolved` of that path.
+    packages: RwLock<FastMap<String, Arc<Resolved>>>,
     /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
     walk: OnceLock<Vec<String>>,
     /// The nodes built so far, by import path: each with the evaluation and the patterns it
@@ -419,6 +445,7 @@ impl NativeGo {
                 .map(|cache_dir| (cache_dir.clone(), decisive_env.clone())),
             dirs: RwLock::default(),
             resolved: Default::default(),
+            packages: RwLock::default(),
             walk: OnceLock::new(),
             shared: RwLock::default(),
             reads: Default::default(),
@@ -548,7 +575,7 @@ impl NativeGo {
         /// A package of this load: shared already, or to be converted.
         enum Slot {
             Known(Arc<SharedPackage>),
-            Fresh(Arc<Evaluated>, Box<GoPackage<'static>>),
+            Fresh(usize, Arc<Evaluated>, Box<GoPackage<'static>>),
         }
         let mut slots: Vec<(Slot, Vec<String>)> = Vec::new();
         // The lock is taken per package, never across `load`: its parallel jobs may run
@@ -558,7 +585,7 @@ impl NativeGo {
                 .shared
                 .read()
                 .unwrap()
-                .get(loaded.resolved.path.as_str())
+                .get(&key(&loaded.resolved))
                 .and_then(|entries| {
                     entries
                         .iter()
@@ -570,6 +597,7 @@ impl NativeGo {
             let slot = match hit {
                 Some(shared) => Slot::Known(shared),
                 None => Slot::Fresh(
+                    key(&loaded.resolved),
                     loaded.evaluated.clone(),
                     Box::new(package_of(modules, loaded, matches)),
                 ),
@@ -584,12 +612,12 @@ impl NativeGo {
         // every core.
         let imports_c = |dir: &Path, name: &str| self.imports_c(dir, name);
         // Each with the evaluation it was built for, when it is new.
-        type Built = (MatchedPackage, Option<Arc<Evaluated>>);
+        type Built = (MatchedPackage, Option<(usize, Arc<Evaluated>)>);
         let built: Vec<Built> = slots
             .into_par_iter()
             .map(|(slot, matches)| match slot {
                 Slot::Known(shared) => ((shared, matches), None),
-                Slot::Fresh(evaluated, package) => {
+                Slot::Fresh(package_key, evaluated, package) => {
                     let (mut node, imports) =
                         SharedPackage::convert(*package).expect("a native package has a path");
                     node.source = source::source_of(&node, &imports_c);
@@ -597,7 +625,7 @@ impl NativeGo {
                         node: Arc::new(node),
                         imports,
                     });
-                    ((shared, matches), Some(evaluated))
+                    ((shared, matches), Some((package_key, evaluated)))
                 }
             })
             .collect();
@@ -605,8 +633,8 @@ impl NativeGo {
         Ok(built
             .into_iter()
             .map(|((shared, matches), fresh)| {
-                if let Some(evaluated) = fresh {
-                    let entries = known.entry(shared.node.id.clone()).or_default();
+                if let Some((package_key, evaluated)) = fresh {
+                    let entries = known.entry(package_key).or_default();
                     // Two configurations loaded at once may both have built it; one stays.
                     if !entries
                         .iter()
@@ -646,11 +674,10 @@ impl NativeGo {
             go_minor: toolchain.go_minor,
         };
         let roots = self.match_patterns(patterns, &context)?;
-        let mut state: FastMap<String, Loaded> = FastMap::default();
-        let mut frontier: Vec<Arc<Resolved>> =
-            roots.iter().map(|(r, _)| Arc::new(r.clone())).collect();
-        let mut queued: FastMap<String, ()> =
-            frontier.iter().map(|r| (r.path.clone(), ())).collect();
+        // Packages are keyed by their canonical `Resolved` (no string hashed per import).
+        let mut state: FastMap<usize, Loaded> = FastMap::default();
+        let mut frontier: Vec<Arc<Resolved>> = roots.iter().map(|(r, _)| r.clone()).collect();
+        let mut queued: FastMap<usize, ()> = frontier.iter().map(|r| (key(r), ())).collect();
         while !frontier.is_empty() {
             let done: Vec<_> = frontier
                 .par_iter()
@@ -667,24 +694,22 @@ impl NativeGo {
             frontier = Vec::new();
             for loaded in done {
                 for dep in &loaded.deps {
-                    // Most imports name a package queued already: no key is made for them.
-                    if !queued.contains_key(dep.path.as_str()) {
-                        queued.insert(dep.path.clone(), ());
+                    if queued.insert(key(dep), ()).is_none() {
                         frontier.push(dep.clone());
                     }
                 }
-                state.insert(loaded.resolved.path.clone(), loaded);
+                state.insert(key(&loaded.resolved), loaded);
             }
         }
         // `-deps` order: depth first from each root in order, a package after its imports.
-        let matched: FastMap<&str, &Vec<String>> =
-            roots.iter().map(|(r, m)| (r.path.as_str(), m)).collect();
-        let mut seen: FastMap<&str, ()> = FastMap::default();
+        let matched: FastMap<usize, &Vec<String>> =
+            roots.iter().map(|(r, m)| (key(r), m)).collect();
+        let mut seen: FastMap<usize, ()> = FastMap::default();
         seen.reserve(state.len());
         let modules = &self.build_list()?.modules;
         for (root, _) in &roots {
-            visit(&root.path, &state, &mut seen, &mut |loaded| {
-                let matches = matched.get(loaded.resolved.path.as_str());
+            visit(root, &state, &mut seen, &mut |loaded| {
+                let matches = matched.get(&key(&loaded.resolved));
                 each(modules, loaded, matches.map_or(&[], |m| m.as_slice()));
             });
         }
@@ -697,9 +722,9 @@ impl NativeGo {
         &self,
         patterns: &[String],
         context: &Context,
-    ) -> Result<Vec<(Resolved, Vec<String>)>, Unsupported> {
+    ) -> Result<Vec<Root>, Unsupported> {
         let mut order: Vec<String> = Vec::new();
-        let mut matched: FastMap<String, (Resolved, Vec<String>)> = FastMap::default();
+        let mut matched: FastMap<String, (Arc<Resolved>, Vec<String>)> = FastMap::default();
         for pattern in patterns {
             let rel = if pattern == "." {
                 ""
@@ -749,18 +774,11 @@ impl NativeGo {
                 } else {
                     format!("{}/{rel}", self.main_path)
                 };
-                let dir = self.main_dir(&rel);
                 let entry = matched.entry(path.clone()).or_insert_with(|| {
                     order.push(path.clone());
-                    (
-                        Resolved {
-                            path: path.clone(),
-                            dir,
-                            standard: false,
-                            module: Some(main),
-                        },
-                        Vec::new(),
-                    )
+                    let dir = self.main_dir(&rel);
+                    let resolved = Resolved::new(path.clone(), dir, false, Some(main));
+                    (self.canonical(resolved), Vec::new())
                 });
                 if !entry.1.contains(pattern) {
                     entry.1.push(pattern.clone());
@@ -854,7 +872,7 @@ impl NativeGo {
         resolved: &Resolved,
         context: &Context,
     ) -> Result<Arc<Evaluated>, Unsupported> {
-        let facts = self.dir_facts(&resolved.dir);
+        let facts = self.facts_of(resolved);
         let key = (facts.tags.len() <= 64).then(|| {
             facts
                 .tags
@@ -975,12 +993,33 @@ impl NativeGo {
         }
         let found = self
             .resolve_uncached(path, from_std, toolchain)
-            .map(Arc::new);
+            .map(|resolved| self.canonical(resolved));
         cache
             .write()
             .unwrap()
             .entry(path.to_owned())
             .or_insert(found)
+            .clone()
+    }
+
+    /// The one `Resolved` of its path: the first one made stands.
+    fn canonical(&self, resolved: Resolved) -> Arc<Resolved> {
+        if let Some(known) = self.packages.read().unwrap().get(&resolved.path) {
+            return known.clone();
+        }
+        self.packages
+            .write()
+            .unwrap()
+            .entry(resolved.path.clone())
+            .or_insert_with(|| Arc::new(resolved))
+            .clone()
+    }
+
+    /// The facts of a package's directory, looked up once per package.
+    fn facts_of(&self, resolved: &Resolved) -> Arc<DirFacts> {
+        resolved
+            .facts
+            .get_or_init(|| self.dir_facts(&resolved.dir))
             .clone()
     }
 
@@ -996,23 +1035,13 @@ impl NativeGo {
         if from_std && !std_path {
             let dir = src.join("vendor").join(path);
             if self.dir_facts(&dir).has_go_file {
-                return Ok(Resolved {
-                    path: format!("vendor/{path}"),
-                    dir,
-                    standard: true,
-                    module: None,
-                });
+                return Ok(Resolved::new(format!("vendor/{path}"), dir, true, None));
             }
         }
         if std_path {
             let dir = src.join(path);
             if self.dir_facts(&dir).has_go_file {
-                return Ok(Resolved {
-                    path: path.to_owned(),
-                    dir,
-                    standard: true,
-                    module: None,
-                });
+                return Ok(Resolved::new(path.to_owned(), dir, true, None));
             }
         }
         // The root requirements first; the whole build list only when they lack the package.
@@ -1023,12 +1052,7 @@ impl NativeGo {
         match found.len() {
             1 => {
                 let (module, dir) = found.pop().expect("one");
-                Ok(Resolved {
-                    path: path.to_owned(),
-                    dir,
-                    standard: false,
-                    module: Some(module),
-                })
+                Ok(Resolved::new(path.to_owned(), dir, false, Some(module)))
             }
             0 => unsupported(format!("no module provides package {path}")),
             _ => unsupported(format!("ambiguous import: {path} is in several modules")),
@@ -1092,17 +1116,17 @@ impl NativeGo {
 /// Hands `path` to `each` after everything it brings in, depth first, each package once
 /// (`go list -deps` order).
 fn visit<'s>(
-    path: &'s str,
-    state: &'s FastMap<String, Loaded>,
-    seen: &mut FastMap<&'s str, ()>,
+    package: &Arc<Resolved>,
+    state: &'s FastMap<usize, Loaded>,
+    seen: &mut FastMap<usize, ()>,
     each: &mut dyn FnMut(&'s Loaded),
 ) {
-    if seen.insert(path, ()).is_some() {
+    if seen.insert(key(package), ()).is_some() {
         return;
     }
-    let loaded = &state[path];
+    let loaded = &state[&key(package)];
     for dep in &loaded.deps {
-        visit(&dep.path, state, seen, each);
+        visit(dep, state, seen, each);
     }
     each(loaded);
 }
