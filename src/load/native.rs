@@ -238,8 +238,8 @@ pub struct NativeGo {
     packages: RwLock<FastMap<String, Arc<Resolved>>>,
     /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
     walk: OnceLock<Vec<String>>,
-    /// The nodes built so far, by import path: each with the evaluation and the patterns it
-    /// was built for (configurations that agree on them share it).
+    /// The nodes built so far, by package (see [`key`]): each with the evaluation and the
+    /// patterns it was built for (configurations that agree on them share it).
     shared: RwLock<SharedNodes>,
     /// What earlier runs read of directories that cannot change, or have not.
     disk: Option<DirCache<DirFacts>>,
