@@ -440,6 +440,38 @@ fn ask_go_env(dir: &Path, requested: &RequestedConfig, workspace: bool) -> Resul
     Ok(go_env)
 }
 
+/// A target the toolchain builds for (`go tool dist list`, asked once per process): `go env`
+/// and `go list` accept any GOOS/GOARCH, only a build refuses an unknown one, so a typo in
+/// a matrix would otherwise be checked as if it were a platform.
+fn check_target(dir: &Path, goos: &str, goarch: &str) -> Result<()> {
+    static PAIRS: std::sync::OnceLock<
+        std::sync::Mutex<Option<std::collections::BTreeSet<String>>>,
+    > = std::sync::OnceLock::new();
+    let mut pairs = PAIRS.get_or_init(Default::default).lock().unwrap();
+    if pairs.is_none() {
+        let spec = CommandSpec {
+            program: "go".to_owned(),
+            args: ["tool", "dist", "list"].map(str::to_owned).to_vec(),
+            dir: Some(dir.to_path_buf()),
+            env: Vec::new(),
+            install_hint: GO_INSTALL_HINT.to_owned(),
+        };
+        let out = exec::capture(&spec)?;
+        *pairs = Some(
+            String::from_utf8_lossy(&out)
+                .lines()
+                .map(|line| line.trim().to_owned())
+                .filter(|line| !line.is_empty())
+                .collect(),
+        );
+    }
+    let pair = format!("{goos}/{goarch}");
+    if !pairs.as_ref().is_some_and(|known| known.contains(&pair)) {
+        bail!("unsupported GOOS/GOARCH pair {pair} (not in `go tool dist list`)");
+    }
+    Ok(())
+}
+
 fn load_go(
     dir: &Path,
     patterns: &[String],
@@ -470,6 +502,9 @@ fn load_go(
     let all_env = go_env.all.clone();
     let goos = requested.goos.clone().unwrap_or(go_env.goos);
     let goarch = requested.goarch.clone().unwrap_or(go_env.goarch);
+    if requested.goos.is_some() || requested.goarch.is_some() {
+        check_target(dir, &goos, &goarch)?;
+    }
     let cgo_enabled = requested
         .cgo_enabled
         .unwrap_or(go_env.cgo_enabled.trim() == "1");

@@ -459,6 +459,55 @@ fn check_reports_missing_static_archives() {
     assert!(text.stdout.contains("libnosuchlib_linkaudit.a MISSING: the link fails with `cannot find -lnosuchlib_linkaudit`"), "{}", text.stdout);
 }
 
+/// A GOOS/GOARCH the toolchain does not build for is bad input (exit 2, one line), with
+/// either loader: `go env` and `go list` accept any value, only a build would refuse it.
+#[test]
+fn unknown_target_in_the_matrix_is_bad_input() {
+    if !go_available() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("audit.toml");
+    std::fs::write(
+        &config,
+        "[[build]]\ngoos = [\"linux\", \"linx\"]\ngoarch = [\"amd64\"]\ncgo = [\"off\"]\n",
+    )
+    .unwrap();
+    for loader in ["native", "go-list"] {
+        let run = audit(&[
+            "check",
+            "-C",
+            "fixtures/go/myagent",
+            "--config",
+            config.to_str().unwrap(),
+            "--loader",
+            loader,
+        ]);
+        assert_eq!(run.code, 2, "{loader}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("unsupported GOOS/GOARCH pair linx/amd64"),
+            "{loader}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stdout.is_empty(),
+            "{loader}: no partial report: {}",
+            run.stdout
+        );
+    }
+    // A known one passes the check.
+    let run = audit(&[
+        "why",
+        "plugin",
+        "-C",
+        "fixtures/go/myagent",
+        "--goos",
+        "darwin",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 /// audit.toml's build matrix: each configuration is loaded with the real go and reported.
 #[test]
 fn check_build_matrix_from_config() {
