@@ -433,17 +433,23 @@ fn candidates_of(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Option<Vec<Nod
     Some(c)
 }
 
-/// Whether a package's path (or, for a crate, its name) is what the matcher names.
-fn by_path(graph: &DepGraph, m: &crate::rules::Match, node: &crate::model::Node) -> bool {
-    match (&m.package, &m.module) {
+/// Whether a package's path (or, for a crate, its name) is what the matcher names: its
+/// package pattern (taken apart once by the caller) or its module.
+fn by_path(
+    cargo: bool,
+    package: Option<&pattern::Compiled>,
+    module: Option<&String>,
+    node: &crate::model::Node,
+) -> bool {
+    match (package, module) {
         // Cargo crate ids are `name@version`: a package pattern names the crate.
         (Some(package), _) => {
-            pattern::matches(package, &node.id)
-                || (graph.config.ecosystem == "cargo"
+            package.matches(&node.id)
+                || (cargo
                     && node
                         .module
                         .as_ref()
-                        .is_some_and(|mi| pattern::matches(package, &mi.path)))
+                        .is_some_and(|mi| package.matches(&mi.path)))
         }
         (None, Some(module)) => node.module.as_ref().is_some_and(|mi| &mi.path == module),
         (None, None) => false,
@@ -484,22 +490,8 @@ fn candidates_of_all(graph: &DepGraph, rules: &[&Rule], forks: &Forks) -> Vec<Ve
             }
             let forked = forks.get(idx).is_some();
             for (i, package) in &scanned {
-                // by_path, with the pattern compiled.
-                let hit = match (package, &rules[*i].matcher.module) {
-                    (Some(package), _) => {
-                        package.matches(&node.id)
-                            || (cargo
-                                && node
-                                    .module
-                                    .as_ref()
-                                    .is_some_and(|mi| package.matches(&mi.path)))
-                    }
-                    (None, Some(module)) => {
-                        node.module.as_ref().is_some_and(|mi| &mi.path == module)
-                    }
-                    (None, None) => false,
-                };
-                if forked || hit {
+                let module = rules[*i].matcher.module.as_ref();
+                if forked || by_path(cargo, package.as_ref(), module, node) {
                     found[*i].push(idx);
                 }
             }
@@ -520,13 +512,15 @@ fn matches_among(
 ) -> Vec<PackageMatch> {
     let m = &rule.matcher;
     let range = rule.version_range();
+    let package = m.package.as_deref().map(pattern::Compiled::new);
+    let cargo = graph.config.ecosystem == "cargo";
     let mut out = Vec::new();
     for idx in candidates {
         let node = graph.node(idx);
         if node.missing {
             continue;
         }
-        let by_path = by_path(graph, m, node);
+        let by_path = by_path(cargo, package.as_ref(), m.module.as_ref(), node);
         let fork = if by_path || graph.config.ecosystem == "cargo" {
             None
         } else {
@@ -1091,7 +1085,7 @@ fn link_facts(
 struct GraphFacts {
     /// Packages with cgo files, but `runtime/cgo`, in index (id) order.
     cgo_packages: Vec<NodeIndex>,
-    /// Packages whose objects go to the host linker (`link::host_object_packages`).
+    /// Packages whose objects go to the host linker (`link::host_object_candidates`).
     host_objects: Vec<NodeIndex>,
     /// Packages that do not build, with why.
     broken: Vec<(NodeIndex, String)>,

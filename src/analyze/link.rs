@@ -503,19 +503,8 @@ fn list(packages: &[String]) -> String {
     }
 }
 
-/// The packages outside `internalpkg` with host objects among `reachable`.
-pub fn host_object_packages(graph: &DepGraph, reachable: &[bool]) -> Vec<String> {
-    let mut out: Vec<String> = host_object_candidates(graph)
-        .into_iter()
-        .filter(|i| reachable[i.index()])
-        .map(|i| graph.node(i).id.clone())
-        .collect();
-    out.sort();
-    out
-}
-
-/// The packages of [`host_object_packages`] whatever is reachable, in index order (which is
-/// the order of their ids).
+/// The packages outside `internalpkg` with host objects (cgo or `.syso` files), whatever
+/// is reachable, in index order (which is the order of their ids).
 pub fn host_object_candidates(graph: &DepGraph) -> Vec<petgraph::graph::NodeIndex> {
     let internal: BTreeSet<&str> = INTERNAL_PACKAGES.iter().copied().collect();
     graph

@@ -299,10 +299,7 @@ pub fn parse_packages(
 ) -> Result<Parsed> {
     // Sized once: the packages are all here, and each is added as it is converted.
     let n_imports: usize = packages.iter().map(|p| p.imports.len()).sum();
-    let mut state = Stream {
-        builder: GraphBuilder::with_capacity(packages.len(), n_imports),
-        ..Stream::default()
-    };
+    let mut state = Stream::with_capacity(packages.len(), n_imports);
     let mut imports = Imports::default();
     for package in packages {
         imports.clear();
@@ -349,10 +346,7 @@ pub fn parse_shared(
     config: BuildConfig,
 ) -> Result<Parsed> {
     let n_imports: usize = packages.iter().map(|(p, _)| p.imports.len()).sum();
-    let mut state = Stream {
-        builder: GraphBuilder::with_capacity(packages.len(), n_imports),
-        ..Stream::default()
-    };
+    let mut state = Stream::with_capacity(packages.len(), n_imports);
     for (package, matches) in packages {
         let node = &package.node;
         let empty = node.name.is_empty()
@@ -627,6 +621,14 @@ struct Stream {
 }
 
 impl Stream {
+    /// An empty stream whose graph has room for `packages` nodes and `imports` edges.
+    fn with_capacity(packages: usize, imports: usize) -> Self {
+        Stream {
+            builder: GraphBuilder::with_capacity(packages, imports),
+            ..Stream::default()
+        }
+    }
+
     fn add_batch(&mut self, parsed: Batch, source: &str) -> Result<()> {
         let Batch {
             entries,

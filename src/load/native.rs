@@ -932,12 +932,6 @@ impl NativeGo {
             })
             .as_ref()
             .map_err(Clone::clone)?;
-        let paths: Vec<&str> = evaluated
-            .imports
-            .iter()
-            .map(String::as_str)
-            .filter(|p| *p != "C")
-            .collect();
         let mut implicit: Vec<&str> = Vec::new();
         if !evaluated.cgo_files.is_empty() {
             implicit.push("unsafe");
@@ -972,7 +966,7 @@ impl NativeGo {
         let mut deps = explicit.clone();
         let mut added: Vec<&str> = Vec::new();
         for path in implicit {
-            if !paths.contains(&path) && !added.contains(&path) {
+            if !evaluated.imports.iter().any(|p| p == path) && !added.contains(&path) {
                 added.push(path);
                 deps.push(self.resolve(path, resolved.standard, toolchain)?);
             }
@@ -1113,7 +1107,7 @@ impl NativeGo {
     }
 }
 
-/// Hands `path` to `each` after everything it brings in, depth first, each package once
+/// Hands `package` to `each` after everything it brings in, depth first, each package once
 /// (`go list -deps` order).
 fn visit<'s>(
     package: &Arc<Resolved>,
@@ -1425,11 +1419,11 @@ fn decisive_tags(files: &[FileFacts]) -> Vec<String> {
     // cgo on or off changes a directory's evaluation through its `import "C"` files and its
     // C and C++ files (dropped without cgo), besides the `cgo` tag in constraints (below):
     // a directory of Go files alone evaluates the same either way.
-    let cgo_decides = files.iter().any(|file| {
-        !file.name.ends_with(".go")
-            || !matches!(&file.go, Some(Ok(header)) if !header.imports.iter().any(|i| i == "C"))
-    });
-    if cgo_decides {
+    let plain_go = |file: &FileFacts| {
+        file.name.ends_with(".go")
+            && matches!(&file.go, Some(Ok(header)) if !header.imports.iter().any(|i| i == "C"))
+    };
+    if !files.iter().all(plain_go) {
         tags.insert("cgo".to_owned());
     }
     for file in files {
