@@ -319,7 +319,14 @@ pub struct SharedPackage {
     pub node: Arc<Node>,
     /// `Imports`, in order.
     pub imports: Vec<String>,
+    /// The loader's number of the package and of each import's package, in order (`"C"`:
+    /// `runtime/cgo`, an edge of kind cgo), when it numbers them: the graph is then built by
+    /// number ([`GraphBuilder::add_numbered`]), no id hashed per import.
+    pub numbered: Numbered,
 }
+
+/// See [`SharedPackage::numbered`].
+pub type Numbered = Option<(u32, Vec<(u32, EdgeKind)>)>;
 
 impl SharedPackage {
     /// The node and imports of `package`, converted as [`parse`] converts a stream's;
@@ -354,7 +361,16 @@ pub fn parse_shared(
             && node.cgo_files.is_empty()
             && node.ignored_go_files.is_empty();
         let imports = package.imports.iter().map(String::as_str);
-        state.add_shared(node.clone(), imports, matches.clone(), &[], empty, source)?;
+        let numbered = package.numbered.as_ref();
+        state.add_shared(
+            node.clone(),
+            imports,
+            numbered,
+            matches.clone(),
+            &[],
+            empty,
+            source,
+        )?;
     }
     state.finish(source, roots, config)
 }
@@ -663,6 +679,7 @@ impl Stream {
         self.add_shared(
             Arc::new(node),
             imports,
+            None,
             matches,
             &deps_errors,
             empty,
@@ -670,10 +687,14 @@ impl Stream {
         )
     }
 
+    /// Adds a package and its imports (by number, when the loader numbers its packages and
+    /// every import is in the graph already, as in `-deps` order; by id otherwise).
+    #[allow(clippy::too_many_arguments)]
     fn add_shared<'i>(
         &mut self,
         node: Arc<Node>,
         imports: impl Iterator<Item = &'i str>,
+        numbered: Option<&(u32, Vec<(u32, EdgeKind)>)>,
         matches: Vec<String>,
         deps_errors: &[String],
         empty: bool,
@@ -688,13 +709,27 @@ impl Stream {
         for error in deps_errors {
             builder.add_problem(format!("dependency of {import_path}: {error}"));
         }
-        builder.add_edges_from(
-            import_path,
-            imports.map(|import| match import {
-                "C" => ("runtime/cgo", EdgeKind::Cgo),
-                _ => (import, EdgeKind::Import),
-            }),
-        );
+        let duplicate = || format!("{source}: package {import_path} appears twice in the stream");
+        // A numbered package goes in first, then its edges by number; by id, its edges first
+        // (the node replaces the placeholder they made).
+        let by_number = match numbered {
+            Some((number, edges)) => {
+                if !builder.add_numbered(*number, node.clone()) {
+                    bail!(duplicate());
+                }
+                builder.add_numbered_edges(*number, edges)
+            }
+            None => false,
+        };
+        if !by_number {
+            builder.add_edges_from(
+                import_path,
+                imports.map(|import| match import {
+                    "C" => ("runtime/cgo", EdgeKind::Cgo),
+                    _ => (import, EdgeKind::Import),
+                }),
+            );
+        }
         if !node.dep_only {
             // `go list -e` reports a pattern that names nothing as a pseudo-package with an
             // error and no files; `go build` would stop there, and so do we.
@@ -710,8 +745,8 @@ impl Stream {
                 .push((import_path.to_owned(), node.name == "main"));
         }
         self.seen_patterns.extend(matches);
-        if !builder.add_shared(node.clone()) {
-            bail!("{source}: package {} appears twice in the stream", node.id);
+        if numbered.is_none() && !builder.add_shared(node.clone()) {
+            bail!(duplicate());
         }
         Ok(())
     }

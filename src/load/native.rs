@@ -33,10 +33,10 @@ use serde::{Deserialize, Serialize};
 use crate::exec::{self, CommandSpec};
 use crate::load::dir_cache::{self, DirCache};
 use crate::load::go_header::{self, GoHeader, HeaderError};
-use crate::load::go_list::{GoModule, GoPackage, MatchedPackage, SharedPackage, Text};
+use crate::load::go_list::{GoModule, GoPackage, MatchedPackage, Numbered, SharedPackage, Text};
 use crate::load::source;
-use crate::model::FastMap;
 use crate::model::constraint::{self, Context, Expr};
+use crate::model::{EdgeKind, FastMap};
 
 /// Why the native loader cannot give `go list`'s answer here.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,6 +193,11 @@ struct Resolved {
     module: Option<usize>,
     /// The directory's facts, once looked up (the same for every configuration).
     facts: OnceLock<Arc<DirFacts>>,
+    /// Its number in this loader (dense, from 0; set by [`NativeGo::canonical`]): the graphs
+    /// of every configuration name the package by it ([`GraphBuilder::add_numbered`]).
+    ///
+    /// [`GraphBuilder::add_numbered`]: crate::model::GraphBuilder::add_numbered
+    number: u32,
 }
 
 impl Resolved {
@@ -203,6 +208,7 @@ impl Resolved {
             standard,
             module,
             facts: OnceLock::new(),
+            number: 0,
         }
     }
 }
@@ -575,7 +581,7 @@ impl NativeGo {
         /// A package of this load: shared already, or to be converted.
         enum Slot {
             Known(Arc<SharedPackage>),
-            Fresh(usize, Arc<Evaluated>, Box<GoPackage<'static>>),
+            Fresh(usize, Arc<Evaluated>, Box<GoPackage<'static>>, Numbered),
         }
         let mut slots: Vec<(Slot, Vec<String>)> = Vec::new();
         // The lock is taken per package, never across `load`: its parallel jobs may run
@@ -600,6 +606,7 @@ impl NativeGo {
                     key(&loaded.resolved),
                     loaded.evaluated.clone(),
                     Box::new(package_of(modules, loaded, matches)),
+                    numbered(loaded),
                 ),
             };
             slots.push((slot, matches.to_vec()));
@@ -617,13 +624,14 @@ impl NativeGo {
             .into_par_iter()
             .map(|(slot, matches)| match slot {
                 Slot::Known(shared) => ((shared, matches), None),
-                Slot::Fresh(package_key, evaluated, package) => {
+                Slot::Fresh(package_key, evaluated, package, numbered) => {
                     let (mut node, imports) =
                         SharedPackage::convert(*package).expect("a native package has a path");
                     node.source = source::source_of(&node, &imports_c);
                     let shared = Arc::new(SharedPackage {
                         node: Arc::new(node),
                         imports,
+                        numbered,
                     });
                     ((shared, matches), Some((package_key, evaluated)))
                 }
@@ -1001,11 +1009,15 @@ impl NativeGo {
         if let Some(known) = self.packages.read().unwrap().get(&resolved.path) {
             return known.clone();
         }
-        self.packages
-            .write()
-            .unwrap()
+        let mut packages = self.packages.write().unwrap();
+        let number = packages.len() as u32;
+        packages
             .entry(resolved.path.clone())
-            .or_insert_with(|| Arc::new(resolved))
+            .or_insert_with(|| {
+                let mut resolved = resolved;
+                resolved.number = number;
+                Arc::new(resolved)
+            })
             .clone()
     }
 
@@ -1123,6 +1135,37 @@ fn visit<'s>(
         visit(dep, state, seen, each);
     }
     each(loaded);
+}
+
+/// A loaded package's number and those of its imports, in order, as [`SharedPackage`] keeps
+/// them (`import "C"` stands for `runtime/cgo`, as in a `go list` stream's graph).
+fn numbered(loaded: &Loaded) -> Numbered {
+    let Loaded {
+        resolved,
+        evaluated,
+        deps,
+    } = loaded;
+    let runtime_cgo = || {
+        if resolved.standard && resolved.path == "runtime/cgo" {
+            return Some(resolved.number);
+        }
+        deps.iter()
+            .find(|dep| dep.standard && dep.path == "runtime/cgo")
+            .map(|dep| dep.number)
+    };
+    let mut explicit = deps.iter();
+    let edges = evaluated
+        .imports
+        .iter()
+        .map(|import| {
+            if import == "C" {
+                Some((runtime_cgo()?, EdgeKind::Cgo))
+            } else {
+                Some((explicit.next()?.number, EdgeKind::Import))
+            }
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((resolved.number, edges))
 }
 
 /// The `go list -json` object of a loaded package.

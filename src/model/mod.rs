@@ -17,6 +17,52 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
+/// Node ids → node slots without a copy of any id: the table holds slot numbers and compares
+/// a probe with the id of the node in that slot (a `HashMap<String, _>` would clone every id
+/// of every graph a loader builds, and a matrix builds one per configuration).
+#[derive(Clone, Debug, Default)]
+struct IdTable {
+    slots: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl IdTable {
+    fn hash(&self, id: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, id)
+    }
+
+    fn reserve(&mut self, n: usize, graph: &DiGraph<Arc<Node>, EdgeKind>) {
+        let hasher = &self.hasher;
+        self.slots.reserve(n, |&slot| {
+            std::hash::BuildHasher::hash_one(
+                hasher,
+                graph[NodeIndex::new(slot as usize)].id.as_str(),
+            )
+        });
+    }
+
+    /// The slot of the node with this id in `graph`.
+    fn get(&self, id: &str, graph: &DiGraph<Arc<Node>, EdgeKind>) -> Option<u32> {
+        self.slots
+            .find(self.hash(id), |&slot| {
+                graph[NodeIndex::new(slot as usize)].id == id
+            })
+            .copied()
+    }
+
+    /// Records `slot`, whose node in `graph` has an id no other slot has.
+    fn insert_new(&mut self, slot: u32, graph: &DiGraph<Arc<Node>, EdgeKind>) {
+        let hash = self.hash(&graph[NodeIndex::new(slot as usize)].id);
+        let hasher = &self.hasher;
+        self.slots.insert_unique(hash, slot, |&slot| {
+            std::hash::BuildHasher::hash_one(
+                hasher,
+                graph[NodeIndex::new(slot as usize)].id.as_str(),
+            )
+        });
+    }
+}
+
 /// Whether nodes are Go packages or Go modules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -320,7 +366,7 @@ pub struct BuildConfig {
 #[derive(Clone, Debug)]
 pub struct DepGraph {
     graph: DiGraph<Arc<Node>, EdgeKind>,
-    index: FastMap<String, NodeIndex>,
+    index: IdTable,
     roots: Vec<NodeIndex>,
     granularity: Granularity,
     /// The configuration the graph was loaded under.
@@ -338,7 +384,9 @@ impl DepGraph {
 
     /// The node with this id.
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
-        self.index.get(id).copied()
+        self.index
+            .get(id, &self.graph)
+            .map(|slot| NodeIndex::new(slot as usize))
     }
 
     /// The nodes whose ids start with `prefix`, in index order: one contiguous run, since
@@ -402,14 +450,18 @@ impl DepGraph {
 /// Collects nodes and edges in any order, then builds a [`DepGraph`] whose node and edge order
 /// depends only on the ids (so output is deterministic whatever the input order).
 ///
-/// Ids are interned as they arrive (one allocation per distinct id, none per edge), and nodes
-/// go straight into the graph in arrival order; `finish` sorts the ids once and permutes the
-/// nodes in place, so node indices follow the sorted order of ids and no second copy of the
-/// nodes is ever made.
+/// Ids are looked up as they arrive (no copy of any id: the table points at the nodes), and
+/// nodes go straight into the graph in arrival order; `finish` sorts the ids once and permutes
+/// the nodes in place, so node indices follow the sorted order of ids and no second copy of
+/// the nodes is ever made. A loader that numbers its packages itself (one number per id,
+/// the same in every graph it builds) adds nodes and edges by number
+/// ([`GraphBuilder::add_numbered`]): no id is hashed per edge.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
-    /// Interned id -> index (arrival order until `finish`).
-    slots: FastMap<String, NodeIndex>,
+    /// Id -> slot (arrival order until `finish`).
+    slots: IdTable,
+    /// The caller's number of a node -> its slot + 1 (0: not added).
+    numbered: Vec<u32>,
     /// Nodes by arrival; an id only imported so far holds a `missing` placeholder.
     graph: DiGraph<Arc<Node>, EdgeKind>,
     /// By index: a node with this id was added (not a placeholder).
@@ -430,11 +482,13 @@ impl GraphBuilder {
     /// where the caller knows the sizes (a native load does), not a doubling series of large
     /// copies.
     pub fn with_capacity(nodes: usize, edges: usize) -> Self {
-        let mut slots = FastMap::default();
-        slots.reserve(nodes);
+        let graph = DiGraph::with_capacity(nodes, 0);
+        let mut slots = IdTable::default();
+        slots.reserve(nodes, &graph);
         Self {
             slots,
-            graph: DiGraph::with_capacity(nodes, 0),
+            numbered: Vec::new(),
+            graph,
             added: Vec::with_capacity(nodes),
             imported: Vec::with_capacity(nodes),
             edges: Vec::with_capacity(edges),
@@ -443,17 +497,20 @@ impl GraphBuilder {
     }
 
     fn push(&mut self, node: Arc<Node>, added: bool) -> NodeIndex {
-        let id = node.id.clone();
         let idx = self.graph.add_node(node);
-        self.slots.insert(id, idx);
+        self.slots.insert_new(idx.index() as u32, &self.graph);
         self.added.push(added);
         self.imported.push(false);
         idx
     }
 
+    fn find_slot(&self, id: &str) -> Option<usize> {
+        self.slots.get(id, &self.graph).map(|slot| slot as usize)
+    }
+
     fn slot(&mut self, id: &str) -> u32 {
-        if let Some(&idx) = self.slots.get(id) {
-            return idx.index() as u32;
+        if let Some(slot) = self.slots.get(id, &self.graph) {
+            return slot;
         }
         let placeholder = Node {
             id: id.to_owned(),
@@ -472,27 +529,64 @@ impl GraphBuilder {
     /// [`GraphBuilder::add_node`] for a node other graphs may hold too (a loader that
     /// evaluates several configurations shares the packages they agree on).
     pub fn add_shared(&mut self, node: Arc<Node>) -> bool {
-        match self.slots.get(node.id.as_str()) {
-            None => {
-                self.push(node, true);
-                true
-            }
-            Some(&idx) => {
-                if self.added[idx.index()] && !self.graph[idx].missing {
-                    return false;
+        self.add_at_slot(node).is_some()
+    }
+
+    /// Adds `node` (see [`GraphBuilder::add_node`]); its slot, or `None` for a duplicate.
+    fn add_at_slot(&mut self, node: Arc<Node>) -> Option<u32> {
+        match self.find_slot(&node.id) {
+            None => Some(self.push(node, true).index() as u32),
+            Some(slot) => {
+                let idx = NodeIndex::new(slot);
+                if self.added[slot] && !self.graph[idx].missing {
+                    return None;
                 }
                 self.graph[idx] = node;
-                self.added[idx.index()] = true;
-                true
+                self.added[slot] = true;
+                Some(slot as u32)
             }
         }
     }
 
+    /// [`GraphBuilder::add_shared`] for a node the caller numbers: `number` stands for its id
+    /// in [`GraphBuilder::add_numbered_edges`] (one number per id; small, dense numbers).
+    pub fn add_numbered(&mut self, number: u32, node: Arc<Node>) -> bool {
+        let Some(slot) = self.add_at_slot(node) else {
+            return false;
+        };
+        let number = number as usize;
+        if self.numbered.len() <= number {
+            self.numbered.resize(number + 1, 0);
+        }
+        self.numbered[number] = slot + 1;
+        true
+    }
+
+    /// Edges from the node numbered `from` to the nodes numbered `to`, all added already by
+    /// [`GraphBuilder::add_numbered`]. False, and nothing added, when one is not (the caller
+    /// adds those edges by id).
+    pub fn add_numbered_edges(&mut self, from: u32, to: &[(u32, EdgeKind)]) -> bool {
+        let slot = |number: u32| match self.numbered.get(number as usize) {
+            Some(&slot) if slot > 0 => Some(slot - 1),
+            _ => None,
+        };
+        let Some(from) = slot(from) else {
+            return false;
+        };
+        if to.iter().any(|&(number, _)| slot(number).is_none()) {
+            return false;
+        }
+        for &(number, kind) in to {
+            let to = self.numbered[number as usize] - 1;
+            self.imported[to as usize] = true;
+            self.edges.push((from, to, kind));
+        }
+        true
+    }
+
     /// True when a node with this id was added.
     pub fn contains(&self, id: &str) -> bool {
-        self.slots
-            .get(id)
-            .is_some_and(|idx| self.added[idx.index()])
+        self.find_slot(id).is_some_and(|slot| self.added[slot])
     }
 
     /// Adds an edge; endpoints that are never added become `missing` placeholder nodes.
@@ -524,9 +618,7 @@ impl GraphBuilder {
 
     /// True when some edge added so far points at `id`.
     pub fn is_imported(&self, id: &str) -> bool {
-        self.slots
-            .get(id)
-            .is_some_and(|idx| self.imported[idx.index()])
+        self.find_slot(id).is_some_and(|slot| self.imported[slot])
     }
 
     /// Ids of all nodes added so far, sorted.
@@ -543,10 +635,9 @@ impl GraphBuilder {
 
     /// Node data by id.
     pub fn node(&self, id: &str) -> Option<&Node> {
-        self.slots
-            .get(id)
-            .filter(|idx| self.added[idx.index()])
-            .map(|&idx| &*self.graph[idx])
+        self.find_slot(id)
+            .filter(|&slot| self.added[slot])
+            .map(|slot| &*self.graph[NodeIndex::new(slot)])
     }
 
     /// Builds the graph. `roots` are node ids; unknown ids are ignored.
@@ -606,11 +697,11 @@ impl GraphBuilder {
         drop(arrived);
         drop(order);
         self.graph = sorted;
+        // Each slot is rewritten on its own (the order of the walk does not matter); a slot's
+        // id, and so its hash, is unchanged.
         let mut index = self.slots;
-        // Each value is rewritten on its own: the order of the walk does not matter.
-        #[allow(clippy::iter_over_hash_type)]
-        for idx in index.values_mut() {
-            *idx = NodeIndex::new(renumber[idx.index()] as usize);
+        for slot in index.slots.iter_mut() {
+            *slot = renumber[*slot as usize];
         }
         // Renumbered in place (no second list of every edge: on a large graph that is a
         // fresh, page-faulted block per load).
@@ -636,7 +727,8 @@ impl GraphBuilder {
         }
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
-            .filter_map(|id| index.get(id.as_str()).copied())
+            .filter_map(|id| index.get(id, &graph))
+            .map(|slot| NodeIndex::new(slot as usize))
             .collect();
         root_idxs.sort();
         root_idxs.dedup();
