@@ -811,16 +811,13 @@ impl NativeGo {
     /// The main module's directories a `./...` walk visits (`modload`'s `walkPkgs`): not
     /// `.x`, `_x` or `testdata`, not inside a nested module, not below `vendor`.
     fn walk(&self) -> &[String] {
-        if let Some(walked) = self.walk.get() {
-            return walked;
-        }
-        // Not inside `get_or_init`: the walk runs on rayon's threads, and one of them waiting
-        // for its jobs could take on another configuration's job that waits for this walk.
-        // Two configurations may walk at once; the first walk stands.
-        let mut out = walk_from(&self.root, String::new());
-        out.sort();
-        let _ = self.walk.set(out);
-        self.walk.get().expect("walked")
+        // Once: the configurations loaded meanwhile wait for it (the walk needs no rayon
+        // thread, so waiting on one cannot hold it back).
+        self.walk.get_or_init(|| {
+            let mut out = walk_from(&self.root);
+            out.sort();
+            out
+        })
     }
 
     fn dir_facts(&self, dir: &Path) -> Arc<DirFacts> {
@@ -1214,13 +1211,79 @@ fn package_of(modules: &[Module], loaded: &Loaded, matches: &[String]) -> GoPack
     }
 }
 
-/// The directories at and below `rel` a `./...` walk of the main module at `root` visits,
-/// the subdirectories in parallel (a walk only lists directories, it waits on nothing).
-fn walk_from(root: &Path, rel: String) -> Vec<String> {
+/// The directories a `./...` walk of the main module at `root` visits (`""`: the root), on
+/// threads of its own sharing one queue of directories to list, not rayon's: configurations
+/// loaded at once wait for this one walk, and a rayon thread that waits must never be the one
+/// holding back the work it waits for.
+fn walk_from(root: &Path) -> Vec<String> {
+    struct Queue {
+        dirs: Vec<String>,
+        /// Threads listing a directory (each may add more).
+        busy: usize,
+        /// Threads waiting for a directory.
+        waiting: usize,
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let queue = Mutex::new(Queue {
+        dirs: vec![String::new()],
+        busy: threads,
+        waiting: 0,
+    });
+    let more = std::sync::Condvar::new();
+    // Depth first on each thread: one child is listed next on the same thread, its siblings
+    // go to the queue (a lock per directory with siblings; a wake-up only for a waiting thread).
+    let walker = || {
+        let mut visited = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let rel = match next.take() {
+                Some(rel) => rel,
+                None => {
+                    let mut queue = queue.lock().unwrap();
+                    queue.busy -= 1;
+                    loop {
+                        if let Some(rel) = queue.dirs.pop() {
+                            queue.busy += 1;
+                            break rel;
+                        }
+                        if queue.busy == 0 {
+                            more.notify_all();
+                            return visited;
+                        }
+                        queue.waiting += 1;
+                        queue = more.wait(queue).unwrap();
+                        queue.waiting -= 1;
+                    }
+                }
+            };
+            let mut children = children_walked(root, &rel);
+            visited.push(rel);
+            next = children.pop();
+            if !children.is_empty() {
+                let mut queue = queue.lock().unwrap();
+                queue.dirs.extend(children);
+                if queue.waiting > 0 {
+                    more.notify_all();
+                }
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(walker)).collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a walk thread does not panic"))
+            .collect()
+    })
+}
+
+/// The subdirectories of `rel` a `./...` walk enters: not `.x`, `_x` or `testdata`, not
+/// symlinks, not nested modules, nothing below a `vendor` directory.
+fn children_walked(root: &Path, rel: &str) -> Vec<String> {
     let dir = if rel.is_empty() {
         root.to_path_buf()
     } else {
-        root.join(&rel)
+        root.join(rel)
     };
     let mut children = Vec::new();
     let below_vendor = rel.rsplit('/').next() == Some("vendor");
@@ -1244,12 +1307,7 @@ fn walk_from(root: &Path, rel: String) -> Vec<String> {
             });
         }
     }
-    let mut out: Vec<String> = children
-        .into_par_iter()
-        .flat_map_iter(|child| walk_from(root, child))
-        .collect();
-    out.push(rel);
-    out
+    children
 }
 
 /// The modules of the build list (`go list -m -json all`).
