@@ -246,14 +246,19 @@ pub fn evaluate(
             request
         })
         .collect();
-    // Each configuration is loaded and checked on its own thread; the results are taken in
-    // matrix order, so diagnostics, output and the first error are those of a sequential run.
+    // The first configuration is loaded on its own, on every core: it reads the sources the
+    // others mostly share (loaded beside it, they would wait for its reads, or repeat them).
+    // Then each configuration is checked, and the others loaded, on its own thread; the
+    // results are taken in matrix order, so diagnostics, output and the first error are those
+    // of a sequential run.
+    let first = std::sync::Mutex::new(Some(load::load_all(&requests[0])));
     let loads: Vec<Result<Vec<(load::Parsed, check::CheckResult)>>> = requests
         .par_iter()
         .enumerate()
         .map(|(i, request)| {
             let loaded = if i == 0 {
-                load::load_all(request)?
+                let first = first.lock().unwrap().take();
+                first.expect("the first configuration is taken once")?
             } else {
                 vec![load::load(request)?]
             };
