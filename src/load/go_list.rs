@@ -10,7 +10,9 @@ use std::sync::{Arc, mpsc};
 use anyhow::{Result, bail};
 use serde::Deserialize;
 
-use crate::model::{BuildConfig, DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Node};
+use crate::model::{
+    BuildConfig, DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Node, NumberedEdges,
+};
 use crate::pattern;
 
 /// The fields we ask `go list -json=` for. Never `Deps`: it is most of the bytes, and the
@@ -326,7 +328,7 @@ pub struct SharedPackage {
 }
 
 /// See [`SharedPackage::numbered`].
-pub type Numbered = Option<(u32, Vec<(u32, EdgeKind)>)>;
+pub type Numbered = Option<(u32, NumberedEdges)>;
 
 impl SharedPackage {
     /// The node and imports of `package`, converted as [`parse`] converts a stream's;
@@ -352,7 +354,12 @@ pub fn parse_shared(
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
-    let n_imports: usize = packages.iter().map(|(p, _)| p.imports.len()).sum();
+    // Edges by id only for packages without numbers (those by number stay in the packages).
+    let n_imports: usize = packages
+        .iter()
+        .filter(|(p, _)| p.numbered.is_none())
+        .map(|(p, _)| p.imports.len())
+        .sum();
     let mut state = Stream::with_capacity(packages.len(), n_imports);
     for (package, matches) in packages {
         let node = &package.node;
@@ -694,7 +701,7 @@ impl Stream {
         &mut self,
         node: Arc<Node>,
         imports: impl Iterator<Item = &'i str>,
-        numbered: Option<&(u32, Vec<(u32, EdgeKind)>)>,
+        numbered: Option<&(u32, NumberedEdges)>,
         matches: Vec<String>,
         deps_errors: &[String],
         empty: bool,

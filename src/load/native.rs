@@ -1162,7 +1162,7 @@ fn numbered(loaded: &Loaded) -> Numbered {
             }
         })
         .collect::<Option<Vec<_>>>()?;
-    Some((resolved.number, edges))
+    Some((resolved.number, edges.into()))
 }
 
 /// The `go list -json` object of a loaded package.

@@ -447,6 +447,10 @@ impl DepGraph {
     }
 }
 
+/// The edges of a numbered node ([`GraphBuilder::add_numbered_edges`]): the numbers of the
+/// nodes they point at, with their kinds.
+pub type NumberedEdges = Arc<[(u32, EdgeKind)]>;
+
 /// Collects nodes and edges in any order, then builds a [`DepGraph`] whose node and edge order
 /// depends only on the ids (so output is deterministic whatever the input order).
 ///
@@ -462,6 +466,9 @@ pub struct GraphBuilder {
     slots: IdTable,
     /// The caller's number of a node -> its slot + 1 (0: not added).
     numbered: Vec<u32>,
+    /// Edges by number: a slot and the numbers its edges point at (a list the caller keeps
+    /// for every graph it builds: not copied, read once in `finish`).
+    lists: Vec<(u32, NumberedEdges)>,
     /// Nodes by arrival; an id only imported so far holds a `missing` placeholder.
     graph: DiGraph<Arc<Node>, EdgeKind>,
     /// By index: a node with this id was added (not a placeholder).
@@ -488,6 +495,7 @@ impl GraphBuilder {
         Self {
             slots,
             numbered: Vec::new(),
+            lists: Vec::new(),
             graph,
             added: Vec::with_capacity(nodes),
             imported: Vec::with_capacity(nodes),
@@ -565,7 +573,7 @@ impl GraphBuilder {
     /// Edges from the node numbered `from` to the nodes numbered `to`, all added already by
     /// [`GraphBuilder::add_numbered`]. False, and nothing added, when one is not (the caller
     /// adds those edges by id).
-    pub fn add_numbered_edges(&mut self, from: u32, to: &[(u32, EdgeKind)]) -> bool {
+    pub fn add_numbered_edges(&mut self, from: u32, to: &NumberedEdges) -> bool {
         let slot = |number: u32| match self.numbered.get(number as usize) {
             Some(&slot) if slot > 0 => Some(slot - 1),
             _ => None,
@@ -576,11 +584,11 @@ impl GraphBuilder {
         if to.iter().any(|&(number, _)| slot(number).is_none()) {
             return false;
         }
-        for &(number, kind) in to {
+        for &(number, _) in to.iter() {
             let to = self.numbered[number as usize] - 1;
             self.imported[to as usize] = true;
-            self.edges.push((from, to, kind));
         }
+        self.lists.push((from, to.clone()));
         true
     }
 
@@ -717,13 +725,52 @@ impl GraphBuilder {
         });
         edges.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let mut graph = self.graph;
-        graph.reserve_exact_edges(edges.len());
-        for (from, to, kind) in edges {
+        let add = |graph: &mut DiGraph<Arc<Node>, EdgeKind>, from: u32, to: u32, kind| {
             graph.add_edge(
                 NodeIndex::new(from as usize),
                 NodeIndex::new(to as usize),
                 kind,
             );
+        };
+        if self.lists.is_empty() {
+            graph.reserve_exact_edges(edges.len());
+            for (from, to, kind) in edges {
+                add(&mut graph, from, to, kind);
+            }
+        } else {
+            // Edges by number join those by id node by node, in the sorted order of nodes:
+            // each node's few edges are sorted, never the whole list of every edge.
+            let numbered = self.numbered;
+            let mut lists: Vec<(u32, NumberedEdges)> = self
+                .lists
+                .into_iter()
+                .map(|(slot, list)| (renumber[slot as usize], list))
+                .collect();
+            lists.sort_unstable_by_key(|(from, _)| *from);
+            let upper = edges.len() + lists.iter().map(|(_, list)| list.len()).sum::<usize>();
+            graph.reserve_exact_edges(upper);
+            let mut by_id = edges.into_iter().peekable();
+            let mut by_number = lists.into_iter().peekable();
+            let mut scratch: Vec<(u32, EdgeKind)> = Vec::new();
+            for from in 0..n as u32 {
+                scratch.clear();
+                while let Some((_, to, kind)) = by_id.next_if(|edge| edge.0 == from) {
+                    scratch.push((to, kind));
+                }
+                while let Some((_, list)) = by_number.next_if(|(slot, _)| *slot == from) {
+                    for &(number, kind) in list.iter() {
+                        let to = renumber[(numbered[number as usize] - 1) as usize];
+                        if to != from {
+                            scratch.push((to, kind));
+                        }
+                    }
+                }
+                scratch.sort_unstable_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind)));
+                scratch.dedup_by_key(|(to, _)| *to);
+                for &(to, kind) in &scratch {
+                    add(&mut graph, from, to, kind);
+                }
+            }
         }
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
@@ -744,5 +791,80 @@ impl GraphBuilder {
             config,
             problems: self.problems,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str) -> Arc<Node> {
+        Arc::new(Node {
+            id: id.to_owned(),
+            ..Node::default()
+        })
+    }
+
+    fn edges(graph: &DepGraph) -> Vec<(String, String, EdgeKind)> {
+        let g = graph.graph();
+        g.edge_indices()
+            .map(|e| {
+                let (a, b) = g.edge_endpoints(e).unwrap();
+                (g[a].id.clone(), g[b].id.clone(), g[e])
+            })
+            .collect()
+    }
+
+    /// A graph built by number (edges kept in lists, joined node by node) equals the graph
+    /// of the same nodes and edges added by id: the same node order, the same edges in the
+    /// same order, one edge per pair with a cgo edge winning, no self edge.
+    #[test]
+    fn numbered_edges_build_the_graph_ids_build() {
+        // Numbers in an order unlike the ids' and the arrival order.
+        let nodes = [("z/main", 7u32), ("a/lib", 3), ("m/cgo", 0), ("b/x", 5)];
+        let imports: [(&str, &[(&str, EdgeKind)]); 4] = [
+            ("m/cgo", &[("m/cgo", EdgeKind::Cgo)]),
+            (
+                "b/x",
+                &[("m/cgo", EdgeKind::Import), ("m/cgo", EdgeKind::Cgo)],
+            ),
+            (
+                "a/lib",
+                &[("b/x", EdgeKind::Import), ("m/cgo", EdgeKind::Import)],
+            ),
+            (
+                "z/main",
+                &[("b/x", EdgeKind::Import), ("a/lib", EdgeKind::Import)],
+            ),
+        ];
+        let number = |id: &str| nodes.iter().find(|(n, _)| *n == id).unwrap().1;
+        let mut by_id = GraphBuilder::new();
+        let mut by_number = GraphBuilder::with_capacity(4, 0);
+        for (from, to) in imports {
+            by_id.add_edges_from(from, to.iter().copied());
+            assert!(by_id.add_shared(node(from)));
+            assert!(by_number.add_numbered(number(from), node(from)));
+            let list: NumberedEdges = to.iter().map(|&(id, kind)| (number(id), kind)).collect();
+            assert!(by_number.add_numbered_edges(number(from), &list));
+        }
+        // An edge by id beside the numbered ones, as the sanitizer runtimes are added.
+        by_id.add_edge("z/main", "m/cgo", EdgeKind::Linker);
+        by_number.add_edge("z/main", "m/cgo", EdgeKind::Linker);
+        // A number not added yet is refused, and nothing is added.
+        assert!(!by_number.add_numbered_edges(7, &[(9, EdgeKind::Import)].into()));
+        let roots = ["z/main".to_owned()];
+        let a = by_id.finish(&roots, Granularity::Package, BuildConfig::default());
+        let b = by_number.finish(&roots, Granularity::Package, BuildConfig::default());
+        let ids = |g: &DepGraph| -> Vec<String> {
+            g.graph().node_weights().map(|n| n.id.clone()).collect()
+        };
+        assert_eq!(ids(&a), ["a/lib", "b/x", "m/cgo", "z/main"]);
+        assert_eq!(ids(&a), ids(&b));
+        assert_eq!(edges(&a), edges(&b));
+        assert!(edges(&b).contains(&("b/x".into(), "m/cgo".into(), EdgeKind::Cgo)));
+        assert_eq!(edges(&b).len(), 6);
+        assert_eq!(a.roots(), b.roots());
+        assert_eq!(b.find("m/cgo"), Some(NodeIndex::new(2)));
+        assert_eq!(b.find("m/none"), None);
     }
 }
