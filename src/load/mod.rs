@@ -499,15 +499,65 @@ fn load_go(
     } else {
         go_env(dir, requested, workspace)?
     };
-    let all_env = go_env.all.clone();
+    let all_env = go_env.all;
     let goos = requested.goos.clone().unwrap_or(go_env.goos);
     let goarch = requested.goarch.clone().unwrap_or(go_env.goarch);
-    if requested.goos.is_some() || requested.goarch.is_some() {
-        check_target(dir, &goos, &goarch)?;
-    }
-    let cgo_enabled = requested
-        .cgo_enabled
-        .unwrap_or(go_env.cgo_enabled.trim() == "1");
+    // A named target is checked against `go tool dist list` while the load runs (the one
+    // `go` command a warm native matrix starts); its refusal wins over the load's answer.
+    let targeted = requested.goos.is_some() || requested.goarch.is_some();
+    std::thread::scope(|scope| {
+        let checked = targeted.then(|| scope.spawn(|| check_target(dir, &goos, &goarch)));
+        let loaded = load_go_for(
+            dir,
+            patterns,
+            workspace,
+            loader,
+            requested,
+            roots,
+            GoEnvFor {
+                all: all_env,
+                goos: goos.clone(),
+                goarch: goarch.clone(),
+                cgo_enabled: go_env.cgo_enabled,
+                go_version: go_env.go_version,
+                goflags: go_env.goflags,
+            },
+        );
+        if let Some(checked) = checked {
+            checked.join().expect("the target check panicked")?;
+        }
+        loaded
+    })
+}
+
+/// What a load reads of `go env`, with the target settled.
+struct GoEnvFor {
+    all: std::collections::BTreeMap<String, String>,
+    goos: String,
+    goarch: String,
+    cgo_enabled: String,
+    go_version: String,
+    goflags: String,
+}
+
+fn load_go_for(
+    dir: &Path,
+    patterns: &[String],
+    workspace: bool,
+    loader: GoLoader,
+    requested: &RequestedConfig,
+    roots: &RootMode,
+    go_env: GoEnvFor,
+) -> Result<Parsed> {
+    let GoEnvFor {
+        all: all_env,
+        goos,
+        goarch,
+        cgo_enabled: env_cgo,
+        go_version,
+        goflags,
+    } = go_env;
+    let cgo_enabled = requested.cgo_enabled.unwrap_or(env_cgo.trim() == "1");
     let patterns: Vec<String> = if patterns.is_empty() {
         vec!["./...".to_owned()]
     } else {
@@ -551,8 +601,8 @@ fn load_go(
         goarch: Some(goarch.clone()),
         cgo_enabled: Some(cgo_enabled),
         tags: Some(requested.tags.clone().unwrap_or_default()),
-        go_version: Some(go_env.go_version).filter(|v| !v.is_empty()),
-        goflags: Some(go_env.goflags).filter(|v| !v.is_empty()),
+        go_version: Some(go_version).filter(|v| !v.is_empty()),
+        goflags: Some(goflags).filter(|v| !v.is_empty()),
         patterns,
         workspace,
         ..BuildConfig::default()
