@@ -401,6 +401,11 @@ impl Expect {
         }
     }
 
+    /// A file that holds `bytes` (read once by the caller, who also uses them).
+    pub fn contents(bytes: &[u8]) -> Expect {
+        Expect::File(Sha256::digest(bytes).into())
+    }
+
     fn holds(&self, path: &Path) -> bool {
         match self {
             Expect::File(_) => Expect::file(path) == *self,

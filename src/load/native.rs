@@ -430,15 +430,29 @@ impl NativeGo {
             env: env.clone(),
             install_hint: INSTALL_HINT.to_owned(),
         };
+        // go.sum read once: its digest keys the stored answer, its lines say which modules'
+        // directories the answer depends on.
+        let go_sum_path = dir.join("go.sum");
+        let go_sum_text = std::fs::read(&go_sum_path).ok();
+        let sums = SumLines {
+            zips: go_sum_zips(go_sum_text.as_deref().unwrap_or_default()),
+            // Without `-mod=mod` the go command reports a module's directory only when go.sum
+            // has the hash of its zip (`checksumOk("")` in modload's moduleInfo).
+            readonly: !go_env.goflags.split_whitespace().any(|f| f == "-mod=mod"),
+        };
         let stored = cache.as_ref().map(|cache_dir| {
-            let go_sum = dir_cache::Expect::file(&dir.join("go.sum"));
+            let go_sum = match &go_sum_text {
+                Some(bytes) => dir_cache::Expect::contents(bytes),
+                None => dir_cache::Expect::file(&go_sum_path),
+            };
             let key = format!("{decisive_env}\n{go_mod_text}\n{go_sum:?}");
             let name = format!("go list -m -json all in {}", dir.display());
             dir_cache::AnswerCache::new(cache_dir, &name, &key)
         });
         let modcache = PathBuf::from(&go_env.gomodcache);
-        let pending =
-            std::thread::spawn(move || build_list(&spec, &roots, stored.as_ref(), &modcache));
+        let pending = std::thread::spawn(move || {
+            build_list(&spec, &roots, stored.as_ref(), &modcache, &sums)
+        });
         Ok(NativeGo {
             root: dir.to_path_buf(),
             main_path,
@@ -1323,6 +1337,7 @@ fn build_list(
     roots: &BTreeSet<String>,
     stored: Option<&dir_cache::AnswerCache>,
     modcache: &Path,
+    sums: &SumLines,
 ) -> Result<BuildList, Unsupported> {
     if let Some(list) = stored
         .and_then(dir_cache::AnswerCache::get)
@@ -1333,15 +1348,43 @@ fn build_list(
     let listed = exec::capture(spec).map_err(|err| Unsupported(format!("{err:#}")))?;
     let list = parse_build_list(&listed, roots)?;
     if let Some(stored) = stored {
-        stored.put(&listed, build_list_expects(&list, modcache));
+        stored.put(&listed, build_list_expects(&list, modcache, sums));
     }
     Ok(list)
 }
 
+/// What go.sum says of the module directories `go list -m` reports.
+struct SumLines {
+    /// `path version` of each module whose zip hash go.sum holds.
+    zips: BTreeSet<(String, String)>,
+    /// Without `-mod=mod`: a directory is reported only for a module in `zips`.
+    readonly: bool,
+}
+
+/// The `path version` pairs of go.sum's zip hashes (`path version h1:...`; the
+/// `version/go.mod` lines are go.mod hashes).
+fn go_sum_zips(text: &[u8]) -> BTreeSet<(String, String)> {
+    String::from_utf8_lossy(text)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let (path, version, hash) = (words.next()?, words.next()?, words.next()?);
+            (hash.starts_with("h1:") && !version.ends_with("/go.mod"))
+                .then(|| (path.to_owned(), version.to_owned()))
+        })
+        .collect()
+}
+
 /// What a build list assumes of the file system: each local replacement's go.mod as it is,
 /// each module directory there, and each module not in the module cache still missing (once
-/// downloaded, `go list -m` names its directory).
-fn build_list_expects(list: &BuildList, modcache: &Path) -> Vec<(PathBuf, dir_cache::Expect)> {
+/// downloaded, `go list -m` names its directory) — unless go.sum lacks its zip hash, for then
+/// `go list -m` names no directory whatever the module cache holds (a module another project
+/// downloaded must not make the stored answer stale forever).
+fn build_list_expects(
+    list: &BuildList,
+    modcache: &Path,
+    sums: &SumLines,
+) -> Vec<(PathBuf, dir_cache::Expect)> {
     let mut out = Vec::new();
     for module in &list.modules {
         if module.info.main {
@@ -1359,6 +1402,10 @@ fn build_list_expects(list: &BuildList, modcache: &Path) -> Vec<(PathBuf, dir_ca
                     None => (&*module.info.path, module.info.version.as_deref()),
                 };
                 if let Some(version) = version {
+                    if sums.readonly && !sums.zips.contains(&(path.to_owned(), version.to_owned()))
+                    {
+                        continue;
+                    }
                     let dir = modcache.join(format!(
                         "{}@{}",
                         escape_module_path(path),
@@ -1783,6 +1830,43 @@ fn match_auto(text: &str) -> Option<Expr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_list_expects_only_directories_go_would_report() {
+        let listed = br#"{"Path": "example.com/main", "Main": true, "Dir": "/src/main"}
+{"Path": "example.com/there", "Version": "v1.0.0", "Dir": "/mod/example.com/there@v1.0.0"}
+{"Path": "example.com/summed", "Version": "v1.2.0"}
+{"Path": "example.com/modonly", "Version": "v0.3.0"}
+"#;
+        let list = parse_build_list(listed, &BTreeSet::new()).unwrap();
+        let go_sum = b"example.com/there v1.0.0 h1:AAA=\nexample.com/there v1.0.0/go.mod h1:BBB=\n\
+example.com/summed v1.2.0 h1:CCC=\nexample.com/summed v1.2.0/go.mod h1:DDD=\n\
+example.com/modonly v0.3.0/go.mod h1:EEE=\n";
+        let expects = |readonly| {
+            let sums = SumLines {
+                zips: go_sum_zips(go_sum),
+                readonly,
+            };
+            build_list_expects(&list, Path::new("/mod"), &sums)
+        };
+        let there = (
+            PathBuf::from("/mod/example.com/there@v1.0.0"),
+            dir_cache::Expect::Dir,
+        );
+        let summed = (
+            PathBuf::from("/mod/example.com/summed@v1.2.0"),
+            dir_cache::Expect::Absent,
+        );
+        let modonly = (
+            PathBuf::from("/mod/example.com/modonly@v0.3.0"),
+            dir_cache::Expect::Absent,
+        );
+        // Without the zip's hash in go.sum, `go list -m` names no directory however the module
+        // cache changes: nothing to expect of it.
+        assert_eq!(expects(true), vec![there.clone(), summed.clone()]);
+        // With `-mod=mod` every downloaded module's directory is reported.
+        assert_eq!(expects(false), vec![there, summed, modonly]);
+    }
 
     fn facts(files: &[(&str, &str)]) -> DirFacts {
         DirFacts {
