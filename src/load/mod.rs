@@ -440,10 +440,11 @@ fn ask_go_env(dir: &Path, requested: &RequestedConfig, workspace: bool) -> Resul
     Ok(go_env)
 }
 
-/// A target the toolchain builds for (`go tool dist list`, asked once per process): `go env`
-/// and `go list` accept any GOOS/GOARCH, only a build refuses an unknown one, so a typo in
-/// a matrix would otherwise be checked as if it were a platform.
-fn check_target(dir: &Path, goos: &str, goarch: &str) -> Result<()> {
+/// A target the toolchain builds for (`go tool dist list`, asked once per process and kept in
+/// the answer cache under the toolchain's GOROOT and version): `go env` and `go list` accept
+/// any GOOS/GOARCH, only a build refuses an unknown one, so a typo in a matrix would
+/// otherwise be checked as if it were a platform.
+fn check_target(dir: &Path, goroot: &str, version: &str, goos: &str, goarch: &str) -> Result<()> {
     static PAIRS: std::sync::OnceLock<
         std::sync::Mutex<Option<std::collections::BTreeSet<String>>>,
     > = std::sync::OnceLock::new();
@@ -456,7 +457,29 @@ fn check_target(dir: &Path, goos: &str, goarch: &str) -> Result<()> {
             env: Vec::new(),
             install_hint: GO_INSTALL_HINT.to_owned(),
         };
-        let out = exec::capture(&spec)?;
+        // The list is compiled into the toolchain's `dist`: decided by which toolchain it is.
+        let stored = (!goroot.is_empty() && !version.is_empty())
+            .then(dir_cache::cache_dir_from_env)
+            .flatten()
+            .map(|cache_dir| {
+                dir_cache::AnswerCache::new(
+                    &cache_dir,
+                    &format!("go tool dist list of {goroot}"),
+                    version,
+                )
+            });
+        let out = match stored.as_ref().and_then(dir_cache::AnswerCache::get) {
+            Some(out) => out,
+            None => {
+                let out = exec::capture(&spec)?;
+                if let Some(stored) = &stored {
+                    let version_file = Path::new(goroot).join("VERSION");
+                    let expect = dir_cache::Expect::file(&version_file);
+                    stored.put(&out, vec![(version_file, expect)]);
+                }
+                out
+            }
+        };
         *pairs = Some(
             String::from_utf8_lossy(&out)
                 .lines()
@@ -500,13 +523,16 @@ fn load_go(
         go_env(dir, requested, workspace)?
     };
     let all_env = go_env.all;
+    let goroot = all_env.get("GOROOT").cloned().unwrap_or_default();
+    let go_version = go_env.go_version.clone();
     let goos = requested.goos.clone().unwrap_or(go_env.goos);
     let goarch = requested.goarch.clone().unwrap_or(go_env.goarch);
     // A named target is checked against `go tool dist list` while the load runs (the one
     // `go` command a warm native matrix starts); its refusal wins over the load's answer.
     let targeted = requested.goos.is_some() || requested.goarch.is_some();
     std::thread::scope(|scope| {
-        let checked = targeted.then(|| scope.spawn(|| check_target(dir, &goos, &goarch)));
+        let checked = targeted
+            .then(|| scope.spawn(|| check_target(dir, &goroot, &go_version, &goos, &goarch)));
         let loaded = load_go_for(
             dir,
             patterns,
