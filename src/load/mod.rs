@@ -527,8 +527,8 @@ fn load_go(
     let go_version = go_env.go_version.clone();
     let goos = requested.goos.clone().unwrap_or(go_env.goos);
     let goarch = requested.goarch.clone().unwrap_or(go_env.goarch);
-    // A named target is checked against `go tool dist list` while the load runs (the one
-    // `go` command a warm native matrix starts); its refusal wins over the load's answer.
+    // A named target is checked against `go tool dist list` while the load runs (its answer
+    // is usually stored; asking costs a `go` command); its refusal wins over the load's.
     let targeted = requested.goos.is_some() || requested.goarch.is_some();
     std::thread::scope(|scope| {
         let checked = targeted
