@@ -430,29 +430,28 @@ impl NativeGo {
             env: env.clone(),
             install_hint: INSTALL_HINT.to_owned(),
         };
-        // go.sum read once: its digest keys the stored answer, its lines say which modules'
-        // directories the answer depends on.
-        let go_sum_path = dir.join("go.sum");
-        let go_sum_text = std::fs::read(&go_sum_path).ok();
-        let sums = SumLines {
-            zips: go_sum_zips(go_sum_text.as_deref().unwrap_or_default()),
-            // Without `-mod=mod` the go command reports a module's directory only when go.sum
-            // has the hash of its zip (`checksumOk("")` in modload's moduleInfo).
-            readonly: !go_env.goflags.split_whitespace().any(|f| f == "-mod=mod"),
-        };
         let stored = cache.as_ref().map(|cache_dir| {
+            // go.sum read once: its digest keys the stored answer; its lines, parsed only when
+            // an answer is stored, say which modules' directories the answer depends on.
+            let go_sum_path = dir.join("go.sum");
+            let go_sum_text = std::fs::read(&go_sum_path).ok();
             let go_sum = match &go_sum_text {
                 Some(bytes) => dir_cache::Expect::contents(bytes),
                 None => dir_cache::Expect::file(&go_sum_path),
             };
             let key = format!("{decisive_env}\n{go_mod_text}\n{go_sum:?}");
             let name = format!("go list -m -json all in {}", dir.display());
-            dir_cache::AnswerCache::new(cache_dir, &name, &key)
+            let sums = GoSum {
+                text: go_sum_text.unwrap_or_default(),
+                // Without `-mod=mod` the go command reports a module's directory only when
+                // go.sum has the hash of its zip (`checksumOk("")` in modload's moduleInfo).
+                readonly: !go_env.goflags.split_whitespace().any(|f| f == "-mod=mod"),
+            };
+            (dir_cache::AnswerCache::new(cache_dir, &name, &key), sums)
         });
         let modcache = PathBuf::from(&go_env.gomodcache);
-        let pending = std::thread::spawn(move || {
-            build_list(&spec, &roots, stored.as_ref(), &modcache, &sums)
-        });
+        let pending =
+            std::thread::spawn(move || build_list(&spec, &roots, stored.as_ref(), &modcache));
         Ok(NativeGo {
             root: dir.to_path_buf(),
             main_path,
@@ -1335,29 +1334,27 @@ struct BuildList {
 fn build_list(
     spec: &CommandSpec,
     roots: &BTreeSet<String>,
-    stored: Option<&dir_cache::AnswerCache>,
+    stored: Option<&(dir_cache::AnswerCache, GoSum)>,
     modcache: &Path,
-    sums: &SumLines,
 ) -> Result<BuildList, Unsupported> {
     if let Some(list) = stored
-        .and_then(dir_cache::AnswerCache::get)
+        .and_then(|(answer, _)| answer.get())
         .and_then(|listed| parse_build_list(&listed, roots).ok())
     {
         return Ok(list);
     }
     let listed = exec::capture(spec).map_err(|err| Unsupported(format!("{err:#}")))?;
     let list = parse_build_list(&listed, roots)?;
-    if let Some(stored) = stored {
-        stored.put(&listed, build_list_expects(&list, modcache, sums));
+    if let Some((answer, go_sum)) = stored {
+        answer.put(&listed, build_list_expects(&list, modcache, go_sum));
     }
     Ok(list)
 }
 
-/// What go.sum says of the module directories `go list -m` reports.
-struct SumLines {
-    /// `path version` of each module whose zip hash go.sum holds.
-    zips: BTreeSet<(String, String)>,
-    /// Without `-mod=mod`: a directory is reported only for a module in `zips`.
+/// The main module's go.sum as read when the answer's key was made, and the mode it is read in.
+struct GoSum {
+    text: Vec<u8>,
+    /// Without `-mod=mod`: a directory is reported only for a module whose zip hash it holds.
     readonly: bool,
 }
 
@@ -1383,8 +1380,9 @@ fn go_sum_zips(text: &[u8]) -> BTreeSet<(String, String)> {
 fn build_list_expects(
     list: &BuildList,
     modcache: &Path,
-    sums: &SumLines,
+    go_sum: &GoSum,
 ) -> Vec<(PathBuf, dir_cache::Expect)> {
+    let zips = go_sum_zips(&go_sum.text);
     let mut out = Vec::new();
     for module in &list.modules {
         if module.info.main {
@@ -1402,8 +1400,7 @@ fn build_list_expects(
                     None => (&*module.info.path, module.info.version.as_deref()),
                 };
                 if let Some(version) = version {
-                    if sums.readonly && !sums.zips.contains(&(path.to_owned(), version.to_owned()))
-                    {
+                    if go_sum.readonly && !zips.contains(&(path.to_owned(), version.to_owned())) {
                         continue;
                     }
                     let dir = modcache.join(format!(
@@ -1843,11 +1840,11 @@ mod tests {
 example.com/summed v1.2.0 h1:CCC=\nexample.com/summed v1.2.0/go.mod h1:DDD=\n\
 example.com/modonly v0.3.0/go.mod h1:EEE=\n";
         let expects = |readonly| {
-            let sums = SumLines {
-                zips: go_sum_zips(go_sum),
+            let go_sum = GoSum {
+                text: go_sum.to_vec(),
                 readonly,
             };
-            build_list_expects(&list, Path::new("/mod"), &sums)
+            build_list_expects(&list, Path::new("/mod"), &go_sum)
         };
         let there = (
             PathBuf::from("/mod/example.com/there@v1.0.0"),
