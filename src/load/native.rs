@@ -109,6 +109,10 @@ struct DirFacts {
     /// The evaluations so far, by the mask of [`DirFacts::tags`] that hold.
     #[serde(skip_serializing)]
     evaluations: Mutex<Vec<(u64, Evaluation)>>,
+    /// Whether a `./...` pattern matches the directory ([`scan_dir_matches`]), by the same
+    /// mask.
+    #[serde(skip_serializing)]
+    scans: Mutex<Vec<(u64, bool)>>,
     /// `fsys.IsGoDir`: some `.go` file (any name, a regular file or a link to one).
     has_go_file: bool,
 }
@@ -134,7 +138,33 @@ impl DirFacts {
             has_go_file,
             tags,
             evaluations: Mutex::default(),
+            scans: Mutex::default(),
         }
+    }
+
+    /// Which of [`DirFacts::tags`] hold under `context`, as a bit mask: configurations with
+    /// the same mask see the same package here (`None`: too many tags to key by).
+    fn mask(&self, context: &Context) -> Option<u64> {
+        (self.tags.len() <= 64).then(|| {
+            self.tags
+                .iter()
+                .enumerate()
+                .filter(|(_, tag)| context.holds(tag))
+                .fold(0u64, |mask, (i, _)| mask | (1 << i))
+        })
+    }
+
+    /// [`scan_dir_matches`], once per mask.
+    fn scan_matches(&self, context: &Context) -> bool {
+        let Some(mask) = self.mask(context) else {
+            return scan_dir_matches(self, context);
+        };
+        if let Some((_, known)) = self.scans.lock().unwrap().iter().find(|(m, _)| *m == mask) {
+            return *known;
+        }
+        let matches = scan_dir_matches(self, context);
+        self.scans.lock().unwrap().push((mask, matches));
+        matches
     }
 }
 
@@ -178,10 +208,24 @@ type Resolution = Result<Arc<Resolved>, Unsupported>;
 
 /// One package of a configuration, loaded: where it is, what it holds, what it brings in
 /// (its imports, "C" left out, in order, then the implicit ones).
+#[derive(Clone)]
 struct Loaded {
     resolved: Arc<Resolved>,
     evaluated: Arc<Evaluated>,
-    deps: Vec<Arc<Resolved>>,
+    /// What it brings in besides its imports (shared by the configurations that share the
+    /// evaluation, not copied for each).
+    implicit: Vec<Arc<Resolved>>,
+}
+
+impl Loaded {
+    /// What it brings in: its imports ("C" left out), in order, then the implicit ones.
+    fn deps(&self) -> impl Iterator<Item = &Arc<Resolved>> {
+        let explicit = match self.evaluated.resolved_imports.get() {
+            Some(Ok(explicit)) => explicit.as_slice(),
+            _ => &[],
+        };
+        explicit.iter().chain(&self.implicit)
+    }
 }
 
 /// A package found for an import path. One per path and loader
@@ -216,6 +260,14 @@ impl Resolved {
 /// A package the patterns match, with the patterns that match it.
 type Root = (Arc<Resolved>, Vec<String>);
 
+/// The roots of patterns, for the directories they matched (one bit set per pattern, over
+/// its directories).
+struct RootsMemo {
+    patterns: Vec<String>,
+    matched: Vec<Vec<u64>>,
+    roots: Arc<Vec<Root>>,
+}
+
 /// A package's identity in one load: its canonical [`Resolved`]'s address.
 fn key(resolved: &Arc<Resolved>) -> usize {
     Arc::as_ptr(resolved) as usize
@@ -244,6 +296,11 @@ pub struct NativeGo {
     packages: RwLock<FastMap<String, Arc<Resolved>>>,
     /// The directories of the main module a `./...` walk visits (relative, `""` for the root).
     walk: OnceLock<Vec<String>>,
+    /// The facts of [`NativeGo::walk`]'s directories, in its order, once looked up.
+    walk_facts: OnceLock<Vec<OnceLock<Arc<DirFacts>>>>,
+    /// The roots of earlier loads, by patterns and the directories they matched: the
+    /// configurations that agree on which directories match share one list.
+    roots: Mutex<Vec<RootsMemo>>,
     /// The nodes built so far, by package (see [`key`]): each with the evaluation and the
     /// patterns it was built for (configurations that agree on them share it).
     shared: RwLock<SharedNodes>,
@@ -251,6 +308,8 @@ pub struct NativeGo {
     disk: Option<DirCache<DirFacts>>,
     /// Directories read from the file system (not found in `disk`).
     reads: std::sync::atomic::AtomicUsize,
+    /// Loads finished.
+    loads: std::sync::atomic::AtomicUsize,
 }
 
 const INSTALL_HINT: &str = "install Go (https://go.dev/doc/install)";
@@ -466,8 +525,11 @@ impl NativeGo {
             resolved: Default::default(),
             packages: RwLock::default(),
             walk: OnceLock::new(),
+            walk_facts: OnceLock::new(),
+            roots: Mutex::default(),
             shared: RwLock::default(),
             reads: Default::default(),
+            loads: Default::default(),
             disk: cache.map(|c| {
                 DirCache::new(c, Some(PathBuf::from(go_env.gomodcache)), Some(dir.clone()))
             }),
@@ -594,40 +656,40 @@ impl NativeGo {
         /// A package of this load: shared already, or to be converted.
         enum Slot {
             Known(Arc<SharedPackage>),
-            Fresh(usize, Arc<Evaluated>, Box<GoPackage<'static>>, Numbered),
+            Fresh(Loaded),
         }
-        let mut slots: Vec<(Slot, Vec<String>)> = Vec::new();
-        // The lock is taken per package, never across `load`: its parallel jobs may run
-        // another configuration's load on this thread, which takes the write lock.
-        let loaded = self.load(config, patterns, &mut |modules, loaded, matches| {
-            let hit = self
-                .shared
-                .read()
-                .unwrap()
-                .get(&key(&loaded.resolved))
-                .and_then(|entries| {
-                    entries
-                        .iter()
-                        .find(|(evaluated, m, _)| {
-                            Arc::ptr_eq(evaluated, &loaded.evaluated) && m.as_slice() == matches
-                        })
-                        .map(|(_, _, shared)| shared.clone())
-                });
-            let slot = match hit {
-                Some(shared) => Slot::Known(shared),
-                None => Slot::Fresh(
-                    key(&loaded.resolved),
-                    loaded.evaluated.clone(),
-                    Box::new(package_of(modules, loaded, matches)),
-                    numbered(loaded),
-                ),
-            };
-            slots.push((slot, matches.to_vec()));
+        let mut order: Vec<(Loaded, Vec<String>)> = Vec::new();
+        let loaded = self.load(config, patterns, &mut |_, loaded, matches| {
+            order.push((loaded.clone(), matches.to_vec()));
         });
         if let Some(disk) = &self.disk {
             disk.flush();
         }
         loaded?;
+        let modules = &self.build_list()?.modules;
+        // One read lock for the whole list, taken after `load` (whose parallel jobs may run
+        // another configuration's load on this thread, which takes the write lock).
+        let slots: Vec<(Slot, Vec<String>)> = {
+            let known = self.shared.read().unwrap();
+            order
+                .into_iter()
+                .map(|(loaded, matches)| {
+                    let hit = known.get(&key(&loaded.resolved)).and_then(|entries| {
+                        entries
+                            .iter()
+                            .find(|(evaluated, m, _)| {
+                                Arc::ptr_eq(evaluated, &loaded.evaluated) && *m == matches
+                            })
+                            .map(|(_, _, shared)| shared.clone())
+                    });
+                    let slot = match hit {
+                        Some(shared) => Slot::Known(shared),
+                        None => Slot::Fresh(loaded),
+                    };
+                    (slot, matches)
+                })
+                .collect()
+        };
         // The packages no configuration built before: converted, and their sources read, on
         // every core.
         let imports_c = |dir: &Path, name: &str| self.imports_c(dir, name);
@@ -637,16 +699,20 @@ impl NativeGo {
             .into_par_iter()
             .map(|(slot, matches)| match slot {
                 Slot::Known(shared) => ((shared, matches), None),
-                Slot::Fresh(package_key, evaluated, package, numbered) => {
+                Slot::Fresh(loaded) => {
+                    let package = package_of(modules, &loaded, &matches);
                     let (mut node, imports) =
-                        SharedPackage::convert(*package).expect("a native package has a path");
+                        SharedPackage::convert(package).expect("a native package has a path");
                     node.source = source::source_of(&node, &imports_c);
                     let shared = Arc::new(SharedPackage {
                         node: Arc::new(node),
                         imports,
-                        numbered,
+                        numbered: numbered(&loaded),
                     });
-                    ((shared, matches), Some((package_key, evaluated)))
+                    (
+                        (shared, matches),
+                        Some((key(&loaded.resolved), loaded.evaluated)),
+                    )
                 }
             })
             .collect();
@@ -695,45 +761,94 @@ impl NativeGo {
             go_minor: toolchain.go_minor,
         };
         let roots = self.match_patterns(patterns, &context)?;
-        // Packages are keyed by their canonical `Resolved` (no string hashed per import).
-        let mut state: FastMap<usize, Loaded> = FastMap::default();
-        let mut frontier: Vec<Arc<Resolved>> = roots.iter().map(|(r, _)| r.clone()).collect();
-        let mut queued: FastMap<usize, ()> = frontier.iter().map(|r| (key(r), ())).collect();
-        while !frontier.is_empty() {
-            let done: Vec<_> = frontier
-                .par_iter()
-                .map(|resolved| {
-                    let evaluated = self.evaluate(resolved, &context)?;
-                    let deps = self.deps(resolved, &evaluated, &context, &toolchain)?;
-                    Ok(Loaded {
-                        resolved: resolved.clone(),
-                        evaluated,
-                        deps,
-                    })
-                })
-                .collect::<Result<_, Unsupported>>()?;
-            frontier = Vec::new();
-            for loaded in done {
-                for dep in &loaded.deps {
-                    if queued.insert(key(dep), ()).is_none() {
-                        frontier.push(dep.clone());
-                    }
+        // Packages are numbered by their canonical `Resolved` (no string hashed per import).
+        let n = self.packages.read().unwrap().len();
+        let mut matched: Vec<Option<&[String]>> = vec![None; n];
+        for (root, patterns) in roots.iter() {
+            *grown(&mut matched, root.number) = Some(patterns.as_slice());
+        }
+        let modules = &self.build_list()?.modules;
+        let mut seen = vec![false; n];
+        let mut emit = |loaded: &Loaded| {
+            let matches = matched
+                .get(loaded.resolved.number as usize)
+                .copied()
+                .flatten();
+            each(modules, loaded, matches.unwrap_or(&[]));
+        };
+        if self.loads.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            // A configuration after the first finds nearly every directory read and every
+            // import resolved: one depth-first pass evaluates and hands out each package.
+            for (root, _) in roots.iter() {
+                self.visit_loading(root, &context, &toolchain, &mut seen, &mut emit)?;
+            }
+        } else {
+            // The first reads the sources, level by level on every core, then hands them out.
+            let mut state: Vec<Option<Loaded>> = Vec::with_capacity(n);
+            let mut frontier: Vec<Arc<Resolved>> = Vec::new();
+            let mut queued = vec![false; n];
+            for (root, _) in roots.iter() {
+                if !std::mem::replace(grown(&mut queued, root.number), true) {
+                    frontier.push(root.clone());
                 }
-                state.insert(key(&loaded.resolved), loaded);
+            }
+            while !frontier.is_empty() {
+                let done: Vec<_> = frontier
+                    .par_iter()
+                    .map(|resolved| {
+                        let evaluated = self.evaluate(resolved, &context)?;
+                        let implicit = self.deps(resolved, &evaluated, &context, &toolchain)?;
+                        Ok(Loaded {
+                            resolved: resolved.clone(),
+                            evaluated,
+                            implicit,
+                        })
+                    })
+                    .collect::<Result<_, Unsupported>>()?;
+                frontier = Vec::new();
+                for loaded in done {
+                    for dep in loaded.deps() {
+                        if !std::mem::replace(grown(&mut queued, dep.number), true) {
+                            frontier.push(dep.clone());
+                        }
+                    }
+                    let number = loaded.resolved.number;
+                    *grown(&mut state, number) = Some(loaded);
+                }
+            }
+            // `-deps` order: depth first from each root in order, a package after its imports.
+            for (root, _) in roots.iter() {
+                visit(root, &state, &mut seen, &mut emit);
             }
         }
-        // `-deps` order: depth first from each root in order, a package after its imports.
-        let matched: FastMap<usize, &Vec<String>> =
-            roots.iter().map(|(r, m)| (key(r), m)).collect();
-        let mut seen: FastMap<usize, ()> = FastMap::default();
-        seen.reserve(state.len());
-        let modules = &self.build_list()?.modules;
-        for (root, _) in &roots {
-            visit(root, &state, &mut seen, &mut |loaded| {
-                let matches = matched.get(&key(&loaded.resolved));
-                each(modules, loaded, matches.map_or(&[], |m| m.as_slice()));
-            });
+        self.loads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// [`visit`], evaluating each package as it is reached (for a load whose sources are
+    /// mostly read already).
+    fn visit_loading(
+        &self,
+        package: &Arc<Resolved>,
+        context: &Context,
+        toolchain: &Toolchain,
+        seen: &mut Vec<bool>,
+        each: &mut dyn FnMut(&Loaded),
+    ) -> Result<(), Unsupported> {
+        if std::mem::replace(grown(seen, package.number), true) {
+            return Ok(());
         }
+        let evaluated = self.evaluate(package, context)?;
+        let loaded = Loaded {
+            resolved: package.clone(),
+            implicit: self.deps(package, &evaluated, context, toolchain)?,
+            evaluated,
+        };
+        for dep in loaded.deps() {
+            self.visit_loading(dep, context, toolchain, seen, each)?;
+        }
+        each(&loaded);
         Ok(())
     }
 
@@ -743,9 +858,9 @@ impl NativeGo {
         &self,
         patterns: &[String],
         context: &Context,
-    ) -> Result<Vec<Root>, Unsupported> {
-        let mut order: Vec<String> = Vec::new();
-        let mut matched: FastMap<String, (Arc<Resolved>, Vec<String>)> = FastMap::default();
+    ) -> Result<Arc<Vec<Root>>, Unsupported> {
+        // Each pattern's directories: for `path/...`, those of the walk inside `path`.
+        let mut scopes: Vec<(&str, bool, Vec<usize>)> = Vec::new();
         for pattern in patterns {
             let rel = if pattern == "." {
                 ""
@@ -763,41 +878,91 @@ impl NativeGo {
             if prefix.contains("...") || prefix.split('/').any(|e| e == "..") {
                 return unsupported(format!("pattern {pattern}"));
             }
-            let dirs: Vec<String> = if wildcard {
+            let dirs: Vec<usize> = if wildcard {
                 let prefix_slash = format!("{prefix}/");
-                self.walk()
-                    .iter()
-                    .filter(|d| prefix.is_empty() || *d == prefix || d.starts_with(&prefix_slash))
-                    .cloned()
+                let inside =
+                    |d: &String| prefix.is_empty() || d == prefix || d.starts_with(&prefix_slash);
+                (0..self.walk().len())
+                    .filter(|&i| inside(&self.walk()[i]))
                     .collect()
             } else {
-                vec![prefix.to_owned()]
+                Vec::new()
             };
-            let found: Vec<Option<String>> = dirs
-                .par_iter()
-                .map(|rel| {
-                    let facts = self.dir_facts(&self.main_dir(rel));
-                    (!wildcard || scan_dir_matches(&facts, context)).then(|| rel.clone())
-                })
-                .collect();
-            // Read while `go list -m` ran; from here on its answer is needed.
-            let list = self.build_list()?;
-            let main = list.main;
-            if list.modules[main].path != self.main_path {
-                return unsupported(format!(
-                    "go list -m names main module {}, go.mod {}",
-                    list.modules[main].path, self.main_path
-                ));
-            }
-            for rel in found.into_iter().flatten() {
+            scopes.push((prefix, wildcard, dirs));
+        }
+        let walk = self.walk();
+        let facts = self
+            .walk_facts
+            .get_or_init(|| walk.iter().map(|_| OnceLock::new()).collect());
+        // The directories not looked up yet, read on every core (outside any cell: the reads'
+        // jobs may run another load on this thread).
+        let mut missing: Vec<usize> = scopes
+            .iter()
+            .flat_map(|(_, _, dirs)| dirs.iter().copied())
+            .filter(|&i| facts[i].get().is_none())
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing.par_iter().for_each(|&i| {
+            let read = self.dir_facts(&self.main_dir(&walk[i]));
+            let _ = facts[i].set(read);
+        });
+        let facts_at = |i: usize| facts[i].get().expect("looked up above");
+        let matched: Vec<Vec<u64>> = scopes
+            .iter()
+            .map(|(_, wildcard, dirs)| {
+                let mut bits = vec![0u64; dirs.len().div_ceil(64)];
+                if *wildcard {
+                    for (i, &dir) in dirs.iter().enumerate() {
+                        if facts_at(dir).scan_matches(context) {
+                            bits[i / 64] |= 1 << (i % 64);
+                        }
+                    }
+                }
+                bits
+            })
+            .collect();
+        if let Some(memo) = self
+            .roots
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|m| m.patterns == patterns && m.matched == matched)
+        {
+            return Ok(memo.roots.clone());
+        }
+        // Read while `go list -m` ran; from here on its answer is needed.
+        let list = self.build_list()?;
+        let main = list.main;
+        if list.modules[main].path != self.main_path {
+            return unsupported(format!(
+                "go list -m names main module {}, go.mod {}",
+                list.modules[main].path, self.main_path
+            ));
+        }
+        let mut order: Vec<String> = Vec::new();
+        let mut by_path: FastMap<String, (Arc<Resolved>, Vec<String>)> = FastMap::default();
+        for ((pattern, (prefix, wildcard, dirs)), bits) in
+            patterns.iter().zip(&scopes).zip(&matched)
+        {
+            let found: Vec<&str> = if *wildcard {
+                dirs.iter()
+                    .enumerate()
+                    .filter(|(i, _)| bits[i / 64] & (1 << (i % 64)) != 0)
+                    .map(|(_, &dir)| walk[dir].as_str())
+                    .collect()
+            } else {
+                vec![*prefix]
+            };
+            for rel in found {
                 let path = if rel.is_empty() {
                     self.main_path.clone()
                 } else {
                     format!("{}/{rel}", self.main_path)
                 };
-                let entry = matched.entry(path.clone()).or_insert_with(|| {
+                let entry = by_path.entry(path.clone()).or_insert_with(|| {
                     order.push(path.clone());
-                    let dir = self.main_dir(&rel);
+                    let dir = self.main_dir(rel);
                     let resolved = Resolved::new(path.clone(), dir, false, Some(main));
                     (self.canonical(resolved), Vec::new())
                 });
@@ -806,10 +971,18 @@ impl NativeGo {
                 }
             }
         }
-        Ok(order
-            .into_iter()
-            .map(|path| matched.remove(&path).expect("matched"))
-            .collect())
+        let roots: Arc<Vec<Root>> = Arc::new(
+            order
+                .into_iter()
+                .map(|path| by_path.remove(&path).expect("matched"))
+                .collect(),
+        );
+        self.roots.lock().unwrap().push(RootsMemo {
+            patterns: patterns.to_vec(),
+            matched,
+            roots: roots.clone(),
+        });
+        Ok(roots)
     }
 
     /// The directory of the main module at `rel` (`""`: its root, without a trailing `/`).
@@ -891,14 +1064,7 @@ impl NativeGo {
         context: &Context,
     ) -> Result<Arc<Evaluated>, Unsupported> {
         let facts = self.facts_of(resolved);
-        let key = (facts.tags.len() <= 64).then(|| {
-            facts
-                .tags
-                .iter()
-                .enumerate()
-                .filter(|(_, tag)| context.holds(tag))
-                .fold(0u64, |mask, (i, _)| mask | (1 << i))
-        });
+        let key = facts.mask(context);
         let cached = key.and_then(|key| {
             let known = facts.evaluations.lock().unwrap();
             known
@@ -929,8 +1095,9 @@ impl NativeGo {
         })
     }
 
-    /// The packages a package brings in, in `cmd/go`'s order: its imports, then the implicit
-    /// ones (cgo's `unsafe`, `runtime/cgo`, `syscall`; a main package's `runtime`, ...).
+    /// The packages a package brings in besides its imports, in `cmd/go`'s order (cgo's
+    /// `unsafe`, `runtime/cgo`, `syscall`; a main package's `runtime`, ...); its imports are
+    /// resolved on its evaluation, once.
     fn deps(
         &self,
         resolved: &Resolved,
@@ -938,7 +1105,7 @@ impl NativeGo {
         context: &Context,
         toolchain: &Toolchain,
     ) -> Result<Vec<Arc<Resolved>>, Unsupported> {
-        let explicit = evaluated
+        evaluated
             .resolved_imports
             .get_or_init(|| {
                 evaluated
@@ -981,7 +1148,7 @@ impl NativeGo {
                 implicit.push("math");
             }
         }
-        let mut deps = explicit.clone();
+        let mut deps = Vec::new();
         let mut added: Vec<&str> = Vec::new();
         for path in implicit {
             if !evaluated.imports.iter().any(|p| p == path) && !added.contains(&path) {
@@ -1131,20 +1298,32 @@ impl NativeGo {
 
 /// Hands `package` to `each` after everything it brings in, depth first, each package once
 /// (`go list -deps` order).
-fn visit<'s>(
+fn visit(
     package: &Arc<Resolved>,
-    state: &'s FastMap<usize, Loaded>,
-    seen: &mut FastMap<usize, ()>,
-    each: &mut dyn FnMut(&'s Loaded),
+    state: &[Option<Loaded>],
+    seen: &mut Vec<bool>,
+    each: &mut dyn FnMut(&Loaded),
 ) {
-    if seen.insert(key(package), ()).is_some() {
+    if std::mem::replace(grown(seen, package.number), true) {
         return;
     }
-    let loaded = &state[&key(package)];
-    for dep in &loaded.deps {
+    let loaded = state[package.number as usize]
+        .as_ref()
+        .expect("every package queued is loaded");
+    for dep in loaded.deps() {
         visit(dep, state, seen, each);
     }
     each(loaded);
+}
+
+/// The entry for package number `number`, the vector grown to hold it (packages found while
+/// a load runs get numbers past those known when it started).
+fn grown<T: Default>(items: &mut Vec<T>, number: u32) -> &mut T {
+    let i = number as usize;
+    if i >= items.len() {
+        items.resize_with(i + 1, T::default);
+    }
+    &mut items[i]
 }
 
 /// A loaded package's number and those of its imports, in order, as [`SharedPackage`] keeps
@@ -1153,17 +1332,18 @@ fn numbered(loaded: &Loaded) -> Numbered {
     let Loaded {
         resolved,
         evaluated,
-        deps,
+        ..
     } = loaded;
     let runtime_cgo = || {
         if resolved.standard && resolved.path == "runtime/cgo" {
             return Some(resolved.number);
         }
-        deps.iter()
+        loaded
+            .deps()
             .find(|dep| dep.standard && dep.path == "runtime/cgo")
             .map(|dep| dep.number)
     };
-    let mut explicit = deps.iter();
+    let mut explicit = loaded.deps();
     let edges = evaluated
         .imports
         .iter()
@@ -1183,11 +1363,11 @@ fn package_of(modules: &[Module], loaded: &Loaded, matches: &[String]) -> GoPack
     let Loaded {
         resolved,
         evaluated,
-        deps,
+        ..
     } = loaded;
     let texts = |list: &[String]| list.iter().cloned().map(Text::from).collect::<Vec<_>>();
     // The first dependencies are the imports, "C" left out, in order.
-    let mut resolved_imports = deps.iter();
+    let mut resolved_imports = loaded.deps();
     let imports = evaluated
         .imports
         .iter()
@@ -1884,6 +2064,7 @@ example.com/modonly v0.3.0/go.mod h1:EEE=\n";
             has_go_file: true,
             tags: Vec::new(),
             evaluations: Mutex::default(),
+            scans: Mutex::default(),
         }
     }
 
