@@ -185,6 +185,9 @@ struct Evaluated {
     /// The packages `imports` name ("C" left out), resolved once: where an import leads does
     /// not depend on the configuration, and configurations share evaluations.
     resolved_imports: OnceLock<Result<Vec<Arc<Resolved>>, Unsupported>>,
+    /// Their numbers ([`Resolved::number`]), side by side: a later configuration's walk skips
+    /// the imports it has seen without reaching into each one.
+    import_numbers: OnceLock<Vec<u32>>,
 }
 
 impl Evaluated {
@@ -220,11 +223,18 @@ struct Loaded {
 impl Loaded {
     /// What it brings in: its imports ("C" left out), in order, then the implicit ones.
     fn deps(&self) -> impl Iterator<Item = &Arc<Resolved>> {
-        let explicit = match self.evaluated.resolved_imports.get() {
-            Some(Ok(explicit)) => explicit.as_slice(),
-            _ => &[],
-        };
-        explicit.iter().chain(&self.implicit)
+        evaluated_imports(&self.evaluated)
+            .unwrap_or(&[])
+            .iter()
+            .chain(&self.implicit)
+    }
+}
+
+/// An evaluation's imports, resolved ("C" left out; `None` before they are).
+fn evaluated_imports(evaluated: &Evaluated) -> Option<&[Arc<Resolved>]> {
+    match evaluated.resolved_imports.get() {
+        Some(Ok(explicit)) => Some(explicit.as_slice()),
+        _ => None,
     }
 }
 
@@ -658,7 +668,8 @@ impl NativeGo {
             Known(Arc<SharedPackage>),
             Fresh(Loaded),
         }
-        let mut order: Vec<(Loaded, Vec<String>)> = Vec::new();
+        let mut order: Vec<(Loaded, Vec<String>)> =
+            Vec::with_capacity(self.packages.read().unwrap().len());
         let loaded = self.load(config, patterns, &mut |_, loaded, matches| {
             order.push((loaded.clone(), matches.to_vec()));
         });
@@ -845,7 +856,20 @@ impl NativeGo {
             implicit: self.deps(package, &evaluated, context, toolchain)?,
             evaluated,
         };
-        for dep in loaded.deps() {
+        let explicit = match evaluated_imports(&loaded.evaluated) {
+            Some(explicit) => explicit,
+            None => &[],
+        };
+        let numbers = loaded
+            .evaluated
+            .import_numbers
+            .get_or_init(|| explicit.iter().map(|dep| dep.number).collect());
+        for (dep, &number) in explicit.iter().zip(numbers) {
+            if !seen.get(number as usize).is_some_and(|&seen| seen) {
+                self.visit_loading(dep, context, toolchain, seen, each)?;
+            }
+        }
+        for dep in &loaded.implicit {
             self.visit_loading(dep, context, toolchain, seen, each)?;
         }
         each(&loaded);
@@ -1076,7 +1100,7 @@ impl NativeGo {
             Some(evaluated) => evaluated,
             None => {
                 let dir = resolved.dir.to_string_lossy();
-                let evaluated = evaluate(&facts, context, &dir).map(Arc::new);
+                let evaluated = evaluate(facts, context, &dir).map(Arc::new);
                 if let Some(key) = key {
                     facts
                         .evaluations
@@ -1199,11 +1223,8 @@ impl NativeGo {
     }
 
     /// The facts of a package's directory, looked up once per package.
-    fn facts_of(&self, resolved: &Resolved) -> Arc<DirFacts> {
-        resolved
-            .facts
-            .get_or_init(|| self.dir_facts(&resolved.dir))
-            .clone()
+    fn facts_of<'r>(&self, resolved: &'r Resolved) -> &'r DirFacts {
+        resolved.facts.get_or_init(|| self.dir_facts(&resolved.dir))
     }
 
     fn resolve_uncached(
