@@ -25,6 +25,9 @@ pub const GLIBC_LIBRARIES: &[&str] = &["c", "m", "pthread", "dl", "rt", "resolv"
 pub trait ArchiveProbe {
     /// `Some(true)` found, `Some(false)` missing, `None` cannot tell (no C compiler).
     fn has_static(&mut self, library: &str) -> Option<bool>;
+    /// Asks about these libraries at once (their answers kept for [`ArchiveProbe::has_static`]),
+    /// where a probe can ask several questions concurrently.
+    fn prefetch(&mut self, _libraries: &[&str]) {}
     /// Whether `pkg-config --exists NAME` finds a library (`None`: cannot tell).
     fn has_pkg_config(&mut self, _name: &str) -> Option<bool> {
         None
@@ -1358,6 +1361,12 @@ fn static_report(
                 .insert(node.id.clone());
         }
     }
+    let archives: Vec<&str> = libraries
+        .keys()
+        .filter(|(_, pkg_config)| !pkg_config)
+        .map(|(library, _)| library.as_str())
+        .collect();
+    probe.prefetch(&archives);
     for ((library, pkg_config), packages) in libraries {
         let archive_found = if pkg_config {
             None

@@ -26,6 +26,9 @@ impl ArchiveProbe for SharedProbe<'_> {
     fn has_static(&mut self, library: &str) -> Option<bool> {
         self.0.lock().unwrap().has_static(library)
     }
+    fn prefetch(&mut self, libraries: &[&str]) {
+        self.0.lock().unwrap().prefetch(libraries)
+    }
     fn has_pkg_config(&mut self, name: &str) -> Option<bool> {
         self.0.lock().unwrap().has_pkg_config(name)
     }
@@ -58,24 +61,58 @@ impl Default for CcProbe {
     }
 }
 
+impl CcProbe {
+    /// `cc -print-file-name=libX.a`: a path to an existing file when the archive is found.
+    fn ask(compiler: &str, library: &str) -> Option<bool> {
+        let archive = format!("lib{library}.a");
+        let spec = CommandSpec {
+            program: compiler.to_owned(),
+            args: vec![format!("-print-file-name={archive}")],
+            install_hint: "install a C compiler".to_owned(),
+            ..CommandSpec::default()
+        };
+        exec::capture(&spec).ok().map(|stdout| {
+            let path = String::from_utf8_lossy(&stdout).trim().to_owned();
+            path != archive && std::path::Path::new(&path).is_file()
+        })
+    }
+}
+
 impl ArchiveProbe for CcProbe {
     fn has_static(&mut self, library: &str) -> Option<bool> {
         if let Some(known) = self.cache.get(library) {
             return *known;
         }
-        let archive = format!("lib{library}.a");
-        let spec = CommandSpec {
-            program: self.compiler.clone(),
-            args: vec![format!("-print-file-name={archive}")],
-            install_hint: "install a C compiler".to_owned(),
-            ..CommandSpec::default()
-        };
-        let answer = exec::capture(&spec).ok().map(|stdout| {
-            let path = String::from_utf8_lossy(&stdout).trim().to_owned();
-            path != archive && std::path::Path::new(&path).is_file()
-        });
+        let answer = CcProbe::ask(&self.compiler, library);
         self.cache.insert(library.to_owned(), answer);
         answer
+    }
+
+    /// One compiler process per library, all running at once (each takes a few ms, most of
+    /// it starting up): `-print-file-name` answers one name per run.
+    fn prefetch(&mut self, libraries: &[&str]) {
+        let asked: Vec<&str> = libraries
+            .iter()
+            .copied()
+            .filter(|library| !self.cache.contains_key(*library))
+            .collect();
+        if asked.len() < 2 {
+            return;
+        }
+        let compiler = self.compiler.as_str();
+        let answers: Vec<Option<bool>> = std::thread::scope(|scope| {
+            let running: Vec<_> = asked
+                .iter()
+                .map(|library| scope.spawn(move || CcProbe::ask(compiler, library)))
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| thread.join().unwrap_or(None))
+                .collect()
+        });
+        for (library, answer) in asked.into_iter().zip(answers) {
+            self.cache.insert(library.to_owned(), answer);
+        }
     }
 
     fn has_pkg_config(&mut self, name: &str) -> Option<bool> {
