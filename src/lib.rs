@@ -5,6 +5,8 @@
 //! `analyze` answers questions about it, `report` renders the answers. See
 //! `docs/ARCHITECTURE.md` for the map and the invariants.
 
+#![forbid(unsafe_code)]
+
 pub mod analyze;
 pub mod binary;
 pub mod cli;
