@@ -440,15 +440,30 @@ fn ask_go_env(dir: &Path, requested: &RequestedConfig, workspace: bool) -> Resul
     Ok(go_env)
 }
 
+/// `go tool dist list`, once read in this process.
+static TARGET_PAIRS: std::sync::Mutex<Option<std::collections::BTreeSet<String>>> =
+    std::sync::Mutex::new(None);
+
+/// [`check_target`] without asking anything: `None` while the list is not read yet.
+fn check_known_target(goos: &str, goarch: &str) -> Option<Result<()>> {
+    let pairs = TARGET_PAIRS.lock().unwrap();
+    let known = pairs.as_ref()?;
+    let pair = format!("{goos}/{goarch}");
+    Some(if known.contains(&pair) {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "unsupported GOOS/GOARCH pair {pair} (not in `go tool dist list`)"
+        ))
+    })
+}
+
 /// A target the toolchain builds for (`go tool dist list`, asked once per process and kept in
 /// the answer cache under the toolchain's GOROOT and version): `go env` and `go list` accept
 /// any GOOS/GOARCH, only a build refuses an unknown one, so a typo in a matrix would
 /// otherwise be checked as if it were a platform.
 fn check_target(dir: &Path, goroot: &str, version: &str, goos: &str, goarch: &str) -> Result<()> {
-    static PAIRS: std::sync::OnceLock<
-        std::sync::Mutex<Option<std::collections::BTreeSet<String>>>,
-    > = std::sync::OnceLock::new();
-    let mut pairs = PAIRS.get_or_init(Default::default).lock().unwrap();
+    let mut pairs = TARGET_PAIRS.lock().unwrap();
     if pairs.is_none() {
         let spec = CommandSpec {
             program: "go".to_owned(),
@@ -488,11 +503,8 @@ fn check_target(dir: &Path, goroot: &str, version: &str, goos: &str, goarch: &st
                 .collect(),
         );
     }
-    let pair = format!("{goos}/{goarch}");
-    if !pairs.as_ref().is_some_and(|known| known.contains(&pair)) {
-        bail!("unsupported GOOS/GOARCH pair {pair} (not in `go tool dist list`)");
-    }
-    Ok(())
+    drop(pairs);
+    check_known_target(goos, goarch).expect("the list is read")
 }
 
 fn load_go(
@@ -530,8 +542,16 @@ fn load_go(
     // A named target is checked against `go tool dist list` while the load runs (its answer
     // is usually stored; asking costs a `go` command); its refusal wins over the load's.
     let targeted = requested.goos.is_some() || requested.goarch.is_some();
+    // Once the list is read (a matrix's later configurations), no thread is needed: one
+    // started per configuration could wait for a core the loads keep busy.
+    let known = if targeted {
+        check_known_target(&goos, &goarch).transpose()?
+    } else {
+        Some(())
+    };
     std::thread::scope(|scope| {
-        let checked = targeted
+        let checked = known
+            .is_none()
             .then(|| scope.spawn(|| check_target(dir, &goroot, &go_version, &goos, &goarch)));
         let loaded = load_go_for(
             dir,
