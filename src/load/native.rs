@@ -106,7 +106,11 @@ struct DirFacts {
     /// conditions, and `cgo`): the configurations that agree on them get the same package.
     #[serde(skip_serializing)]
     tags: Vec<String>,
-    /// The evaluations so far, by the mask of [`DirFacts::tags`] that hold.
+    /// The first evaluation, by the mask of [`DirFacts::tags`] that hold: read without a
+    /// lock (most directories look at no tag, and every configuration has their one).
+    #[serde(skip_serializing)]
+    first_evaluation: OnceLock<(u64, Evaluation)>,
+    /// The others so far, by mask.
     #[serde(skip_serializing)]
     evaluations: Mutex<Vec<(u64, Evaluation)>>,
     /// Whether a `./...` pattern matches the directory ([`scan_dir_matches`]), by the same
@@ -137,6 +141,7 @@ impl DirFacts {
             files,
             has_go_file,
             tags,
+            first_evaluation: OnceLock::new(),
             evaluations: Mutex::default(),
             scans: Mutex::default(),
         }
@@ -228,6 +233,16 @@ impl Loaded {
             .iter()
             .chain(&self.implicit)
     }
+}
+
+/// An evaluation, or the note of why `go list` would report an error for the package.
+fn evaluated_or(evaluated: Evaluation, resolved: &Resolved) -> Result<Arc<Evaluated>, Unsupported> {
+    evaluated.map_err(|err| {
+        Unsupported(format!(
+            "package {}: {err} (go list reports an error here)",
+            resolved.path
+        ))
+    })
 }
 
 /// An evaluation's imports, resolved ("C" left out; `None` before they are).
@@ -1089,12 +1104,15 @@ impl NativeGo {
     ) -> Result<Arc<Evaluated>, Unsupported> {
         let facts = self.facts_of(resolved);
         let key = facts.mask(context);
-        let cached = key.and_then(|key| {
-            let known = facts.evaluations.lock().unwrap();
-            known
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, e)| e.clone())
+        let cached = key.and_then(|key| match facts.first_evaluation.get() {
+            Some((k, e)) if *k == key => Some(e.clone()),
+            _ => {
+                let known = facts.evaluations.lock().unwrap();
+                known
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, e)| e.clone())
+            }
         });
         let evaluated = match cached {
             Some(evaluated) => evaluated,
@@ -1102,21 +1120,26 @@ impl NativeGo {
                 let dir = resolved.dir.to_string_lossy();
                 let evaluated = evaluate(facts, context, &dir).map(Arc::new);
                 if let Some(key) = key {
-                    facts
-                        .evaluations
-                        .lock()
-                        .unwrap()
-                        .push((key, evaluated.clone()));
+                    let mut known = facts.evaluations.lock().unwrap();
+                    // Under the lock, so that one evaluation stands per mask: configurations
+                    // share a package's node only when they share its evaluation.
+                    let stored = match facts.first_evaluation.get() {
+                        None => {
+                            let _ = facts.first_evaluation.set((key, evaluated.clone()));
+                            facts.first_evaluation.get()
+                        }
+                        Some(first) if first.0 == key => Some(first),
+                        Some(_) => known.iter().find(|(k, _)| *k == key),
+                    };
+                    match stored {
+                        Some((_, e)) => return evaluated_or(e.clone(), resolved),
+                        None => known.push((key, evaluated.clone())),
+                    }
                 }
                 evaluated
             }
         };
-        evaluated.map_err(|err| {
-            Unsupported(format!(
-                "package {}: {err} (go list reports an error here)",
-                resolved.path
-            ))
-        })
+        evaluated_or(evaluated, resolved)
     }
 
     /// The packages a package brings in besides its imports, in `cmd/go`'s order (cgo's
@@ -2084,6 +2107,7 @@ example.com/modonly v0.3.0/go.mod h1:EEE=\n";
                 .collect(),
             has_go_file: true,
             tags: Vec::new(),
+            first_evaluation: OnceLock::new(),
             evaluations: Mutex::default(),
             scans: Mutex::default(),
         }
