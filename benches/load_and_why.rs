@@ -1751,7 +1751,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 /// The native loader on kubernetes (issue 13): `audit why` live with each loader against
 /// `go mod why` on the same tree, and a 12-configuration `audit.toml` matrix `check` against
 /// one native load. Runs alternate (the `go list` loader's in rounds of their own, after the
-/// others); medians of 5 (the first, cold, run of each is dropped).
+/// others); medians of 11 (of 5 for `go list`; the first, cold, run of each is dropped).
 /// The native loader's directory cache is a fresh one of the bench's (filled by the dropped
 /// first round); one more case runs with the cache off, as a first run would.
 fn native_against_go_mod_why() {
@@ -1815,9 +1815,11 @@ fn native_against_go_mod_why() {
     // the next seconds by up to 2× (its memory handed back to the host, page faults costly
     // again), and in one shared rotation it always came just before the matrix. The others
     // alternate, each round starting one case later, so none always follows the same one.
+    // Eleven measured rounds of them: the VM's speed wanders by ±30% within seconds, and
+    // medians of five still moved the matrix's ratio from 1.5× to 2.1× between runs.
     let light: Vec<usize> = (0..cases.len()).filter(|&i| i != 2).collect();
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
-    for round in 0..6 {
+    for round in 0..12 {
         for k in 0..light.len() {
             let i = light[(round + k) % light.len()];
             let (_, program, args, cache) = &cases[i];
@@ -1835,7 +1837,9 @@ fn native_against_go_mod_why() {
         }
     }
     let medians: Vec<f64> = times.into_iter().map(median).collect();
-    println!("\n## native loader, kubernetes v1.34.4 (live, medians of 5 alternating runs)\n");
+    println!(
+        "\n## native loader, kubernetes v1.34.4 (live, medians of 11 alternating runs; go list: 5)\n"
+    );
     println!("| command | wall | / go mod why |");
     println!("|---|---|---|");
     for ((name, _, _, _), t) in cases.iter().zip(&medians) {
