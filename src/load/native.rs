@@ -193,6 +193,46 @@ struct Evaluated {
     /// Their numbers ([`Resolved::number`]), side by side: a later configuration's walk skips
     /// the imports it has seen without reaching into each one.
     import_numbers: OnceLock<Vec<u32>>,
+    /// The first node built from this evaluation: (package number, matching patterns, node).
+    /// A later configuration that reaches the package with the same evaluation and patterns
+    /// takes it here, without a lock.
+    node: OnceLock<BuiltNode>,
+    /// Any others (the same directory for another import path, other patterns).
+    more_nodes: Mutex<Vec<BuiltNode>>,
+}
+
+/// A node built for a package: its number, the patterns that matched it, the node.
+type BuiltNode = (u32, Vec<String>, Arc<SharedPackage>);
+
+impl Evaluated {
+    /// The node built from this evaluation for package `number` matched by `matches`.
+    fn node_for(&self, number: u32, matches: &[String]) -> Option<Arc<SharedPackage>> {
+        let fits = |(n, m, _): &&BuiltNode| *n == number && m.as_slice() == matches;
+        if let Some(built) = self.node.get().filter(fits) {
+            return Some(built.2.clone());
+        }
+        self.more_nodes
+            .lock()
+            .unwrap()
+            .iter()
+            .find(fits)
+            .map(|built| built.2.clone())
+    }
+
+    /// Keeps `shared` as the node for package `number` matched by `matches`, unless one is
+    /// kept already (two configurations loaded at once may both have built it; one stays).
+    fn keep_node(&self, number: u32, matches: &[String], shared: &Arc<SharedPackage>) {
+        let mut more = self.more_nodes.lock().unwrap();
+        let fits = |(n, m, _): &BuiltNode| *n == number && m.as_slice() == matches;
+        if self.node.get().is_some_and(fits) || more.iter().any(fits) {
+            return;
+        }
+        if self.node.get().is_none() {
+            let _ = self.node.set((number, matches.to_vec(), shared.clone()));
+        } else {
+            more.push((number, matches.to_vec(), shared.clone()));
+        }
+    }
 }
 
 impl Evaluated {
@@ -206,10 +246,6 @@ impl Evaluated {
 /// What [`NativeGo::load`] hands each package to: the build list's modules, the package, the
 /// patterns that matched it.
 type EachPackage<'a> = dyn FnMut(&[Module], &Loaded, &[String]) + 'a;
-
-/// Package (its canonical `Resolved`, see [`key`]) → the nodes built for it: (evaluation,
-/// matching patterns, node).
-type SharedNodes = FastMap<usize, Vec<(Arc<Evaluated>, Vec<String>, Arc<SharedPackage>)>>;
 
 /// Where an import path leads, or why that cannot be known natively.
 type Resolution = Result<Arc<Resolved>, Unsupported>;
@@ -254,7 +290,7 @@ fn evaluated_imports(evaluated: &Evaluated) -> Option<&[Arc<Resolved>]> {
 }
 
 /// A package found for an import path. One per path and loader
-/// ([`NativeGo::canonical`]): a load keys its packages by pointer.
+/// ([`NativeGo::canonical`]): a load keys its packages by its number.
 struct Resolved {
     path: String,
     dir: PathBuf,
@@ -293,11 +329,6 @@ struct RootsMemo {
     roots: Arc<Vec<Root>>,
 }
 
-/// A package's identity in one load: its canonical [`Resolved`]'s address.
-fn key(resolved: &Arc<Resolved>) -> usize {
-    Arc::as_ptr(resolved) as usize
-}
-
 /// A module directory, ready to evaluate configurations.
 pub struct NativeGo {
     root: PathBuf,
@@ -326,9 +357,6 @@ pub struct NativeGo {
     /// The roots of earlier loads, by patterns and the directories they matched: the
     /// configurations that agree on which directories match share one list.
     roots: Mutex<Vec<RootsMemo>>,
-    /// The nodes built so far, by package (see [`key`]): each with the evaluation and the
-    /// patterns it was built for (configurations that agree on them share it).
-    shared: RwLock<SharedNodes>,
     /// What earlier runs read of directories that cannot change, or have not.
     disk: Option<DirCache<DirFacts>>,
     /// Directories read from the file system (not found in `disk`).
@@ -552,7 +580,6 @@ impl NativeGo {
             walk: OnceLock::new(),
             walk_facts: OnceLock::new(),
             roots: Mutex::default(),
-            shared: RwLock::default(),
             reads: Default::default(),
             loads: Default::default(),
             disk: cache.map(|c| {
@@ -683,44 +710,25 @@ impl NativeGo {
             Known(Arc<SharedPackage>),
             Fresh(Loaded),
         }
-        let mut order: Vec<(Loaded, Vec<String>)> =
+        let mut slots: Vec<(Slot, Vec<String>)> =
             Vec::with_capacity(self.packages.read().unwrap().len());
         let loaded = self.load(config, patterns, &mut |_, loaded, matches| {
-            order.push((loaded.clone(), matches.to_vec()));
+            let slot = match loaded.evaluated.node_for(loaded.resolved.number, matches) {
+                Some(shared) => Slot::Known(shared),
+                None => Slot::Fresh(loaded.clone()),
+            };
+            slots.push((slot, matches.to_vec()));
         });
         if let Some(disk) = &self.disk {
             disk.flush();
         }
         loaded?;
         let modules = &self.build_list()?.modules;
-        // One read lock for the whole list, taken after `load` (whose parallel jobs may run
-        // another configuration's load on this thread, which takes the write lock).
-        let slots: Vec<(Slot, Vec<String>)> = {
-            let known = self.shared.read().unwrap();
-            order
-                .into_iter()
-                .map(|(loaded, matches)| {
-                    let hit = known.get(&key(&loaded.resolved)).and_then(|entries| {
-                        entries
-                            .iter()
-                            .find(|(evaluated, m, _)| {
-                                Arc::ptr_eq(evaluated, &loaded.evaluated) && *m == matches
-                            })
-                            .map(|(_, _, shared)| shared.clone())
-                    });
-                    let slot = match hit {
-                        Some(shared) => Slot::Known(shared),
-                        None => Slot::Fresh(loaded),
-                    };
-                    (slot, matches)
-                })
-                .collect()
-        };
         // The packages no configuration built before: converted, and their sources read, on
         // every core.
         let imports_c = |dir: &Path, name: &str| self.imports_c(dir, name);
-        // Each with the evaluation it was built for, when it is new.
-        type Built = (MatchedPackage, Option<(usize, Arc<Evaluated>)>);
+        // Each with the package and evaluation it was built for, when it is new.
+        type Built = (MatchedPackage, Option<(u32, Arc<Evaluated>)>);
         let built: Vec<Built> = slots
             .into_par_iter()
             .map(|(slot, matches)| match slot {
@@ -737,24 +745,16 @@ impl NativeGo {
                     });
                     (
                         (shared, matches),
-                        Some((key(&loaded.resolved), loaded.evaluated)),
+                        Some((loaded.resolved.number, loaded.evaluated)),
                     )
                 }
             })
             .collect();
-        let mut known = self.shared.write().unwrap();
         Ok(built
             .into_iter()
             .map(|((shared, matches), fresh)| {
-                if let Some((package_key, evaluated)) = fresh {
-                    let entries = known.entry(package_key).or_default();
-                    // Two configurations loaded at once may both have built it; one stays.
-                    if !entries
-                        .iter()
-                        .any(|(e, m, _)| Arc::ptr_eq(e, &evaluated) && *m == matches)
-                    {
-                        entries.push((evaluated, matches.clone(), shared.clone()));
-                    }
+                if let Some((number, evaluated)) = fresh {
+                    evaluated.keep_node(number, &matches, &shared);
                 }
                 (shared, matches)
             })
