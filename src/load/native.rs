@@ -929,10 +929,15 @@ impl NativeGo {
             };
             scopes.push((prefix, wildcard, dirs));
         }
-        let walk = self.walk();
-        let facts = self
-            .walk_facts
-            .get_or_init(|| walk.iter().map(|_| OnceLock::new()).collect());
+        // Walked only when a pattern has `...` (`./cmd/x` alone needs no walk).
+        let walks = scopes.iter().any(|(_, wildcard, _)| *wildcard);
+        let walk: &[String] = if walks { self.walk() } else { &[] };
+        let facts: &[OnceLock<Arc<DirFacts>>] = if walks {
+            self.walk_facts
+                .get_or_init(|| walk.iter().map(|_| OnceLock::new()).collect())
+        } else {
+            &[]
+        };
         // The directories not looked up yet, read on every core (outside any cell: the reads'
         // jobs may run another load on this thread).
         let mut missing: Vec<usize> = scopes
