@@ -106,17 +106,14 @@ struct DirFacts {
     /// conditions, and `cgo`): the configurations that agree on them get the same package.
     #[serde(skip_serializing)]
     tags: Vec<String>,
-    /// The first evaluation, by the mask of [`DirFacts::tags`] that hold: read without a
-    /// lock (most directories look at no tag, and every configuration has their one).
+    /// The evaluations so far, by the mask of [`DirFacts::tags`] that hold (most directories
+    /// look at no tag: every configuration finds their one without a lock).
     #[serde(skip_serializing)]
-    first_evaluation: OnceLock<(u64, Evaluation)>,
-    /// The others so far, by mask.
-    #[serde(skip_serializing)]
-    evaluations: Mutex<Vec<(u64, Evaluation)>>,
+    evaluations: Memo<u64, Evaluation>,
     /// Whether a `./...` pattern matches the directory ([`scan_dir_matches`]), by the same
     /// mask.
     #[serde(skip_serializing)]
-    scans: Mutex<Vec<(u64, bool)>>,
+    scans: Memo<u64, bool>,
     /// `fsys.IsGoDir`: some `.go` file (any name, a regular file or a link to one).
     has_go_file: bool,
 }
@@ -141,9 +138,8 @@ impl DirFacts {
             files,
             has_go_file,
             tags,
-            first_evaluation: OnceLock::new(),
-            evaluations: Mutex::default(),
-            scans: Mutex::default(),
+            evaluations: Memo::default(),
+            scans: Memo::default(),
         }
     }
 
@@ -164,12 +160,61 @@ impl DirFacts {
         let Some(mask) = self.mask(context) else {
             return scan_dir_matches(self, context);
         };
-        if let Some((_, known)) = self.scans.lock().unwrap().iter().find(|(m, _)| *m == mask) {
-            return *known;
+        if let Some(known) = self.scans.find(|m| *m == mask) {
+            return known;
         }
-        let matches = scan_dir_matches(self, context);
-        self.scans.lock().unwrap().push((mask, matches));
-        matches
+        self.scans
+            .keep(mask, scan_dir_matches(self, context), |m| *m == mask)
+    }
+}
+
+/// Values by key, one standing per key: the first kept is read without a lock (most memos
+/// here hold one value, asked for by every configuration), the others from a list.
+struct Memo<K, V> {
+    first: OnceLock<(K, V)>,
+    more: Mutex<Vec<(K, V)>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            first: OnceLock::new(),
+            more: Mutex::default(),
+        }
+    }
+}
+
+impl<K, V: Clone> Memo<K, V> {
+    /// The value whose key `fits`.
+    fn find(&self, fits: impl Fn(&K) -> bool) -> Option<V> {
+        if let Some((k, v)) = self.first.get()
+            && fits(k)
+        {
+            return Some(v.clone());
+        }
+        let more = self.more.lock().unwrap();
+        more.iter().find(|(k, _)| fits(k)).map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `value` under `key` (which `fits`) unless a value stands there already (two
+    /// threads may both have made one); the value that stands.
+    fn keep(&self, key: K, value: V, fits: impl Fn(&K) -> bool) -> V {
+        let mut more = self.more.lock().unwrap();
+        if let Some((k, v)) = self.first.get()
+            && fits(k)
+        {
+            return v.clone();
+        }
+        if let Some((_, v)) = more.iter().find(|(k, _)| fits(k)) {
+            return v.clone();
+        }
+        // Set under the lock: no other value can be kept for the key meanwhile.
+        if self.first.get().is_none() {
+            let _ = self.first.set((key, value.clone()));
+        } else {
+            more.push((key, value.clone()));
+        }
+        value
     }
 }
 
@@ -193,45 +238,27 @@ struct Evaluated {
     /// Their numbers ([`Resolved::number`]), side by side: a later configuration's walk skips
     /// the imports it has seen without reaching into each one.
     import_numbers: OnceLock<Vec<u32>>,
-    /// The first node built from this evaluation: (package number, matching patterns, node).
-    /// A later configuration that reaches the package with the same evaluation and patterns
-    /// takes it here, without a lock.
-    node: OnceLock<BuiltNode>,
-    /// Any others (the same directory for another import path, other patterns).
-    more_nodes: Mutex<Vec<BuiltNode>>,
+    /// The nodes built from this evaluation, by (package number, matching patterns): a
+    /// later configuration that reaches the package with the same evaluation and patterns
+    /// takes its node here (the first without a lock). Several only for the same directory
+    /// under another import path, or other patterns.
+    nodes: Memo<(u32, Vec<String>), Arc<SharedPackage>>,
 }
-
-/// A node built for a package: its number, the patterns that matched it, the node.
-type BuiltNode = (u32, Vec<String>, Arc<SharedPackage>);
 
 impl Evaluated {
     /// The node built from this evaluation for package `number` matched by `matches`.
     fn node_for(&self, number: u32, matches: &[String]) -> Option<Arc<SharedPackage>> {
-        let fits = |(n, m, _): &&BuiltNode| *n == number && m.as_slice() == matches;
-        if let Some(built) = self.node.get().filter(fits) {
-            return Some(built.2.clone());
-        }
-        self.more_nodes
-            .lock()
-            .unwrap()
-            .iter()
-            .find(fits)
-            .map(|built| built.2.clone())
+        self.nodes
+            .find(|(n, m)| *n == number && m.as_slice() == matches)
     }
 
     /// Keeps `shared` as the node for package `number` matched by `matches`, unless one is
     /// kept already (two configurations loaded at once may both have built it; one stays).
     fn keep_node(&self, number: u32, matches: &[String], shared: &Arc<SharedPackage>) {
-        let mut more = self.more_nodes.lock().unwrap();
-        let fits = |(n, m, _): &BuiltNode| *n == number && m.as_slice() == matches;
-        if self.node.get().is_some_and(fits) || more.iter().any(fits) {
-            return;
-        }
-        if self.node.get().is_none() {
-            let _ = self.node.set((number, matches.to_vec(), shared.clone()));
-        } else {
-            more.push((number, matches.to_vec(), shared.clone()));
-        }
+        self.nodes
+            .keep((number, matches.to_vec()), shared.clone(), |(n, m)| {
+                *n == number && m.as_slice() == matches
+            });
     }
 }
 
@@ -921,8 +948,11 @@ impl NativeGo {
                 let prefix_slash = format!("{prefix}/");
                 let inside =
                     |d: &String| prefix.is_empty() || d == prefix || d.starts_with(&prefix_slash);
-                (0..self.walk().len())
-                    .filter(|&i| inside(&self.walk()[i]))
+                self.walk()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| inside(d))
+                    .map(|(i, _)| i)
                     .collect()
             } else {
                 Vec::new()
@@ -1109,39 +1139,18 @@ impl NativeGo {
     ) -> Result<Arc<Evaluated>, Unsupported> {
         let facts = self.facts_of(resolved);
         let key = facts.mask(context);
-        let cached = key.and_then(|key| match facts.first_evaluation.get() {
-            Some((k, e)) if *k == key => Some(e.clone()),
-            _ => {
-                let known = facts.evaluations.lock().unwrap();
-                known
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, e)| e.clone())
-            }
-        });
+        let cached = key.and_then(|key| facts.evaluations.find(|k| *k == key));
         let evaluated = match cached {
             Some(evaluated) => evaluated,
             None => {
                 let dir = resolved.dir.to_string_lossy();
                 let evaluated = evaluate(facts, context, &dir).map(Arc::new);
-                if let Some(key) = key {
-                    let mut known = facts.evaluations.lock().unwrap();
-                    // Under the lock, so that one evaluation stands per mask: configurations
-                    // share a package's node only when they share its evaluation.
-                    let stored = match facts.first_evaluation.get() {
-                        None => {
-                            let _ = facts.first_evaluation.set((key, evaluated.clone()));
-                            facts.first_evaluation.get()
-                        }
-                        Some(first) if first.0 == key => Some(first),
-                        Some(_) => known.iter().find(|(k, _)| *k == key),
-                    };
-                    match stored {
-                        Some((_, e)) => return evaluated_or(e.clone(), resolved),
-                        None => known.push((key, evaluated.clone())),
-                    }
+                // One evaluation stands per mask: configurations share a package's node only
+                // when they share its evaluation.
+                match key {
+                    Some(key) => facts.evaluations.keep(key, evaluated, |k| *k == key),
+                    None => evaluated,
                 }
-                evaluated
             }
         };
         evaluated_or(evaluated, resolved)
@@ -2112,9 +2121,8 @@ example.com/modonly v0.3.0/go.mod h1:EEE=\n";
                 .collect(),
             has_go_file: true,
             tags: Vec::new(),
-            first_evaluation: OnceLock::new(),
-            evaluations: Mutex::default(),
-            scans: Mutex::default(),
+            evaluations: Memo::default(),
+            scans: Memo::default(),
         }
     }
 
