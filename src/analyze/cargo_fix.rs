@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
@@ -66,10 +65,7 @@ fn is_member(graph: &DepGraph, idx: NodeIndex) -> bool {
 }
 
 fn predecessors(graph: &DepGraph, idx: NodeIndex) -> Vec<NodeIndex> {
-    let mut preds: Vec<NodeIndex> = graph
-        .graph()
-        .neighbors_directed(idx, Direction::Incoming)
-        .collect();
+    let mut preds: Vec<NodeIndex> = graph.predecessors(idx).collect();
     preds.sort();
     preds.dedup();
     preds

@@ -22,11 +22,21 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use petgraph::Direction;
 use petgraph::algo::dominators;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use num_bigint::BigUint;
+
+use crate::model::Adjacency;
+
+/// A node's number in the adjacency rows.
+fn num(v: NodeIndex) -> u32 {
+    v.index() as u32
+}
+
+fn idx(v: u32) -> NodeIndex {
+    NodeIndex::new(v as usize)
+}
 
 /// Work limit for the enumeration fallbacks on cyclic graphs (heap pops or DFS steps).
 pub const CYCLIC_WORK_LIMIT: usize = 2_000_000;
@@ -59,16 +69,16 @@ struct Relevant {
     in_set: Vec<bool>,
     is_target: Vec<bool>,
     is_root: Vec<bool>,
-    members: Vec<NodeIndex>,
+    members: Vec<u32>,
 }
 
 impl Relevant {
-    fn edge_ok(&self, from: NodeIndex, to: NodeIndex) -> bool {
-        self.in_set[from.index()] && self.in_set[to.index()] && !self.is_target[from.index()]
+    fn edge_ok(&self, from: u32, to: u32) -> bool {
+        self.in_set[from as usize] && self.in_set[to as usize] && !self.is_target[from as usize]
     }
 }
 
-fn relevant<N, E>(graph: &DiGraph<N, E>, roots: &[NodeIndex], targets: &[NodeIndex]) -> Relevant {
+fn relevant<G: Adjacency>(graph: &G, roots: &[NodeIndex], targets: &[NodeIndex]) -> Relevant {
     let n = graph.node_count();
     let mut is_target = vec![false; n];
     for t in targets {
@@ -80,20 +90,20 @@ fn relevant<N, E>(graph: &DiGraph<N, E>, roots: &[NodeIndex], targets: &[NodeInd
     }
     // Forward from the roots, never expanding a target (a chain ends at its first target).
     let mut forward = vec![false; n];
-    let mut queue: VecDeque<NodeIndex> = VecDeque::new();
+    let mut queue: VecDeque<u32> = VecDeque::new();
     for r in roots {
         if !forward[r.index()] {
             forward[r.index()] = true;
-            queue.push_back(*r);
+            queue.push_back(num(*r));
         }
     }
     while let Some(v) = queue.pop_front() {
-        if is_target[v.index()] {
+        if is_target[v as usize] {
             continue;
         }
-        for w in graph.neighbors_directed(v, Direction::Outgoing) {
-            if !forward[w.index()] {
-                forward[w.index()] = true;
+        for &w in graph.successors(v) {
+            if !forward[w as usize] {
+                forward[w as usize] = true;
                 queue.push_back(w);
             }
         }
@@ -103,21 +113,19 @@ fn relevant<N, E>(graph: &DiGraph<N, E>, roots: &[NodeIndex], targets: &[NodeInd
     for t in targets {
         if forward[t.index()] && !backward[t.index()] {
             backward[t.index()] = true;
-            queue.push_back(*t);
+            queue.push_back(num(*t));
         }
     }
     while let Some(v) = queue.pop_front() {
-        for u in graph.neighbors_directed(v, Direction::Incoming) {
-            if forward[u.index()] && !backward[u.index()] && !is_target[u.index()] {
-                backward[u.index()] = true;
-                queue.push_back(u);
+        for &u in graph.predecessors(v) {
+            let u = u as usize;
+            if forward[u] && !backward[u] && !is_target[u] {
+                backward[u] = true;
+                queue.push_back(u as u32);
             }
         }
     }
-    let members = (0..n)
-        .filter(|&i| backward[i])
-        .map(NodeIndex::new)
-        .collect();
+    let members = (0..n as u32).filter(|&i| backward[i as usize]).collect();
     Relevant {
         in_set: backward,
         is_target,
@@ -127,30 +135,31 @@ fn relevant<N, E>(graph: &DiGraph<N, E>, roots: &[NodeIndex], targets: &[NodeInd
 }
 
 /// Kahn's algorithm over the relevant subgraph; `None` when it has a cycle.
-fn topological<N, E>(graph: &DiGraph<N, E>, rel: &Relevant) -> Option<Vec<NodeIndex>> {
+fn topological<G: Adjacency>(graph: &G, rel: &Relevant) -> Option<Vec<u32>> {
     let n = graph.node_count();
-    let mut indegree = vec![0usize; n];
+    let mut indegree = vec![0u32; n];
     for &v in &rel.members {
-        for w in graph.neighbors_directed(v, Direction::Outgoing) {
+        for &w in graph.successors(v) {
             if rel.edge_ok(v, w) {
-                indegree[w.index()] += 1;
+                indegree[w as usize] += 1;
             }
         }
     }
-    let mut queue: VecDeque<NodeIndex> = rel
+    let mut order: Vec<u32> = rel
         .members
         .iter()
         .copied()
-        .filter(|v| indegree[v.index()] == 0)
+        .filter(|&v| indegree[v as usize] == 0)
         .collect();
-    let mut order = Vec::with_capacity(rel.members.len());
-    while let Some(v) = queue.pop_front() {
-        order.push(v);
-        for w in graph.neighbors_directed(v, Direction::Outgoing) {
+    order.reserve(rel.members.len() - order.len());
+    let mut next = 0;
+    while let Some(&v) = order.get(next) {
+        next += 1;
+        for &w in graph.successors(v) {
             if rel.edge_ok(v, w) {
-                indegree[w.index()] -= 1;
-                if indegree[w.index()] == 0 {
-                    queue.push_back(w);
+                indegree[w as usize] -= 1;
+                if indegree[w as usize] == 0 {
+                    order.push(w);
                 }
             }
         }
@@ -159,19 +168,19 @@ fn topological<N, E>(graph: &DiGraph<N, E>, rel: &Relevant) -> Option<Vec<NodeIn
 }
 
 /// Distance (in edges) from each relevant node to its nearest target, over relevant edges.
-fn distances<N, E>(graph: &DiGraph<N, E>, rel: &Relevant) -> Vec<usize> {
+fn distances<G: Adjacency>(graph: &G, rel: &Relevant) -> Vec<usize> {
     let mut dist = vec![usize::MAX; graph.node_count()];
     let mut queue = VecDeque::new();
     for &v in &rel.members {
-        if rel.is_target[v.index()] {
-            dist[v.index()] = 0;
+        if rel.is_target[v as usize] {
+            dist[v as usize] = 0;
             queue.push_back(v);
         }
     }
     while let Some(v) = queue.pop_front() {
-        for u in graph.neighbors_directed(v, Direction::Incoming) {
-            if rel.edge_ok(u, v) && dist[u.index()] == usize::MAX {
-                dist[u.index()] = dist[v.index()] + 1;
+        for &u in graph.predecessors(v) {
+            if rel.edge_ok(u, v) && dist[u as usize] == usize::MAX {
+                dist[u as usize] = dist[v as usize] + 1;
                 queue.push_back(u);
             }
         }
@@ -181,19 +190,15 @@ fn distances<N, E>(graph: &DiGraph<N, E>, rel: &Relevant) -> Vec<usize> {
 
 /// Exact number of chains over the relevant DAG: `u64` arithmetic while it fits, otherwise the
 /// same pass again in big integers. Returns (capped count, exact count when it does not fit).
-fn count_dag<N, E>(
-    graph: &DiGraph<N, E>,
-    rel: &Relevant,
-    order: &[NodeIndex],
-) -> (u64, Option<BigUint>) {
-    let edge_ok = |u: NodeIndex, v: NodeIndex| rel.edge_ok(u, v);
-    let count = |v: NodeIndex| u64::from(rel.is_root[v.index()]);
+fn count_dag<G: Adjacency>(graph: &G, rel: &Relevant, order: &[u32]) -> (u64, Option<BigUint>) {
+    let edge_ok = |u: u32, v: u32| rel.edge_ok(u, v);
+    let count = |v: u32| u64::from(rel.is_root[v as usize]);
     match path_counts_u64(graph, order, &edge_ok, &count) {
         Some(paths) => {
             let mut total = 0u64;
             for &v in order {
-                if rel.is_target[v.index()] {
-                    match total.checked_add(paths[v.index()]) {
+                if rel.is_target[v as usize] {
+                    match total.checked_add(paths[v as usize]) {
                         Some(t) => total = t,
                         None => {
                             return exact_total(graph, order, rel);
@@ -212,37 +217,33 @@ fn count_dag<N, E>(
 /// until its last importer is counted, and it is the packages deep in the graph (the standard
 /// library, hubs), imported from everywhere, whose counts stay open longest: backward they
 /// are small, forward they are the largest numbers of the pass.
-fn exact_total<N, E>(
-    graph: &DiGraph<N, E>,
-    order: &[NodeIndex],
-    rel: &Relevant,
-) -> (u64, Option<BigUint>) {
+fn exact_total<G: Adjacency>(graph: &G, order: &[u32], rel: &Relevant) -> (u64, Option<BigUint>) {
     let mut pending = vec![0u32; graph.node_count()];
     for &v in order {
-        for w in graph.neighbors_directed(v, Direction::Outgoing) {
+        for &w in graph.successors(v) {
             if rel.edge_ok(v, w) {
-                pending[w.index()] += 1;
+                pending[w as usize] += 1;
             }
         }
     }
     let mut to_targets = vec![BigUint::default(); graph.node_count()];
     let mut total = BigUint::default();
     for &v in order.iter().rev() {
-        let mut here = BigUint::from(u64::from(rel.is_target[v.index()]));
-        for w in graph.neighbors_directed(v, Direction::Outgoing) {
+        let mut here = BigUint::from(u64::from(rel.is_target[v as usize]));
+        for &w in graph.successors(v) {
             if rel.edge_ok(v, w) {
-                here += &to_targets[w.index()];
-                pending[w.index()] -= 1;
-                if pending[w.index()] == 0 {
-                    to_targets[w.index()] = BigUint::default();
+                here += &to_targets[w as usize];
+                pending[w as usize] -= 1;
+                if pending[w as usize] == 0 {
+                    to_targets[w as usize] = BigUint::default();
                 }
             }
         }
-        if rel.is_root[v.index()] {
+        if rel.is_root[v as usize] {
             total += &here;
         }
-        if pending[v.index()] > 0 {
-            to_targets[v.index()] = here;
+        if pending[v as usize] > 0 {
+            to_targets[v as usize] = here;
         }
     }
     split_count(total)
@@ -257,21 +258,21 @@ fn split_count(total: BigUint) -> (u64, Option<BigUint>) {
 }
 
 /// Chains ending at each node of `order`, in `u64`; `None` as soon as one does not fit.
-fn path_counts_u64<N, E>(
-    graph: &DiGraph<N, E>,
-    order: &[NodeIndex],
-    edge_ok: &dyn Fn(NodeIndex, NodeIndex) -> bool,
-    start: &dyn Fn(NodeIndex) -> u64,
+fn path_counts_u64<G: Adjacency>(
+    graph: &G,
+    order: &[u32],
+    edge_ok: &dyn Fn(u32, u32) -> bool,
+    start: &dyn Fn(u32) -> u64,
 ) -> Option<Vec<u64>> {
     let mut paths = vec![0u64; graph.node_count()];
     for &v in order {
         let mut here = start(v);
-        for u in graph.neighbors_directed(v, Direction::Incoming) {
+        for &u in graph.predecessors(v) {
             if edge_ok(u, v) {
-                here = here.checked_add(paths[u.index()])?;
+                here = here.checked_add(paths[u as usize])?;
             }
         }
-        paths[v.index()] = here;
+        paths[v as usize] = here;
     }
     Some(paths)
 }
@@ -280,36 +281,36 @@ fn path_counts_u64<N, E>(
 /// holds are returned (the others are zero): a node's count is dropped as soon as the last of
 /// its successors has added it, since at 10^5 packages the counts have thousands of digits
 /// and keeping all of them would cost more memory than the graph.
-fn path_counts_big<N, E>(
-    graph: &DiGraph<N, E>,
-    order: &[NodeIndex],
-    edge_ok: &dyn Fn(NodeIndex, NodeIndex) -> bool,
-    start: &dyn Fn(NodeIndex) -> u64,
-    keep: &dyn Fn(NodeIndex) -> bool,
+fn path_counts_big<G: Adjacency>(
+    graph: &G,
+    order: &[u32],
+    edge_ok: &dyn Fn(u32, u32) -> bool,
+    start: &dyn Fn(u32) -> u64,
+    keep: &dyn Fn(u32) -> bool,
 ) -> Vec<BigUint> {
     // Successors in `order` still to add each node's count.
     let mut pending = vec![0u32; graph.node_count()];
     for &v in order {
-        for u in graph.neighbors_directed(v, Direction::Incoming) {
+        for &u in graph.predecessors(v) {
             if edge_ok(u, v) {
-                pending[u.index()] += 1;
+                pending[u as usize] += 1;
             }
         }
     }
     let mut paths = vec![BigUint::default(); graph.node_count()];
     for &v in order {
         let mut here = BigUint::from(start(v));
-        for u in graph.neighbors_directed(v, Direction::Incoming) {
+        for &u in graph.predecessors(v) {
             if edge_ok(u, v) {
-                here += &paths[u.index()];
-                pending[u.index()] -= 1;
-                if pending[u.index()] == 0 && !keep(u) {
-                    paths[u.index()] = BigUint::default();
+                here += &paths[u as usize];
+                pending[u as usize] -= 1;
+                if pending[u as usize] == 0 && !keep(u) {
+                    paths[u as usize] = BigUint::default();
                 }
             }
         }
-        if pending[v.index()] > 0 || keep(v) {
-            paths[v.index()] = here;
+        if pending[v as usize] > 0 || keep(v) {
+            paths[v as usize] = here;
         }
     }
     paths
@@ -317,32 +318,31 @@ fn path_counts_big<N, E>(
 
 /// Counts simple paths by depth-first enumeration, for cyclic subgraphs. Returns
 /// (count, saturated, finished).
-fn count_cyclic<N, E>(
-    graph: &DiGraph<N, E>,
-    rel: &Relevant,
-    roots: &[NodeIndex],
-) -> (u64, bool, bool) {
+fn count_cyclic<G: Adjacency>(graph: &G, rel: &Relevant, roots: &[NodeIndex]) -> (u64, bool, bool) {
     let mut on_path = vec![false; graph.node_count()];
     let mut total = 0u64;
     let mut saturated = false;
     let mut work = 0usize;
+    let successors = |v: u32| -> Vec<u32> {
+        if rel.is_target[v as usize] {
+            return Vec::new();
+        }
+        graph
+            .successors(v)
+            .iter()
+            .copied()
+            .filter(|&w| rel.edge_ok(v, w))
+            .collect()
+    };
     for &root in roots {
         if !rel.in_set[root.index()] {
             continue;
         }
-        // Explicit stack of (node, successor iterator position).
-        let mut stack: Vec<(NodeIndex, Vec<NodeIndex>, usize)> = Vec::new();
-        let successors = |v: NodeIndex| -> Vec<NodeIndex> {
-            if rel.is_target[v.index()] {
-                return Vec::new();
-            }
-            graph
-                .neighbors_directed(v, Direction::Outgoing)
-                .filter(|w| rel.edge_ok(v, *w))
-                .collect()
-        };
-        on_path[root.index()] = true;
-        if rel.is_target[root.index()] {
+        let root = num(root);
+        // Explicit stack of (node, successors, position among them).
+        let mut stack: Vec<(u32, Vec<u32>, usize)> = Vec::new();
+        on_path[root as usize] = true;
+        if rel.is_target[root as usize] {
             total = total.saturating_add(1);
         }
         stack.push((root, successors(root), 0));
@@ -353,22 +353,22 @@ fn count_cyclic<N, E>(
             }
             if *pos >= succ.len() {
                 let (v, _, _) = stack.pop().expect("non-empty stack");
-                on_path[v.index()] = false;
+                on_path[v as usize] = false;
                 continue;
             }
             let w = succ[*pos];
             *pos += 1;
-            if on_path[w.index()] {
+            if on_path[w as usize] {
                 continue;
             }
-            if rel.is_target[w.index()] {
+            if rel.is_target[w as usize] {
                 total = total.checked_add(1).unwrap_or_else(|| {
                     saturated = true;
                     u64::MAX
                 });
                 continue;
             }
-            on_path[w.index()] = true;
+            on_path[w as usize] = true;
             stack.push((w, successors(w), 0));
         }
     }
@@ -377,8 +377,8 @@ fn count_cyclic<N, E>(
 
 /// The k shortest chains, shortest first, ties broken by the sequence of node indices.
 /// Returns the chains and whether the work limit stopped the search (cyclic graphs only).
-fn shortest_chains<N, E>(
-    graph: &DiGraph<N, E>,
+fn shortest_chains<G: Adjacency>(
+    graph: &G,
     rel: &Relevant,
     roots: &[NodeIndex],
     dist: &[usize],
@@ -392,7 +392,7 @@ fn shortest_chains<N, E>(
     let mut heap: BinaryHeap<Reverse<(usize, Vec<u32>)>> = BinaryHeap::new();
     for &root in roots {
         if rel.in_set[root.index()] {
-            heap.push(Reverse((dist[root.index()] + 1, vec![root.index() as u32])));
+            heap.push(Reverse((dist[root.index()] + 1, vec![num(root)])));
         }
     }
     let mut work = 0usize;
@@ -401,25 +401,25 @@ fn shortest_chains<N, E>(
         if cyclic && work > CYCLIC_WORK_LIMIT {
             return (chains, true);
         }
-        let last = NodeIndex::new(*path.last().expect("paths are never empty") as usize);
-        if rel.is_target[last.index()] {
-            chains.push(path.iter().map(|&i| NodeIndex::new(i as usize)).collect());
+        let last = *path.last().expect("paths are never empty");
+        if rel.is_target[last as usize] {
+            chains.push(path.iter().map(|&i| idx(i)).collect());
             if chains.len() == max_chains {
                 break;
             }
             continue;
         }
-        for w in graph.neighbors_directed(last, Direction::Outgoing) {
+        for &w in graph.successors(last) {
             if !rel.edge_ok(last, w) {
                 continue;
             }
-            if cyclic && path.contains(&(w.index() as u32)) {
+            if cyclic && path.contains(&w) {
                 continue;
             }
             let mut next = Vec::with_capacity(path.len() + 1);
             next.extend_from_slice(&path);
-            next.push(w.index() as u32);
-            heap.push(Reverse((next.len() + dist[w.index()], next)));
+            next.push(w);
+            heap.push(Reverse((next.len() + dist[w as usize], next)));
         }
     }
     (chains, false)
@@ -429,47 +429,31 @@ fn shortest_chains<N, E>(
 /// node is the nearest common dominator of its predecessors (Cooper-Harvey-Kennedy's
 /// `intersect`, which needs no iteration when predecessors come first). The virtual source
 /// (rank 0) feeds every root, the virtual sink is fed by every target.
-fn choke_points_dag<N, E>(
-    graph: &DiGraph<N, E>,
-    rel: &Relevant,
-    order: &[NodeIndex],
-) -> Vec<NodeIndex> {
-    const SOURCE: usize = 0;
+fn choke_points_dag<G: Adjacency>(graph: &G, rel: &Relevant, order: &[u32]) -> Vec<NodeIndex> {
+    const SOURCE: u32 = 0;
     let n = graph.node_count();
     // rank: position in (source, order..., sink); idom is stored by rank.
-    let mut rank = vec![usize::MAX; n];
-    for (i, v) in order.iter().enumerate() {
-        rank[v.index()] = i + 1;
-    }
-    let sink = order.len() + 1;
-    let mut idom = vec![usize::MAX; order.len() + 2];
-    idom[SOURCE] = SOURCE;
-    let intersect = |idom: &[usize], mut a: usize, mut b: usize| {
-        while a != b {
-            while a > b {
-                a = idom[a];
-            }
-            while b > a {
-                b = idom[b];
-            }
-        }
-        a
-    };
-    let mut sink_dom: Option<usize> = None;
+    let mut rank = vec![u32::MAX; n];
     for (i, &v) in order.iter().enumerate() {
-        let me = i + 1;
-        let mut dom: Option<usize> = rel.is_root[v.index()].then_some(SOURCE);
-        for u in graph.neighbors_directed(v, Direction::Incoming) {
+        rank[v as usize] = i as u32 + 1;
+    }
+    let mut idom = vec![u32::MAX; order.len() + 2];
+    idom[SOURCE as usize] = SOURCE;
+    let mut sink_dom: Option<u32> = None;
+    for (i, &v) in order.iter().enumerate() {
+        let me = i as u32 + 1;
+        let mut dom: Option<u32> = rel.is_root[v as usize].then_some(SOURCE);
+        for &u in graph.predecessors(v) {
             if rel.edge_ok(u, v) {
-                let r = rank[u.index()];
+                let r = rank[u as usize];
                 dom = Some(match dom {
                     None => r,
                     Some(d) => intersect(&idom, d, r),
                 });
             }
         }
-        idom[me] = dom.unwrap_or(SOURCE);
-        if rel.is_target[v.index()] {
+        idom[me as usize] = dom.unwrap_or(SOURCE);
+        if rel.is_target[v as usize] {
             sink_dom = Some(match sink_dom {
                 None => me,
                 Some(d) => intersect(&idom, d, me),
@@ -479,14 +463,13 @@ fn choke_points_dag<N, E>(
     let Some(mut at) = sink_dom else {
         return Vec::new();
     };
-    idom[sink] = at;
     let mut chain = Vec::new();
     while at != SOURCE {
-        let v = order[at - 1];
-        if !rel.is_root[v.index()] && !rel.is_target[v.index()] {
-            chain.push(v);
+        let v = order[at as usize - 1];
+        if !rel.is_root[v as usize] && !rel.is_target[v as usize] {
+            chain.push(idx(v));
         }
-        at = idom[at];
+        at = idom[at as usize];
     }
     chain.reverse();
     chain
@@ -495,15 +478,11 @@ fn choke_points_dag<N, E>(
 /// Dominators of a virtual sink (fed by every target) from a virtual source (feeding every
 /// root), restricted to the relevant subgraph; roots and targets are left out. For cyclic
 /// subgraphs (module graphs), with petgraph's iterative algorithm.
-fn choke_points<N, E>(
-    graph: &DiGraph<N, E>,
-    rel: &Relevant,
-    roots: &[NodeIndex],
-) -> Vec<NodeIndex> {
+fn choke_points<G: Adjacency>(graph: &G, rel: &Relevant, roots: &[NodeIndex]) -> Vec<NodeIndex> {
     let mut local = vec![usize::MAX; graph.node_count()];
     let mut compact: DiGraph<(), ()> = DiGraph::with_capacity(rel.members.len() + 2, 0);
     for &v in &rel.members {
-        local[v.index()] = compact.add_node(()).index();
+        local[v as usize] = compact.add_node(()).index();
     }
     let source = compact.add_node(());
     let sink = compact.add_node(());
@@ -513,14 +492,14 @@ fn choke_points<N, E>(
         }
     }
     for &v in &rel.members {
-        let lv = NodeIndex::new(local[v.index()]);
-        if rel.is_target[v.index()] {
+        let lv = NodeIndex::new(local[v as usize]);
+        if rel.is_target[v as usize] {
             compact.add_edge(lv, sink, ());
             continue;
         }
-        for w in graph.neighbors_directed(v, Direction::Outgoing) {
+        for &w in graph.successors(v) {
             if rel.edge_ok(v, w) {
-                compact.add_edge(lv, NodeIndex::new(local[w.index()]), ());
+                compact.add_edge(lv, NodeIndex::new(local[w as usize]), ());
             }
         }
     }
@@ -533,21 +512,22 @@ fn choke_points<N, E>(
     let mut chain: Vec<NodeIndex> = walk
         .filter(|&d| d != source)
         .map(|d| rel.members[d.index()])
-        .filter(|v| !rel.is_root[v.index()] && !rel.is_target[v.index()])
+        .filter(|&v| !rel.is_root[v as usize] && !rel.is_target[v as usize])
+        .map(idx)
         .collect();
     chain.reverse();
     chain
 }
 
 /// Answers "why" for one target set.
-pub fn summarize<N, E>(
-    graph: &DiGraph<N, E>,
+pub fn summarize<G: Adjacency>(
+    graph: &G,
     roots: &[NodeIndex],
     targets: &[NodeIndex],
     max_chains: usize,
 ) -> ChainSummary {
     let rel = relevant(graph, roots, targets);
-    let reachable = rel.members.iter().any(|v| rel.is_target[v.index()]);
+    let reachable = rel.members.iter().any(|&v| rel.is_target[v as usize]);
     if !reachable {
         return ChainSummary {
             exact: true,
@@ -624,8 +604,8 @@ impl ChainSummary {
 }
 
 /// Single-package targets over one set of roots, from passes made once (see the module docs).
-pub struct ChainIndex<'g, N, E> {
-    graph: &'g DiGraph<N, E>,
+pub struct ChainIndex<'g, G> {
+    graph: &'g G,
     roots: Vec<NodeIndex>,
     is_root: Vec<bool>,
     /// Reachable from a root.
@@ -640,7 +620,7 @@ struct DagIndex {
     /// Position in the topological order plus one (0 is the virtual source); `u32::MAX` for
     /// nodes no root reaches.
     rank: Vec<u32>,
-    order: Vec<NodeIndex>,
+    order: Vec<u32>,
     /// Immediate dominator by rank, from the virtual source.
     idom: Vec<u32>,
     /// Chains ending at each node: all in `u64`, or all in big integers when one does not fit.
@@ -650,20 +630,16 @@ struct DagIndex {
     from_roots: Vec<u32>,
 }
 
-impl<'g, N, E> ChainIndex<'g, N, E> {
+impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
     /// Makes the shared passes: reachability, topological order, counts and dominators, for
     /// any target.
-    pub fn new(graph: &'g DiGraph<N, E>, roots: &[NodeIndex]) -> Self {
+    pub fn new(graph: &'g G, roots: &[NodeIndex]) -> Self {
         Self::build(graph, roots, None)
     }
 
     /// [`ChainIndex::new`] for these targets only: counts past `u64` are kept for them alone
     /// (see [`path_counts_big`]), and [`ChainIndex::summarize`] must be asked about no other.
-    pub fn for_targets(
-        graph: &'g DiGraph<N, E>,
-        roots: &[NodeIndex],
-        targets: &[NodeIndex],
-    ) -> Self {
+    pub fn for_targets(graph: &'g G, roots: &[NodeIndex], targets: &[NodeIndex]) -> Self {
         let mut wanted = vec![false; graph.node_count()];
         for t in targets {
             wanted[t.index()] = true;
@@ -671,7 +647,7 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
         Self::build(graph, roots, Some(wanted))
     }
 
-    fn build(graph: &'g DiGraph<N, E>, roots: &[NodeIndex], wanted: Option<Vec<bool>>) -> Self {
+    fn build(graph: &'g G, roots: &[NodeIndex], wanted: Option<Vec<bool>>) -> Self {
         let n = graph.node_count();
         let mut is_root = vec![false; n];
         for r in roots {
@@ -679,22 +655,23 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
         }
         let mut forward = vec![false; n];
         let mut from_roots = vec![u32::MAX; n];
-        let mut queue: VecDeque<NodeIndex> = VecDeque::new();
+        let mut members: Vec<u32> = Vec::new();
         for &r in roots {
             if !forward[r.index()] {
                 forward[r.index()] = true;
                 from_roots[r.index()] = 0;
-                queue.push_back(r);
+                members.push(num(r));
             }
         }
-        let mut members = Vec::new();
-        while let Some(v) = queue.pop_front() {
-            members.push(v);
-            for w in graph.neighbors_directed(v, Direction::Outgoing) {
-                if !forward[w.index()] {
-                    forward[w.index()] = true;
-                    from_roots[w.index()] = from_roots[v.index()] + 1;
-                    queue.push_back(w);
+        // Breadth first: `members` is the queue.
+        let mut next = 0;
+        while let Some(&v) = members.get(next) {
+            next += 1;
+            for &w in graph.successors(v) {
+                if !forward[w as usize] {
+                    forward[w as usize] = true;
+                    from_roots[w as usize] = from_roots[v as usize] + 1;
+                    members.push(w);
                 }
             }
         }
@@ -702,35 +679,36 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
         // Kahn's algorithm over the reachable subgraph, members in index order.
         let mut indegree = vec![0u32; n];
         for &v in &members {
-            for w in graph.neighbors_directed(v, Direction::Outgoing) {
-                indegree[w.index()] += 1;
+            for &w in graph.successors(v) {
+                indegree[w as usize] += 1;
             }
         }
-        let mut queue: VecDeque<NodeIndex> = members
+        let mut order: Vec<u32> = members
             .iter()
             .copied()
-            .filter(|v| indegree[v.index()] == 0)
+            .filter(|&v| indegree[v as usize] == 0)
             .collect();
-        let mut order = Vec::with_capacity(members.len());
-        while let Some(v) = queue.pop_front() {
-            order.push(v);
-            for w in graph.neighbors_directed(v, Direction::Outgoing) {
-                indegree[w.index()] -= 1;
-                if indegree[w.index()] == 0 {
-                    queue.push_back(w);
+        order.reserve(members.len() - order.len());
+        let mut next = 0;
+        while let Some(&v) = order.get(next) {
+            next += 1;
+            for &w in graph.successors(v) {
+                indegree[w as usize] -= 1;
+                if indegree[w as usize] == 0 {
+                    order.push(w);
                 }
             }
         }
         let dag = (order.len() == members.len()).then(|| {
             let mut rank = vec![u32::MAX; n];
-            for (i, v) in order.iter().enumerate() {
-                rank[v.index()] = i as u32 + 1;
+            for (i, &v) in order.iter().enumerate() {
+                rank[v as usize] = i as u32 + 1;
             }
             let mut idom = vec![0u32; order.len() + 1];
             for (i, &v) in order.iter().enumerate() {
-                let mut dom: Option<u32> = is_root[v.index()].then_some(0);
-                for u in graph.neighbors_directed(v, Direction::Incoming) {
-                    let r = rank[u.index()];
+                let mut dom: Option<u32> = is_root[v as usize].then_some(0);
+                for &u in graph.predecessors(v) {
+                    let r = rank[u as usize];
                     if r == u32::MAX {
                         continue;
                     }
@@ -741,39 +719,38 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
                 }
                 idom[i + 1] = dom.unwrap_or(0);
             }
-            let edge_ok = |u: NodeIndex, _: NodeIndex| forward[u.index()];
-            let start = |v: NodeIndex| u64::from(is_root[v.index()]);
+            let edge_ok = |u: u32, _: u32| forward[u as usize];
+            let start = |v: u32| u64::from(is_root[v as usize]);
             let small = path_counts_u64(graph, &order, &edge_ok, &start);
-            let keep = |v: NodeIndex| wanted.as_ref().is_none_or(|w| w[v.index()]);
+            let keep = |v: u32| wanted.as_ref().is_none_or(|w| w[v as usize]);
             let big = if small.is_none() {
                 // Only packages that reach a wanted target carry chains to one: the rest (the
                 // bottom of the standard library, mostly, imported from everywhere and holding
                 // the largest numbers) is left out of the big pass.
                 let ancestor = wanted.as_ref().map(|wanted| {
                     let mut ancestor = vec![false; n];
-                    let mut queue: VecDeque<NodeIndex> = order
+                    let mut queue: VecDeque<u32> = order
                         .iter()
                         .copied()
-                        .filter(|v| wanted[v.index()])
+                        .filter(|&v| wanted[v as usize])
                         .collect();
-                    for v in &queue {
-                        ancestor[v.index()] = true;
+                    for &v in &queue {
+                        ancestor[v as usize] = true;
                     }
                     while let Some(v) = queue.pop_front() {
-                        for u in graph.neighbors_directed(v, Direction::Incoming) {
-                            if forward[u.index()] && !ancestor[u.index()] {
-                                ancestor[u.index()] = true;
+                        for &u in graph.predecessors(v) {
+                            if forward[u as usize] && !ancestor[u as usize] {
+                                ancestor[u as usize] = true;
                                 queue.push_back(u);
                             }
                         }
                     }
                     ancestor
                 });
-                let relevant = |v: NodeIndex| ancestor.as_ref().is_none_or(|a| a[v.index()]);
-                let big_order: Vec<NodeIndex> =
-                    order.iter().copied().filter(|&v| relevant(v)).collect();
+                let relevant = |v: u32| ancestor.as_ref().is_none_or(|a| a[v as usize]);
+                let big_order: Vec<u32> = order.iter().copied().filter(|&v| relevant(v)).collect();
                 let big_edge_ok =
-                    |u: NodeIndex, v: NodeIndex| forward[u.index()] && relevant(u) && relevant(v);
+                    |u: u32, v: u32| forward[u as usize] && relevant(u) && relevant(v);
                 path_counts_big(graph, &big_order, &big_edge_ok, &start, &keep)
             } else {
                 Vec::new()
@@ -825,18 +802,18 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
                 self.graph,
                 &self.is_root,
                 &dag.from_roots,
-                target,
+                num(target),
                 max_chains,
             );
-            let dist = bounded_distances(self.graph, &dag.from_roots, target, bound);
-            shortest_chains_within(self.graph, &self.roots, &dist, target, max_chains)
+            let dist = bounded_distances(self.graph, &dag.from_roots, num(target), bound);
+            shortest_chains_within(self.graph, &self.roots, &dist, num(target), max_chains)
         };
         let mut choke_points = Vec::new();
         let mut at = dag.idom[dag.rank[target.index()] as usize];
         while at != 0 {
             let v = dag.order[at as usize - 1];
-            if !self.is_root[v.index()] {
-                choke_points.push(v);
+            if !self.is_root[v as usize] {
+                choke_points.push(idx(v));
             }
             at = dag.idom[at as usize];
         }
@@ -850,35 +827,34 @@ impl<'g, N, E> ChainIndex<'g, N, E> {
 /// distance from the nearest root (shared by every target), so each pop lies on a chain and the
 /// search does about k x length x in-degree work whatever the graph's size. Ties go to the
 /// longer suffix, which walks straight down to a root.
-fn kth_chain_length<N, E>(
-    graph: &DiGraph<N, E>,
+fn kth_chain_length<G: Adjacency>(
+    graph: &G,
     is_root: &[bool],
     from_roots: &[u32],
-    target: NodeIndex,
+    target: u32,
     k: usize,
 ) -> u32 {
     // Arena of suffixes: (head node, edges from the head to the target).
-    let mut arena: Vec<(u32, u32)> = vec![(target.index() as u32, 0)];
+    let mut arena: Vec<(u32, u32)> = vec![(target, 0)];
     let mut heap: BinaryHeap<Reverse<(u32, Reverse<u32>, usize)>> = BinaryHeap::new();
-    heap.push(Reverse((from_roots[target.index()], Reverse(0), 0)));
+    heap.push(Reverse((from_roots[target as usize], Reverse(0), 0)));
     let mut found = 0usize;
     let mut longest = 0u32;
     while let Some(Reverse((_, _, at))) = heap.pop() {
         let (head, len) = arena[at];
-        let head = NodeIndex::new(head as usize);
-        if is_root[head.index()] {
+        if is_root[head as usize] {
             found += 1;
             longest = longest.max(len);
             if found == k {
                 return len;
             }
         }
-        for u in graph.neighbors_directed(head, Direction::Incoming) {
-            let d = from_roots[u.index()];
+        for &u in graph.predecessors(head) {
+            let d = from_roots[u as usize];
             if d == u32::MAX {
                 continue;
             }
-            arena.push((u.index() as u32, len + 1));
+            arena.push((u, len + 1));
             heap.push(Reverse((d + len + 1, Reverse(len + 1), arena.len() - 1)));
         }
     }
@@ -889,25 +865,24 @@ fn kth_chain_length<N, E>(
 /// nearest-root distance plus its distance to the target is at most `bound`): a backward
 /// breadth-first search that never enters other nodes. Every node on a shortest path from such
 /// a node to the target satisfies the same bound, so the distances are exact.
-fn bounded_distances<N, E>(
-    graph: &DiGraph<N, E>,
+fn bounded_distances<G: Adjacency>(
+    graph: &G,
     from_roots: &[u32],
-    target: NodeIndex,
+    target: u32,
     bound: u32,
-) -> std::collections::HashMap<u32, u32> {
-    let mut dist = std::collections::HashMap::new();
-    dist.insert(target.index() as u32, 0u32);
-    let mut queue = VecDeque::from([target]);
-    while let Some(v) = queue.pop_front() {
-        let here = dist[&(v.index() as u32)];
-        for u in graph.neighbors_directed(v, Direction::Incoming) {
-            let d = from_roots[u.index()];
+) -> crate::model::FastMap<u32, u32> {
+    let mut dist = crate::model::FastMap::default();
+    dist.insert(target, 0u32);
+    let mut queue = VecDeque::from([(target, 0u32)]);
+    while let Some((v, here)) = queue.pop_front() {
+        for &u in graph.predecessors(v) {
+            let d = from_roots[u as usize];
             if d == u32::MAX || d.saturating_add(here + 1) > bound {
                 continue;
             }
-            if let std::collections::hash_map::Entry::Vacant(slot) = dist.entry(u.index() as u32) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = dist.entry(u) {
                 slot.insert(here + 1);
-                queue.push_back(u);
+                queue.push_back((u, here + 1));
             }
         }
     }
@@ -916,36 +891,36 @@ fn bounded_distances<N, E>(
 
 /// The `max_chains` shortest chains to `target`, ties by node index, as [`shortest_chains`]
 /// finds them, over the nodes `dist` knows (all that lie on the chains wanted).
-fn shortest_chains_within<N, E>(
-    graph: &DiGraph<N, E>,
+fn shortest_chains_within<G: Adjacency>(
+    graph: &G,
     roots: &[NodeIndex],
-    dist: &std::collections::HashMap<u32, u32>,
-    target: NodeIndex,
+    dist: &crate::model::FastMap<u32, u32>,
+    target: u32,
     max_chains: usize,
 ) -> Vec<Vec<NodeIndex>> {
     let mut chains = Vec::new();
     let mut heap: BinaryHeap<Reverse<(usize, Vec<u32>)>> = BinaryHeap::new();
     for &root in roots {
-        if let Some(&d) = dist.get(&(root.index() as u32)) {
-            heap.push(Reverse((d as usize + 1, vec![root.index() as u32])));
+        if let Some(&d) = dist.get(&num(root)) {
+            heap.push(Reverse((d as usize + 1, vec![num(root)])));
         }
     }
     while let Some(Reverse((_, path))) = heap.pop() {
-        let last = NodeIndex::new(*path.last().expect("paths are never empty") as usize);
+        let last = *path.last().expect("paths are never empty");
         if last == target {
-            chains.push(path.iter().map(|&i| NodeIndex::new(i as usize)).collect());
+            chains.push(path.iter().map(|&i| idx(i)).collect());
             if chains.len() == max_chains {
                 break;
             }
             continue;
         }
-        for w in graph.neighbors_directed(last, Direction::Outgoing) {
-            let Some(&d) = dist.get(&(w.index() as u32)) else {
+        for &w in graph.successors(last) {
+            let Some(&d) = dist.get(&w) else {
                 continue;
             };
             let mut next = Vec::with_capacity(path.len() + 1);
             next.extend_from_slice(&path);
-            next.push(w.index() as u32);
+            next.push(w);
             heap.push(Reverse((next.len() + d as usize, next)));
         }
     }
@@ -968,16 +943,10 @@ fn intersect(idom: &[u32], mut a: u32, mut b: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Csr;
 
-    fn graph(n: usize, edges: &[(usize, usize)]) -> DiGraph<(), ()> {
-        let mut g = DiGraph::new();
-        for _ in 0..n {
-            g.add_node(());
-        }
-        for &(a, b) in edges {
-            g.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
-        }
-        g
+    fn graph(n: usize, edges: &[(usize, usize)]) -> Csr {
+        Csr::from_edges(n, edges)
     }
 
     fn idx(v: &[usize]) -> Vec<NodeIndex> {
@@ -1138,7 +1107,12 @@ mod tests {
         }
     }
 
-    fn ladder(n_diamonds: usize) -> (DiGraph<(), ()>, usize) {
+    fn ladder(n_diamonds: usize) -> (Csr, usize) {
+        let (edges, last) = ladder_edges(n_diamonds);
+        (graph(last + 1, &edges), last)
+    }
+
+    fn ladder_edges(n_diamonds: usize) -> (Vec<(usize, usize)>, usize) {
         let mut edges = Vec::new();
         for d in 0..n_diamonds {
             let base = d * 3;
@@ -1149,8 +1123,7 @@ mod tests {
                 (base + 2, base + 3),
             ]);
         }
-        let last = n_diamonds * 3;
-        (graph(last + 1, &edges), last)
+        (edges, n_diamonds * 3)
     }
 
     #[test]
@@ -1174,12 +1147,7 @@ mod tests {
     /// a package no target is under), a target in the middle and one at the end.
     #[test]
     fn counts_for_some_targets_equal_counts_for_all() {
-        let (ladder_graph, last) = ladder(120);
-        let mut edges: Vec<(usize, usize)> = ladder_graph
-            .edge_indices()
-            .filter_map(|e| ladder_graph.edge_endpoints(e))
-            .map(|(a, b)| (a.index(), b.index()))
-            .collect();
+        let (mut edges, last) = ladder_edges(120);
         let side = last + 1;
         for d in 0..80 {
             let base = side + d * 3;
@@ -1239,7 +1207,7 @@ mod tests {
             roots.sort();
             roots.dedup();
             let index = ChainIndex::new(&g, &roots);
-            for t in g.node_indices() {
+            for t in (0..n).map(NodeIndex::new) {
                 for k in [0, 1, 2, 5, 50] {
                     assert_eq!(
                         index.summarize(t, k),

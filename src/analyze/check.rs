@@ -5,11 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
 
-use crate::model::{BuildConfig, DepGraph};
+use crate::model::{Adjacency, BuildConfig, DepGraph};
 use crate::pattern;
 use crate::rules::version::{Version, VersionRange};
 use crate::rules::{Catalog, Effect, Fix, Generic, Report, Rule, Severity};
@@ -368,8 +367,8 @@ impl<'a> Forks<'a> {
             Vec::new()
         } else {
             graph
-                .graph()
-                .node_weights()
+                .nodes()
+                .iter()
                 .map(|node| fork_of(node, fingerprints))
                 .collect()
         };
@@ -407,7 +406,7 @@ pub fn matches(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Vec<PackageMatch
         return Vec::new();
     }
     let candidates =
-        candidates_of(graph, rule, forks).unwrap_or_else(|| graph.graph().node_indices().collect());
+        candidates_of(graph, rule, forks).unwrap_or_else(|| graph.node_indices().collect());
     matches_among(graph, rule, forks, candidates)
 }
 
@@ -486,7 +485,7 @@ fn candidates_of_all(graph: &DepGraph, rules: &[&Rule], forks: &Forks) -> Vec<Ve
     let cargo = graph.config.ecosystem == "cargo";
     let mut found: Vec<Vec<NodeIndex>> = vec![Vec::new(); rules.len()];
     if !scanned.is_empty() {
-        for idx in graph.graph().node_indices() {
+        for idx in graph.node_indices() {
             let node = graph.node(idx);
             if node.missing {
                 continue;
@@ -573,18 +572,15 @@ fn matches_among(
             continue;
         }
         if !m.imports.is_empty()
-            && !graph
-                .graph()
-                .neighbors_directed(idx, Direction::Outgoing)
-                .any(|dep| {
-                    let node = graph.node(dep);
-                    m.imports.contains(&node.id)
-                        || (graph.config.ecosystem == "cargo"
-                            && node
-                                .module
-                                .as_ref()
-                                .is_some_and(|mi| m.imports.contains(&mi.path)))
-                })
+            && !graph.successors(idx).any(|dep| {
+                let node = graph.node(dep);
+                m.imports.contains(&node.id)
+                    || (graph.config.ecosystem == "cargo"
+                        && node
+                            .module
+                            .as_ref()
+                            .is_some_and(|mi| m.imports.contains(&mi.path)))
+            })
         {
             continue;
         }
@@ -616,7 +612,7 @@ fn reachable_from(
         }
     }
     while let Some(v) = queue.pop_front() {
-        for w in graph.graph().neighbors_directed(v, Direction::Outgoing) {
+        for w in graph.successors(v) {
             if !blocked.contains(&w) && !seen[w.index()] {
                 seen[w.index()] = true;
                 queue.push_back(w);
@@ -684,7 +680,7 @@ fn with_chains(graph: &DepGraph, findings: &mut [Finding], options: &CheckOption
         return;
     }
     let targets: Vec<NodeIndex> = findings.iter().map(|f| f.package).collect();
-    let index = chains::ChainIndex::for_targets(graph.graph(), graph.roots(), &targets);
+    let index = chains::ChainIndex::for_targets(graph, graph.roots(), &targets);
     findings.par_iter_mut().for_each(|finding| {
         finding.chains = index.summarize(finding.package, options.max_chains);
         if options.cuts {
@@ -796,7 +792,7 @@ pub fn check(
         if !when_holds(rule, &graph.config) {
             continue;
         }
-        for idx in graph.graph().node_indices() {
+        for idx in graph.node_indices() {
             let node = graph.node(idx);
             if !is_reachable(idx) || node.missing {
                 continue;
@@ -1002,8 +998,8 @@ pub fn nothing_to_build(graph: &DepGraph, idx: NodeIndex) -> Option<String> {
         return None;
     }
     let lists_files = graph
-        .graph()
-        .node_weights()
+        .nodes()
+        .iter()
         .any(|n| !n.go_files.is_empty() || !n.cgo_files.is_empty());
     if !lists_files || node.ignored_go_files.is_empty() {
         return None;
@@ -1063,7 +1059,7 @@ fn link_facts(
         if !reach[idx.index()] {
             continue;
         }
-        let summary = chains::summarize(graph.graph(), &[root], &[*idx], 1);
+        let summary = chains::summarize(graph, &[root], &[*idx], 1);
         let chain = summary
             .chains
             .first()
@@ -1101,7 +1097,7 @@ impl GraphFacts {
             host_objects: link::host_object_candidates(graph),
             broken: Vec::new(),
         };
-        for idx in graph.graph().node_indices() {
+        for idx in graph.node_indices() {
             let node = graph.node(idx);
             if node.missing {
                 continue;
@@ -1144,7 +1140,7 @@ impl RootsReach {
                     if here == 0 {
                         continue;
                     }
-                    for w in graph.graph().neighbors_directed(v, Direction::Outgoing) {
+                    for w in graph.successors(v) {
                         mask[w.index()] |= here;
                     }
                 }
@@ -1170,26 +1166,27 @@ impl RootsReach {
 /// pass over the edges, where `petgraph::algo::toposort`'s depth-first search was a quarter of
 /// a warm `check`); `None` when the graph has a cycle.
 fn topological_order(graph: &DepGraph) -> Option<Vec<NodeIndex>> {
-    let g = graph.graph();
-    let mut indegree = vec![0u32; g.node_count()];
-    for edge in g.raw_edges() {
-        indegree[edge.target().index()] += 1;
-    }
-    let mut order: Vec<NodeIndex> = g
+    let csr = graph.csr();
+    let n = graph.node_count();
+    let mut indegree: Vec<u32> = (0..n as u32)
+        .map(|v| csr.predecessors(v).len() as u32)
+        .collect();
+    let mut order: Vec<NodeIndex> = graph
         .node_indices()
         .filter(|v| indegree[v.index()] == 0)
         .collect();
+    order.reserve(n - order.len());
     let mut next = 0;
     while let Some(&v) = order.get(next) {
         next += 1;
-        for w in g.neighbors_directed(v, Direction::Outgoing) {
-            indegree[w.index()] -= 1;
-            if indegree[w.index()] == 0 {
-                order.push(w);
+        for &w in csr.successors(v.index() as u32) {
+            indegree[w as usize] -= 1;
+            if indegree[w as usize] == 0 {
+                order.push(NodeIndex::new(w as usize));
             }
         }
     }
-    (order.len() == g.node_count()).then_some(order)
+    (order.len() == n).then_some(order)
 }
 
 fn verdicts(
@@ -1343,7 +1340,7 @@ fn static_report(
             });
         }
     }
-    for idx in graph.graph().node_indices() {
+    for idx in graph.node_indices() {
         let node = graph.node(idx);
         if !reachable[idx.index()] || node.cgo_files.is_empty() {
             continue;

@@ -17,7 +17,6 @@
 
 use std::collections::VecDeque;
 
-use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 
 use crate::model::DepGraph;
@@ -181,7 +180,7 @@ fn relevant(graph: &DepGraph, targets: &[bool]) -> Vec<bool> {
         if targets[v.index()] {
             continue;
         }
-        for w in graph.graph().neighbors_directed(v, Direction::Outgoing) {
+        for w in graph.successors(v) {
             if !forward[w.index()] {
                 forward[w.index()] = true;
                 queue.push_back(w);
@@ -196,7 +195,7 @@ fn relevant(graph: &DepGraph, targets: &[bool]) -> Vec<bool> {
         }
     }
     while let Some(v) = queue.pop_front() {
-        for w in graph.graph().neighbors_directed(v, Direction::Incoming) {
+        for w in graph.predecessors(v) {
             if forward[w.index()] && !backward[w.index()] && !targets[w.index()] {
                 backward[w.index()] = true;
                 queue.push_back(w);
@@ -269,8 +268,7 @@ pub fn min_cut(
             continue;
         }
         let mut outs: Vec<usize> = graph
-            .graph()
-            .neighbors_directed(idx, Direction::Outgoing)
+            .successors(idx)
             .filter(|w| in_set[w.index()])
             .map(|w| slot[w.index()])
             .collect();
@@ -369,7 +367,7 @@ pub fn separates(graph: &DepGraph, targets: &[NodeIndex], cut: &[NodeIndex]) -> 
         if is_target[v.index()] {
             return false;
         }
-        for w in graph.graph().neighbors_directed(v, Direction::Outgoing) {
+        for w in graph.successors(v) {
             if !blocked[w.index()] && !seen[w.index()] {
                 seen[w.index()] = true;
                 queue.push_back(w);

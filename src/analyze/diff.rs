@@ -8,9 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::NodeIndex;
 
-use crate::model::{DepGraph, EdgeKind};
+use crate::model::{Csr, DepGraph};
 
 use super::chains;
 use super::check::{CheckResult, Finding};
@@ -131,22 +131,32 @@ pub fn diff(
     out.removed.dedup();
     // The change's graph with only the imports the base has too (same node indices; the
     // chain searches need no node data).
-    let old_only: DiGraph<(), EdgeKind> = head.graph().filter_map(
-        |_, _| Some(()),
-        |e, kind| {
-            let (a, b) = head.graph().edge_endpoints(e)?;
-            let (a, b) = (base.find(&head.node(a).id)?, base.find(&head.node(b).id)?);
-            base.graph().contains_edge(a, b).then_some(*kind)
-        },
-    );
+    let base_number: Vec<Option<NodeIndex>> = head
+        .nodes()
+        .iter()
+        .map(|node| base.find(&node.id))
+        .collect();
+    let old_rows: Vec<Vec<u32>> = head
+        .node_indices()
+        .map(|a| {
+            head.successors(a)
+                .filter(|b| match (base_number[a.index()], base_number[b.index()]) {
+                    (Some(a), Some(b)) => base.edge_kind(a, b).is_some(),
+                    _ => false,
+                })
+                .map(|b| b.index() as u32)
+                .collect()
+        })
+        .collect();
+    let old_only = Csr::from_rows(head.node_count(), old_rows.iter().map(Vec::as_slice));
     // One index per graph serves every finding's count and chains.
     let targets: Vec<NodeIndex> = head_result.findings.iter().map(|f| f.package).collect();
     let old_index = chains::ChainIndex::for_targets(&old_only, head.roots(), &targets);
-    let head_index = chains::ChainIndex::for_targets(head.graph(), head.roots(), &targets);
+    let head_index = chains::ChainIndex::for_targets(head, head.roots(), &targets);
     let module_versions = |graph: &DepGraph| -> BTreeMap<String, Option<String>> {
         graph
-            .graph()
-            .node_weights()
+            .nodes()
+            .iter()
             .filter_map(|n| n.module.as_ref())
             .map(|m| (m.path.clone(), m.version.clone()))
             .collect()
@@ -170,9 +180,11 @@ pub fn diff(
         let mut new_chains = Vec::new();
         for chain in &candidates.chains {
             let ids: Vec<String> = chain.iter().map(|&i| head.node(i).id.clone()).collect();
-            let uses_new = chain
-                .windows(2)
-                .any(|pair| !old_only.contains_edge(pair[0], pair[1]));
+            let uses_new = chain.windows(2).any(|pair| {
+                old_only
+                    .edge_position(pair[0].index() as u32, pair[1].index() as u32)
+                    .is_none()
+            });
             if !uses_new && !new {
                 continue;
             }
@@ -210,16 +222,17 @@ fn first_touched(
     ids: &[String],
     touched: &BTreeSet<String>,
     touched_how: &'static str,
-    old_only: &DiGraph<(), EdgeKind>,
+    old_only: &Csr,
     base_modules: &BTreeMap<String, Option<String>>,
 ) -> (Option<String>, &'static str) {
     if let Some(id) = ids.iter().find(|id| touched.contains(*id)) {
         return (Some(id.clone()), touched_how);
     }
-    if let Some(pair) = chain
-        .windows(2)
-        .find(|pair| !old_only.contains_edge(pair[0], pair[1]))
-    {
+    if let Some(pair) = chain.windows(2).find(|pair| {
+        old_only
+            .edge_position(pair[0].index() as u32, pair[1].index() as u32)
+            .is_none()
+    }) {
         return (Some(head.node(pair[0]).id.clone()), "new import");
     }
     for &idx in chain {

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
@@ -95,10 +94,7 @@ pub struct PackageChange {
 /// The ids a node imports, sorted (node indices follow sorted ids, so sorting the indices
 /// sorts the ids).
 fn imports_of(graph: &DepGraph, idx: NodeIndex) -> Vec<&str> {
-    let mut deps: Vec<NodeIndex> = graph
-        .graph()
-        .neighbors_directed(idx, Direction::Outgoing)
-        .collect();
+    let mut deps: Vec<NodeIndex> = graph.successors(idx).collect();
     deps.sort_unstable();
     deps.into_iter()
         .map(|dep| graph.node(dep).id.as_str())
@@ -130,9 +126,9 @@ fn set_diff<S: AsRef<str>>(label: &str, before: &[S], after: &[S], out: &mut Vec
 /// Every package whose files or imports differ between two loads, sorted.
 pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
     let ids: BTreeSet<&str> = before
-        .graph()
-        .node_weights()
-        .chain(after.graph().node_weights())
+        .nodes()
+        .iter()
+        .chain(after.nodes().iter())
         .filter(|node| !node.missing)
         .map(|node| node.id.as_str())
         .collect();

@@ -508,7 +508,6 @@ fn list(packages: &[String]) -> String {
 pub fn host_object_candidates(graph: &DepGraph) -> Vec<petgraph::graph::NodeIndex> {
     let internal: BTreeSet<&str> = INTERNAL_PACKAGES.iter().copied().collect();
     graph
-        .graph()
         .node_indices()
         .filter(|&i| {
             let node = graph.node(i);

@@ -60,12 +60,7 @@ pub fn why(
                     ..ChainSummary::default()
                 }
             } else {
-                chains::summarize(
-                    graph.graph(),
-                    graph.roots(),
-                    &resolved.nodes,
-                    options.max_chains,
-                )
+                chains::summarize(graph, graph.roots(), &resolved.nodes, options.max_chains)
             };
             let cut = options.cut.as_ref().map(|exclude| {
                 cut::min_cut(graph, &resolved.nodes, &|idx| {

@@ -2,21 +2,18 @@
 //! packages form the module `std`), an edge wherever an import crosses module boundaries.
 //! The result may have cycles (module A imports B, and a package of B imports A).
 
-use petgraph::visit::EdgeRef;
-
 use crate::model::{DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Node};
 
 use super::targets::module_node_id;
 
 /// The module graph of a package graph.
 pub fn collapse(packages: &DepGraph) -> DepGraph {
-    let graph = packages.graph();
     let mut builder = GraphBuilder::new();
-    let ids: Vec<String> = graph
+    let ids: Vec<String> = packages
         .node_indices()
         .map(|i| module_node_id(packages, i))
         .collect();
-    for i in graph.node_indices() {
+    for i in packages.node_indices() {
         let id = &ids[i.index()];
         if builder.contains(id) {
             continue;
@@ -38,10 +35,13 @@ pub fn collapse(packages: &DepGraph) -> DepGraph {
             ..Node::default()
         });
     }
-    for edge in graph.edge_references() {
-        let (from, to) = (&ids[edge.source().index()], &ids[edge.target().index()]);
+    for (source, target, kind) in packages
+        .node_indices()
+        .flat_map(|v| packages.edges_from(v).map(move |(w, kind)| (v, w, kind)))
+    {
+        let (from, to) = (&ids[source.index()], &ids[target.index()]);
         if from != to {
-            let kind = match edge.weight() {
+            let kind = match kind {
                 EdgeKind::Cgo => EdgeKind::Cgo,
                 _ => EdgeKind::Require,
             };

@@ -87,7 +87,7 @@ fn found(kind: TargetKind, mut nodes: Vec<NodeIndex>, note: Option<String>) -> O
 }
 
 fn all_nodes(graph: &DepGraph) -> impl Iterator<Item = NodeIndex> + '_ {
-    graph.graph().node_indices()
+    graph.node_indices()
 }
 
 fn resolve_package(graph: &DepGraph, target: &str) -> Option<Resolved> {

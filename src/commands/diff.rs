@@ -87,8 +87,8 @@ fn packages_of_files(graph: &DepGraph, repo: &Path, files: &[String]) -> BTreeSe
         .filter_map(|f| repo.join(f).parent().map(Path::to_path_buf))
         .collect();
     graph
-        .graph()
-        .node_weights()
+        .nodes()
+        .iter()
         .filter(|n| {
             n.dir.as_ref().is_some_and(|d| {
                 let d = Path::new(d);

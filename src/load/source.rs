@@ -280,7 +280,7 @@ pub fn attach(graph: &mut DepGraph) {
 /// [`attach`], with `imports_c(dir, file)` answering whether an excluded file has `import
 /// "C"` where the loader already read its header (`None`: read the file to see).
 pub fn attach_with(graph: &mut DepGraph, imports_c: &ImportsC<'_>) {
-    let wanted: Vec<_> = graph.graph().node_indices().collect();
+    let wanted: Vec<_> = graph.node_indices().collect();
     for idx in wanted {
         if let Some(source) = source_of(graph.node(idx), imports_c) {
             graph.set_source(idx, source);

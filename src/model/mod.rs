@@ -6,6 +6,9 @@
 //! `constraint` holds Go's build-constraint logic, which file facts are judged with.
 
 pub mod constraint;
+pub mod csr;
+
+pub use csr::{Adjacency, Csr};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -31,34 +34,26 @@ impl IdTable {
         std::hash::BuildHasher::hash_one(&self.hasher, id)
     }
 
-    fn reserve(&mut self, n: usize, graph: &DiGraph<Arc<Node>, EdgeKind>) {
+    fn reserve(&mut self, n: usize, nodes: &[Arc<Node>]) {
         let hasher = &self.hasher;
         self.slots.reserve(n, |&slot| {
-            std::hash::BuildHasher::hash_one(
-                hasher,
-                graph[NodeIndex::new(slot as usize)].id.as_str(),
-            )
+            std::hash::BuildHasher::hash_one(hasher, nodes[slot as usize].id.as_str())
         });
     }
 
-    /// The slot of the node with this id in `graph`.
-    fn get(&self, id: &str, graph: &DiGraph<Arc<Node>, EdgeKind>) -> Option<u32> {
+    /// The slot of the node with this id among `nodes`.
+    fn get(&self, id: &str, nodes: &[Arc<Node>]) -> Option<u32> {
         self.slots
-            .find(self.hash(id), |&slot| {
-                graph[NodeIndex::new(slot as usize)].id == id
-            })
+            .find(self.hash(id), |&slot| nodes[slot as usize].id == id)
             .copied()
     }
 
-    /// Records `slot`, whose node in `graph` has an id no other slot has.
-    fn insert_new(&mut self, slot: u32, graph: &DiGraph<Arc<Node>, EdgeKind>) {
-        let hash = self.hash(&graph[NodeIndex::new(slot as usize)].id);
+    /// Records `slot`, whose node among `nodes` has an id no other slot has.
+    fn insert_new(&mut self, slot: u32, nodes: &[Arc<Node>]) {
+        let hash = self.hash(&nodes[slot as usize].id);
         let hasher = &self.hasher;
         self.slots.insert_unique(hash, slot, |&slot| {
-            std::hash::BuildHasher::hash_one(
-                hasher,
-                graph[NodeIndex::new(slot as usize)].id.as_str(),
-            )
+            std::hash::BuildHasher::hash_one(hasher, nodes[slot as usize].id.as_str())
         });
     }
 }
@@ -363,9 +358,18 @@ pub struct BuildConfig {
 }
 
 /// An immutable dependency graph with its roots and the problems met while loading it.
+///
+/// Nodes are numbered in the sorted order of their ids; edges are kept as compressed
+/// adjacency ([`Csr`]: each node's successors and predecessors ascending), with each edge's
+/// kind beside its forward position. petgraph's [`DiGraph`] of the same nodes and edges is
+/// built only when [`DepGraph::graph`] is first asked for.
 #[derive(Clone, Debug)]
 pub struct DepGraph {
-    graph: DiGraph<Arc<Node>, EdgeKind>,
+    nodes: Vec<Arc<Node>>,
+    csr: Csr,
+    /// The kind of each edge, by its forward position in `csr`.
+    kinds: Vec<EdgeKind>,
+    petgraph: std::sync::OnceLock<DiGraph<Arc<Node>, EdgeKind>>,
     index: IdTable,
     roots: Vec<NodeIndex>,
     granularity: Granularity,
@@ -377,40 +381,98 @@ pub struct DepGraph {
 }
 
 impl DepGraph {
-    /// The petgraph graph. Node indices follow the sorted order of node ids.
+    /// The same nodes and edges as a petgraph graph (built on the first call, then kept):
+    /// nodes in index order, each node's edges added in ascending order of their target.
     pub fn graph(&self) -> &DiGraph<Arc<Node>, EdgeKind> {
-        &self.graph
+        self.petgraph.get_or_init(|| {
+            let mut graph = DiGraph::with_capacity(self.nodes.len(), self.kinds.len());
+            for node in &self.nodes {
+                graph.add_node(node.clone());
+            }
+            for v in 0..self.nodes.len() as u32 {
+                for (position, &w) in self.csr.successor_range(v).zip(self.csr.successors(v)) {
+                    graph.add_edge(
+                        NodeIndex::new(v as usize),
+                        NodeIndex::new(w as usize),
+                        self.kinds[position],
+                    );
+                }
+            }
+            graph
+        })
+    }
+
+    /// The compressed adjacency (what the analyses walk).
+    pub fn csr(&self) -> &Csr {
+        &self.csr
     }
 
     /// The node with this id.
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
         self.index
-            .get(id, &self.graph)
+            .get(id, &self.nodes)
             .map(|slot| NodeIndex::new(slot as usize))
     }
 
     /// The nodes whose ids start with `prefix`, in index order: one contiguous run, since
     /// indices follow the sorted order of ids (found by binary search, not a scan).
     pub fn with_prefix<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = NodeIndex> + 's {
-        let ids = |i: usize| self.graph[NodeIndex::new(i)].id.as_str();
-        let n = self.graph.node_count();
-        let (mut lo, mut hi) = (0usize, n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if ids(mid) < prefix {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        (lo..n)
-            .take_while(move |&i| ids(i).starts_with(prefix))
+        let lo = self.nodes.partition_point(|node| node.id.as_str() < prefix);
+        (lo..self.nodes.len())
+            .take_while(move |&i| self.nodes[i].id.starts_with(prefix))
             .map(NodeIndex::new)
     }
 
     /// Node data.
     pub fn node(&self, idx: NodeIndex) -> &Node {
-        &self.graph[idx]
+        &self.nodes[idx.index()]
+    }
+
+    /// Every node, in index order (the sorted order of ids).
+    pub fn nodes(&self) -> &[Arc<Node>] {
+        &self.nodes
+    }
+
+    /// Every node index, ascending.
+    pub fn node_indices(&self) -> impl Iterator<Item = NodeIndex> + use<> {
+        (0..self.nodes.len()).map(NodeIndex::new)
+    }
+
+    /// What `idx` imports (requires, depends on), ascending by index.
+    pub fn successors(&self, idx: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.csr
+            .successors(idx.index() as u32)
+            .iter()
+            .map(|&w| NodeIndex::new(w as usize))
+    }
+
+    /// What imports `idx`, ascending by index.
+    pub fn predecessors(&self, idx: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.csr
+            .predecessors(idx.index() as u32)
+            .iter()
+            .map(|&u| NodeIndex::new(u as usize))
+    }
+
+    /// `idx`'s edges with their kinds, ascending by target.
+    pub fn edges_from(&self, idx: NodeIndex) -> impl Iterator<Item = (NodeIndex, EdgeKind)> + '_ {
+        let v = idx.index() as u32;
+        self.csr
+            .successor_range(v)
+            .zip(self.csr.successors(v))
+            .map(|(position, &w)| (NodeIndex::new(w as usize), self.kinds[position]))
+    }
+
+    /// The edges into `idx` with their kinds, ascending by source.
+    pub fn edges_to(&self, idx: NodeIndex) -> impl Iterator<Item = (NodeIndex, EdgeKind)> + '_ {
+        let v = idx.index() as u32;
+        self.csr.predecessors(v).iter().map(move |&u| {
+            let position = self
+                .csr
+                .edge_position(u, v)
+                .expect("a reverse edge is a forward one");
+            (NodeIndex::new(u as usize), self.kinds[position])
+        })
     }
 
     /// The roots (main packages, or what `--roots` chose), sorted by id.
@@ -418,7 +480,7 @@ impl DepGraph {
         &self.roots
     }
 
-    /// Package or module graph.
+    /// Package or module granularity.
     pub fn granularity(&self) -> Granularity {
         self.granularity
     }
@@ -430,20 +492,41 @@ impl DepGraph {
 
     /// The kind of the edge `from -> to`, if there is one.
     pub fn edge_kind(&self, from: NodeIndex, to: NodeIndex) -> Option<EdgeKind> {
-        self.graph
-            .find_edge(from, to)
-            .map(|edge_idx| self.graph[edge_idx])
+        self.csr
+            .edge_position(from.index() as u32, to.index() as u32)
+            .map(|position| self.kinds[position])
     }
 
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
-        self.graph.node_count()
+        self.nodes.len()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.kinds.len()
     }
 
     /// Attaches the source facts the loader read for a package (the only mutation after
     /// building: the loader reads files once the graph says which packages matter).
     pub fn set_source(&mut self, idx: NodeIndex, source: PackageSource) {
-        Arc::make_mut(&mut self.graph[idx]).source = Some(source);
+        Arc::make_mut(&mut self.nodes[idx.index()]).source = Some(source);
+        // A petgraph view made before holds the node as it was.
+        self.petgraph = std::sync::OnceLock::new();
+    }
+}
+
+impl Adjacency for DepGraph {
+    fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn successors(&self, v: u32) -> &[u32] {
+        self.csr.successors(v)
+    }
+
+    fn predecessors(&self, v: u32) -> &[u32] {
+        self.csr.predecessors(v)
     }
 }
 
@@ -455,11 +538,11 @@ pub type NumberedEdges = Arc<[(u32, EdgeKind)]>;
 /// depends only on the ids (so output is deterministic whatever the input order).
 ///
 /// Ids are looked up as they arrive (no copy of any id: the table points at the nodes), and
-/// nodes go straight into the graph in arrival order; `finish` sorts the ids once and permutes
-/// the nodes in place, so node indices follow the sorted order of ids and no second copy of
-/// the nodes is ever made. A loader that numbers its packages itself (one number per id,
-/// the same in every graph it builds) adds nodes and edges by number
-/// ([`GraphBuilder::add_numbered`]): no id is hashed per edge.
+/// nodes are kept in arrival order; `finish` sorts the ids once and moves the nodes into that
+/// order (moving pointers, never copying a node), and builds the compressed adjacency row by
+/// row. A loader that numbers its packages itself (one number per id, the same in every
+/// graph it builds) adds nodes and edges by number ([`GraphBuilder::add_numbered`]): no id
+/// is hashed per edge.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     /// Id -> slot (arrival order until `finish`).
@@ -470,10 +553,10 @@ pub struct GraphBuilder {
     /// for every graph it builds: not copied, read once in `finish`).
     lists: Vec<(u32, NumberedEdges)>,
     /// Nodes by arrival; an id only imported so far holds a `missing` placeholder.
-    graph: DiGraph<Arc<Node>, EdgeKind>,
-    /// By index: a node with this id was added (not a placeholder).
+    nodes: Vec<Arc<Node>>,
+    /// By slot: a node with this id was added (not a placeholder).
     added: Vec<bool>,
-    /// By index: an edge points at it.
+    /// By slot: an edge points at it.
     imported: Vec<bool>,
     edges: Vec<(u32, u32, EdgeKind)>,
     problems: Vec<String>,
@@ -489,14 +572,13 @@ impl GraphBuilder {
     /// where the caller knows the sizes (a native load does), not a doubling series of large
     /// copies.
     pub fn with_capacity(nodes: usize, edges: usize) -> Self {
-        let graph = DiGraph::with_capacity(nodes, 0);
         let mut slots = IdTable::default();
-        slots.reserve(nodes, &graph);
+        slots.reserve(nodes, &[]);
         Self {
             slots,
             numbered: Vec::new(),
             lists: Vec::new(),
-            graph,
+            nodes: Vec::with_capacity(nodes),
             added: Vec::with_capacity(nodes),
             imported: Vec::with_capacity(nodes),
             edges: Vec::with_capacity(edges),
@@ -504,28 +586,29 @@ impl GraphBuilder {
         }
     }
 
-    fn push(&mut self, node: Arc<Node>, added: bool) -> NodeIndex {
-        let idx = self.graph.add_node(node);
-        self.slots.insert_new(idx.index() as u32, &self.graph);
+    fn push(&mut self, node: Arc<Node>, added: bool) -> u32 {
+        let slot = self.nodes.len() as u32;
+        self.nodes.push(node);
+        self.slots.insert_new(slot, &self.nodes);
         self.added.push(added);
         self.imported.push(false);
-        idx
+        slot
     }
 
     fn find_slot(&self, id: &str) -> Option<usize> {
-        self.slots.get(id, &self.graph).map(|slot| slot as usize)
+        self.slots.get(id, &self.nodes).map(|slot| slot as usize)
     }
 
     fn slot(&mut self, id: &str) -> u32 {
-        if let Some(slot) = self.slots.get(id, &self.graph) {
+        if let Some(slot) = self.slots.get(id, &self.nodes) {
             return slot;
         }
         let placeholder = Node {
-            id: id.to_owned(),
+            id: id.into(),
             missing: true,
             ..Node::default()
         };
-        self.push(Arc::new(placeholder), false).index() as u32
+        self.push(Arc::new(placeholder), false)
     }
 
     /// Adds a node, or replaces a placeholder with the same id. Returns false when a complete
@@ -543,13 +626,12 @@ impl GraphBuilder {
     /// Adds `node` (see [`GraphBuilder::add_node`]); its slot, or `None` for a duplicate.
     fn add_at_slot(&mut self, node: Arc<Node>) -> Option<u32> {
         match self.find_slot(&node.id) {
-            None => Some(self.push(node, true).index() as u32),
+            None => Some(self.push(node, true)),
             Some(slot) => {
-                let idx = NodeIndex::new(slot);
-                if self.added[slot] && !self.graph[idx].missing {
+                if self.added[slot] && !self.nodes[slot].missing {
                     return None;
                 }
-                self.graph[idx] = node;
+                self.nodes[slot] = node;
                 self.added[slot] = true;
                 Some(slot as u32)
             }
@@ -631,11 +713,9 @@ impl GraphBuilder {
 
     /// Ids of all nodes added so far, sorted.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        let mut ids: Vec<&str> = self
-            .graph
-            .node_indices()
-            .filter(|idx| self.added[idx.index()])
-            .map(|idx| self.graph[idx].id.as_str())
+        let mut ids: Vec<&str> = (0..self.nodes.len())
+            .filter(|&slot| self.added[slot])
+            .map(|slot| self.nodes[slot].id.as_str())
             .collect();
         ids.sort_unstable();
         ids.into_iter()
@@ -645,7 +725,7 @@ impl GraphBuilder {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.find_slot(id)
             .filter(|&slot| self.added[slot])
-            .map(|slot| &*self.graph[NodeIndex::new(slot)])
+            .map(|slot| &*self.nodes[slot])
     }
 
     /// Builds the graph. `roots` are node ids; unknown ids are ignored.
@@ -667,7 +747,7 @@ impl GraphBuilder {
                     counted[slot] = true;
                     n_missing += 1;
                     if missing_example.is_none() {
-                        let id = |slot: u32| self.graph[NodeIndex::new(slot as usize)].id.clone();
+                        let id = |slot: u32| self.nodes[slot as usize].id.to_string();
                         missing_example = Some((id(slot as u32), id(from)));
                     }
                 }
@@ -679,102 +759,96 @@ impl GraphBuilder {
                 "{n_missing} imported package(s) are not in the input, e.g. {id} (imported by {importer}); was it recorded without -deps?"
             ));
         }
-        // Arrival indices in the sorted order of their ids; the graph is rebuilt with its
-        // nodes in that order (moving pointers: the nodes themselves are not copied).
-        let n = self.graph.node_count();
+        // Arrival slots in the sorted order of their ids; the nodes move into that order
+        // (pointers moved: the nodes themselves are not copied).
+        let n = self.nodes.len();
         let mut order: Vec<u32> = (0..n as u32).collect();
         {
-            let graph = &self.graph;
-            order.sort_unstable_by(|&a, &b| {
-                graph[NodeIndex::new(a as usize)]
-                    .id
-                    .cmp(&graph[NodeIndex::new(b as usize)].id)
-            });
+            let nodes = &self.nodes;
+            let by_id = |a: &u32, b: &u32| nodes[*a as usize].id.cmp(&nodes[*b as usize].id);
+            if n >= PARALLEL_SORT_MIN {
+                rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut order[..], by_id);
+            } else {
+                order.sort_unstable_by(by_id);
+            }
         }
         let mut renumber = vec![0u32; n];
         for (p, &slot) in order.iter().enumerate() {
             renumber[slot as usize] = p as u32;
         }
-        let (arrived, _) = std::mem::take(&mut self.graph).into_nodes_edges();
-        let mut arrived: Vec<Option<Arc<Node>>> =
-            arrived.into_iter().map(|node| Some(node.weight)).collect();
-        let mut sorted: DiGraph<Arc<Node>, EdgeKind> = DiGraph::with_capacity(n, 0);
-        for &slot in &order {
-            sorted.add_node(arrived[slot as usize].take().expect("each node once"));
-        }
+        let mut arrived: Vec<Option<Arc<Node>>> = std::mem::take(&mut self.nodes)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let nodes: Vec<Arc<Node>> = order
+            .iter()
+            .map(|&slot| arrived[slot as usize].take().expect("each node once"))
+            .collect();
         drop(arrived);
         drop(order);
-        self.graph = sorted;
         // Each slot is rewritten on its own (the order of the walk does not matter); a slot's
         // id, and so its hash, is unchanged.
         let mut index = self.slots;
         for slot in index.slots.iter_mut() {
             *slot = renumber[*slot as usize];
         }
-        // Renumbered in place (no second list of every edge: on a large graph that is a
-        // fresh, page-faulted block per load).
-        let mut edges = self.edges;
-        edges.retain(|(from, to, _)| from != to);
-        for edge in &mut edges {
-            edge.0 = renumber[edge.0 as usize];
-            edge.1 = renumber[edge.1 as usize];
+        // Rows by a counting sort on the renumbered source: the edges by id and the lists by
+        // number land in their node's row, which alone is then sorted (each row is short).
+        let numbered = &self.numbered;
+        let target_of = |number: u32| renumber[(numbered[number as usize] - 1) as usize];
+        let mut start = vec![0u32; n + 1];
+        for &(from, _, _) in &self.edges {
+            start[renumber[from as usize] as usize + 1] += 1;
         }
-        // One edge per pair; a cgo edge wins over a plain import of the same pair.
-        edges.sort_unstable_by(|a, b| {
-            (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2)))
-        });
-        edges.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-        let mut graph = self.graph;
-        let add = |graph: &mut DiGraph<Arc<Node>, EdgeKind>, from: u32, to: u32, kind| {
-            graph.add_edge(
-                NodeIndex::new(from as usize),
-                NodeIndex::new(to as usize),
-                kind,
-            );
-        };
-        if self.lists.is_empty() {
-            graph.reserve_exact_edges(edges.len());
-            for (from, to, kind) in edges {
-                add(&mut graph, from, to, kind);
-            }
-        } else {
-            // Edges by number join those by id node by node, in the sorted order of nodes:
-            // each node's few edges are sorted, never the whole list of every edge.
-            let numbered = self.numbered;
-            let mut lists: Vec<(u32, NumberedEdges)> = self
-                .lists
-                .into_iter()
-                .map(|(slot, list)| (renumber[slot as usize], list))
-                .collect();
-            lists.sort_unstable_by_key(|(from, _)| *from);
-            let upper = edges.len() + lists.iter().map(|(_, list)| list.len()).sum::<usize>();
-            graph.reserve_exact_edges(upper);
-            let mut by_id = edges.into_iter().peekable();
-            let mut by_number = lists.into_iter().peekable();
-            let mut scratch: Vec<(u32, EdgeKind)> = Vec::new();
-            for from in 0..n as u32 {
-                scratch.clear();
-                while let Some((_, to, kind)) = by_id.next_if(|edge| edge.0 == from) {
-                    scratch.push((to, kind));
-                }
-                while let Some((_, list)) = by_number.next_if(|(slot, _)| *slot == from) {
-                    for &(number, kind) in list.iter() {
-                        let to = renumber[(numbered[number as usize] - 1) as usize];
-                        if to != from {
-                            scratch.push((to, kind));
-                        }
-                    }
-                }
-                scratch.sort_unstable_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind)));
-                scratch.dedup_by_key(|(to, _)| *to);
-                for &(to, kind) in &scratch {
-                    add(&mut graph, from, to, kind);
-                }
+        for (slot, list) in &self.lists {
+            start[renumber[*slot as usize] as usize + 1] += list.len() as u32;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill: Vec<u32> = start[..n].to_vec();
+        let mut row_items: Vec<(u32, EdgeKind)> = vec![(0, EdgeKind::Import); start[n] as usize];
+        for &(from, to, kind) in &self.edges {
+            let from = renumber[from as usize] as usize;
+            row_items[fill[from] as usize] = (renumber[to as usize], kind);
+            fill[from] += 1;
+        }
+        drop(std::mem::take(&mut self.edges));
+        for (slot, list) in &self.lists {
+            let from = renumber[*slot as usize] as usize;
+            for &(number, kind) in list.iter() {
+                row_items[fill[from] as usize] = (target_of(number), kind);
+                fill[from] += 1;
             }
         }
+        drop(fill);
+        // One edge per pair, no self edge; of several kinds for a pair, the greatest (a cgo
+        // edge wins over a plain import of the same pair).
+        let mut out_start = Vec::with_capacity(n + 1);
+        let mut out_to = Vec::with_capacity(row_items.len());
+        let mut kinds = Vec::with_capacity(row_items.len());
+        out_start.push(0u32);
+        for from in 0..n {
+            let row = &mut row_items[start[from] as usize..start[from + 1] as usize];
+            if !row.is_sorted_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind))) {
+                row.sort_unstable_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind)));
+            }
+            let mut last = None;
+            for &(to, kind) in row.iter() {
+                if to as usize == from || last == Some(to) {
+                    continue;
+                }
+                last = Some(to);
+                out_to.push(to);
+                kinds.push(kind);
+            }
+            out_start.push(out_to.len() as u32);
+        }
+        drop(row_items);
+        let csr = Csr::from_parts(out_start, out_to);
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
-            .filter_map(|id| index.get(id, &graph))
+            .filter_map(|id| index.get(id, &nodes))
             .map(|slot| NodeIndex::new(slot as usize))
             .collect();
         root_idxs.sort();
@@ -784,7 +858,10 @@ impl GraphBuilder {
         let mut config = config;
         config.granularity = Some(granularity);
         DepGraph {
-            graph,
+            nodes,
+            csr,
+            kinds,
+            petgraph: std::sync::OnceLock::new(),
             index,
             roots: root_idxs,
             granularity,
@@ -793,6 +870,9 @@ impl GraphBuilder {
         }
     }
 }
+
+/// Graphs with at least this many nodes sort their ids on every core.
+const PARALLEL_SORT_MIN: usize = 20_000;
 
 #[cfg(test)]
 mod tests {

@@ -100,7 +100,7 @@ pub fn attribute(warnings: &mut [LinkerWarning], graph: &DepGraph) {
     let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
     let mut dirs: Vec<(String, String)> = Vec::new();
     let mut cgo_file_owner: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for node in graph.graph().node_weights() {
+    for node in graph.nodes().iter() {
         let Some(dir) = &node.dir else { continue };
         dirs.push((dir.clone(), node.id.clone()));
         if node.cgo_files.is_empty() {

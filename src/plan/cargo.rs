@@ -117,8 +117,8 @@ impl CargoSeam {
 /// The one version of a crate in the graph, if there is exactly one.
 fn locked_version(graph: &DepGraph, name: &str) -> Option<String> {
     let versions: std::collections::BTreeSet<String> = graph
-        .graph()
-        .node_weights()
+        .nodes()
+        .iter()
         .filter_map(|n| n.module.as_ref())
         .filter(|m| m.path == name)
         .filter_map(|m| m.version.clone())

@@ -16,7 +16,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use petgraph::Direction;
 
 use crate::analyze::check::{self, CheckOptions, CheckResult, Finding};
 use crate::analyze::fix::{self, UpgradeStep};
@@ -316,7 +315,7 @@ fn lacking_packages(graph: &DepGraph, compile: &CompileOutcome) -> Vec<Blocker> 
         let Some(idx) = graph.find(package) else {
             continue;
         };
-        for dep in graph.graph().neighbors_directed(idx, Direction::Outgoing) {
+        for dep in graph.successors(idx) {
             let node = graph.node(dep);
             if node.name == name || node.id.rsplit('/').next() == Some(name) {
                 out.entry(node.id.clone()).or_insert_with(|| Blocker {
@@ -335,7 +334,7 @@ fn lacking_packages(graph: &DepGraph, compile: &CompileOutcome) -> Vec<Blocker> 
 }
 
 fn chain_to(graph: &DepGraph, idx: petgraph::graph::NodeIndex) -> Vec<String> {
-    let summary = crate::analyze::chains::summarize(graph.graph(), graph.roots(), &[idx], 1);
+    let summary = crate::analyze::chains::summarize(graph, graph.roots(), &[idx], 1);
     summary
         .chains
         .first()
@@ -353,7 +352,7 @@ fn no_cgo_blockers(
     let accepted = relevant(graph, result, allow);
     let reach = check::reachable_set(graph);
     let mut out = BTreeSet::new();
-    for idx in graph.graph().node_indices() {
+    for idx in graph.node_indices() {
         let node = graph.node(idx);
         if !reach[idx.index()] || node.missing {
             continue;
@@ -397,7 +396,7 @@ fn no_cgo_blockers(
 fn swapped_files(with_cgo: &DepGraph, without: &DepGraph, blockers: &[Blocker]) -> Vec<String> {
     let reach = check::reachable_set(without);
     let mut out = Vec::new();
-    for idx in without.graph().node_indices() {
+    for idx in without.node_indices() {
         let node = without.node(idx);
         if !reach[idx.index()] || node.standard || blockers.iter().any(|b| b.package == node.id) {
             continue;

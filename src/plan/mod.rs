@@ -564,8 +564,8 @@ pub fn fixpoint<S: Seam>(
 /// Packages with a load error, sorted.
 fn broken(graph: &DepGraph) -> BTreeSet<String> {
     graph
-        .graph()
-        .node_weights()
+        .nodes()
+        .iter()
         .filter(|n| n.error.is_some() && !n.missing)
         .map(|n| n.id.clone())
         .collect()

@@ -15,9 +15,7 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use anyhow::Result;
-use petgraph::Direction;
 use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
 
 use super::escape::text_line;
 use crate::analyze::WhyAnswer;
@@ -126,12 +124,11 @@ impl Printer<'_> {
         let node = self.graph.node(idx);
         let mut list: Vec<NodeIndex> = self
             .graph
-            .graph()
-            .edges_directed(idx, Direction::Incoming)
-            .filter(|e| *e.weight() != EdgeKind::Linker)
+            .edges_to(idx)
+            .filter(|(_, kind)| *kind != EdgeKind::Linker)
             // A proc-macro is a normal dependency to cargo tree (marked `(proc-macro)`).
-            .filter(|e| (*e.weight() == EdgeKind::Build && !node.proc_macro) == host)
-            .map(|e| e.source())
+            .filter(|(_, kind)| (*kind == EdgeKind::Build && !node.proc_macro) == host)
+            .map(|(source, _)| source)
             .collect();
         list.sort_by(|a, b| {
             sort_key(self.graph, *a)
