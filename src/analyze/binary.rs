@@ -180,7 +180,7 @@ pub fn evaluate(info: &BuildInfo, facts: &ElfFacts, catalog: &Catalog) -> Vec<Bi
             (evidence, "possible")
         };
         out.push(BinaryFinding {
-            rule: rule.id.clone(),
+            rule: rule.id.to_string(),
             severity: rule.severity,
             summary: rule.summary.clone(),
             module,

@@ -57,7 +57,7 @@ fn crate_name(graph: &DepGraph, idx: NodeIndex) -> String {
         .module
         .as_ref()
         .map(|m| m.path.clone())
-        .unwrap_or_else(|| graph.node(idx).id.clone())
+        .unwrap_or_else(|| graph.node(idx).id.to_string())
 }
 
 fn is_member(graph: &DepGraph, idx: NodeIndex) -> bool {

@@ -326,7 +326,6 @@ pub fn fork_of<'a>(
         .iter()
         .chain(&node.cgo_files)
         .chain(&node.ignored_go_files)
-        .map(String::as_str)
         .collect();
     if files.is_empty() {
         return None;
@@ -574,7 +573,7 @@ fn matches_among(
         if !m.imports.is_empty()
             && !graph.successors(idx).any(|dep| {
                 let node = graph.node(dep);
-                m.imports.contains(&node.id)
+                m.imports.iter().any(|i| *i == node.id)
                     || (graph.config.ecosystem == "cargo"
                         && node
                             .module
@@ -642,7 +641,7 @@ pub fn compiled_calls(node: &crate::model::Node) -> Vec<(String, String)> {
 fn finding(graph: &DepGraph, rule: &Rule, package: NodeIndex, library: Option<String>) -> Finding {
     // Chains and the cut are filled in once the findings are final (`with_chains`).
     Finding {
-        rule: rule.id.clone(),
+        rule: rule.id.to_string(),
         package,
         library,
         effects: rule.effects.clone(),
@@ -832,8 +831,8 @@ pub fn check(
                     for symbol in &rule.static_link.warnings {
                         generic_warnings.push(StaticWarning {
                             symbol: symbol.clone(),
-                            package: node.id.clone(),
-                            rule: rule.id.clone(),
+                            package: node.id.to_string(),
+                            rule: rule.id.to_string(),
                         });
                     }
                 }
@@ -855,8 +854,8 @@ pub fn check(
                     for (_, symbol) in calls {
                         generic_warnings.push(StaticWarning {
                             symbol,
-                            package: node.id.clone(),
-                            rule: rule.id.clone(),
+                            package: node.id.to_string(),
+                            rule: rule.id.to_string(),
                         });
                     }
                 }
@@ -893,7 +892,7 @@ pub fn check(
         if still[finding.package.index()] {
             return true;
         }
-        let mut package = graph.node(finding.package).id.clone();
+        let mut package = graph.node(finding.package).id.to_string();
         if let Some(library) = &finding.library {
             package.push_str(&format!(" (library {library})"));
         }
@@ -1029,7 +1028,7 @@ fn link_facts(
         .host_objects
         .iter()
         .filter(|&&i| reach[i.index()])
-        .map(|&i| graph.node(i).id.clone())
+        .map(|&i| graph.node(i).id.to_string())
         .collect();
     let mut internal_link_fails = Vec::new();
     let mut dynamic_without_cgo = Vec::new();
@@ -1039,7 +1038,7 @@ fn link_facts(
         }
         if let Some(error) = &rule.static_link.internal_link {
             internal_link_fails.push((
-                graph.node(*idx).id.clone(),
+                graph.node(*idx).id.to_string(),
                 format!("{error} (rule {})", rule.id),
             ));
         }
@@ -1065,7 +1064,7 @@ fn link_facts(
             .first()
             .map(|c| super::chain_ids(graph, c))
             .unwrap_or_default();
-        broken.push((graph.node(*idx).id.clone(), error.clone(), chain));
+        broken.push((graph.node(*idx).id.to_string(), error.clone(), chain));
     }
     LinkFacts {
         goos: config.goos.clone(),
@@ -1305,13 +1304,13 @@ fn static_report(
     let mut report = StaticLinkReport::default();
     let mut libraries: BTreeMap<(String, bool), BTreeSet<String>> = BTreeMap::new();
     for (rule, idx) in rule_hits {
-        let package = graph.node(*idx).id.clone();
+        let package = graph.node(*idx).id.to_string();
         if rule.report != Report::None {
             for symbol in &rule.static_link.warnings {
                 report.warnings.push(StaticWarning {
                     symbol: symbol.clone(),
                     package: package.clone(),
-                    rule: rule.id.clone(),
+                    rule: rule.id.to_string(),
                 });
             }
             for library in &rule.static_link.libraries {
@@ -1336,7 +1335,7 @@ fn static_report(
             report.cgo_off.push(CgoOffEffect {
                 package,
                 outcome: outcome.to_owned(),
-                rule: rule.id.clone(),
+                rule: rule.id.to_string(),
             });
         }
     }
@@ -1349,13 +1348,13 @@ fn static_report(
             libraries
                 .entry((library.clone(), false))
                 .or_default()
-                .insert(node.id.clone());
+                .insert(node.id.to_string());
         }
         for name in &node.pkg_config {
             libraries
                 .entry((name.clone(), true))
                 .or_default()
-                .insert(node.id.clone());
+                .insert(node.id.to_string());
         }
     }
     let archives: Vec<&str> = libraries
@@ -1394,9 +1393,9 @@ mod tests {
 
     fn cgo_package(id: &str) -> Node {
         Node {
-            id: id.to_owned(),
-            cgo_files: vec!["x.go".to_owned()],
-            go_files: vec!["y.go".to_owned()],
+            id: id.into(),
+            cgo_files: ["x.go"].into(),
+            go_files: ["y.go"].into(),
             ld_libs: vec!["dl".to_owned()],
             ..Node::default()
         }
@@ -1411,7 +1410,7 @@ mod tests {
             let n = 140;
             for i in 0..n {
                 b.add_node(Node {
-                    id: format!("p{i:03}"),
+                    id: format!("p{i:03}").into(),
                     ..Node::default()
                 });
             }
@@ -1484,9 +1483,9 @@ text = "test"
         let catalog = Catalog::from_rules(vec![explainer, libdl]).unwrap();
         let mut builder = GraphBuilder::new();
         builder.add_node(Node {
-            id: "example.com/main".to_owned(),
-            name: "main".to_owned(),
-            go_files: vec!["main.go".to_owned()],
+            id: "example.com/main".into(),
+            name: "main".into(),
+            go_files: ["main.go"].into(),
             ..Node::default()
         });
         builder.add_node(cgo_package("example.com/a/x"));
@@ -1510,7 +1509,7 @@ text = "test"
         let explained: Vec<(String, Vec<(String, String)>)> = result
             .findings
             .iter()
-            .map(|f| (graph.node(f.package).id.clone(), f.explains.clone()))
+            .map(|f| (graph.node(f.package).id.to_string(), f.explains.clone()))
             .collect();
         assert_eq!(
             explained,

@@ -97,12 +97,12 @@ pub fn diff(
     let before: BTreeMap<String, String> = base_result
         .targets
         .iter()
-        .map(|t| (base.node(t.package).id.clone(), t.linkage.to_owned()))
+        .map(|t| (base.node(t.package).id.to_string(), t.linkage.to_owned()))
         .collect();
     let after: BTreeMap<String, String> = head_result
         .targets
         .iter()
-        .map(|t| (head.node(t.package).id.clone(), t.linkage.to_owned()))
+        .map(|t| (head.node(t.package).id.to_string(), t.linkage.to_owned()))
         .collect();
     let packages: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     for package in packages {
@@ -122,7 +122,7 @@ pub fn diff(
         if !head_keys.contains(&finding.key(base)) {
             out.removed.push((
                 finding.rule.clone(),
-                base.node(finding.package).id.clone(),
+                base.node(finding.package).id.to_string(),
                 finding.severity.as_str().to_owned(),
             ));
         }
@@ -179,7 +179,7 @@ pub fn diff(
         let candidates = head_index.summarize(finding.package, 64);
         let mut new_chains = Vec::new();
         for chain in &candidates.chains {
-            let ids: Vec<String> = chain.iter().map(|&i| head.node(i).id.clone()).collect();
+            let ids: Vec<String> = chain.iter().map(|&i| head.node(i).id.to_string()).collect();
             let uses_new = chain.windows(2).any(|pair| {
                 old_only
                     .edge_position(pair[0].index() as u32, pair[1].index() as u32)
@@ -233,7 +233,7 @@ fn first_touched(
             .edge_position(pair[0].index() as u32, pair[1].index() as u32)
             .is_none()
     }) {
-        return (Some(head.node(pair[0]).id.clone()), "new import");
+        return (Some(head.node(pair[0]).id.to_string()), "new import");
     }
     for &idx in chain {
         if let Some(module) = &head.node(idx).module
@@ -241,7 +241,10 @@ fn first_touched(
                 .get(&module.path)
                 .is_some_and(|v| *v != module.version)
         {
-            return (Some(head.node(idx).id.clone()), "module version changed");
+            return (
+                Some(head.node(idx).id.to_string()),
+                "module version changed",
+            );
         }
     }
     (None, "")

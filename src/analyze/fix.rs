@@ -101,18 +101,18 @@ fn imports_of(graph: &DepGraph, idx: NodeIndex) -> Vec<&str> {
         .collect()
 }
 
-fn set_diff<S: AsRef<str>>(label: &str, before: &[S], after: &[S], out: &mut Vec<String>) {
+fn set_diff<'s, B, A>(label: &str, before: B, after: A, out: &mut Vec<String>)
+where
+    B: IntoIterator<Item = &'s str, IntoIter: Clone>,
+    A: IntoIterator<Item = &'s str, IntoIter: Clone>,
+{
+    let (before, after) = (before.into_iter(), after.into_iter());
     // Most packages are the same on both sides: no sets for them.
-    if before.len() == after.len()
-        && before
-            .iter()
-            .zip(after)
-            .all(|(b, a)| b.as_ref() == a.as_ref())
-    {
+    if before.clone().eq(after.clone()) {
         return;
     }
-    let before: BTreeSet<&str> = before.iter().map(AsRef::as_ref).collect();
-    let after: BTreeSet<&str> = after.iter().map(AsRef::as_ref).collect();
+    let before: BTreeSet<&str> = before.collect();
+    let after: BTreeSet<&str> = after.collect();
     let removed: Vec<&str> = before.difference(&after).copied().collect();
     let added: Vec<&str> = after.difference(&before).copied().collect();
     if !removed.is_empty() {
@@ -142,11 +142,16 @@ pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
                 let (nb, na) = (before.node(b), after.node(a));
                 set_diff("go files", &nb.go_files, &na.go_files, &mut changes);
                 set_diff("cgo files", &nb.cgo_files, &na.cgo_files, &mut changes);
-                set_diff("features", &nb.features, &na.features, &mut changes);
+                set_diff(
+                    "features",
+                    nb.features.iter().map(String::as_str),
+                    na.features.iter().map(String::as_str),
+                    &mut changes,
+                );
                 set_diff(
                     "imports",
-                    &imports_of(before, b),
-                    &imports_of(after, a),
+                    imports_of(before, b),
+                    imports_of(after, a),
                     &mut changes,
                 );
             }
@@ -171,9 +176,9 @@ pub fn build_patterns(graph: &DepGraph) -> Vec<String> {
             Some(module) if module.main => match node.id.strip_prefix(&module.path) {
                 Some("") => ".".to_owned(),
                 Some(rest) => format!(".{rest}"),
-                None => node.id.clone(),
+                None => node.id.to_string(),
             },
-            _ => node.id.clone(),
+            _ => node.id.to_string(),
         };
         out.insert(pattern, ());
     }

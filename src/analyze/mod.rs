@@ -82,5 +82,8 @@ pub fn why(
 
 /// Ids of a chain's nodes.
 pub fn chain_ids(graph: &DepGraph, chain: &[NodeIndex]) -> Vec<String> {
-    chain.iter().map(|&i| graph.node(i).id.clone()).collect()
+    chain
+        .iter()
+        .map(|&i| graph.node(i).id.to_string())
+        .collect()
 }

@@ -20,15 +20,15 @@ pub fn collapse(packages: &DepGraph) -> DepGraph {
         }
         let package = packages.node(i);
         let module = if package.standard {
-            Some(ModuleInfo {
+            Some(std::sync::Arc::new(ModuleInfo {
                 path: "std".to_owned(),
                 ..ModuleInfo::default()
-            })
+            }))
         } else {
             package.module.clone()
         };
         builder.add_node(Node {
-            id: id.clone(),
+            id: id.into(),
             module,
             standard: package.standard,
             missing: package.missing,

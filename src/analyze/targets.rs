@@ -231,7 +231,7 @@ pub fn module_node_id(packages: &DepGraph, idx: NodeIndex) -> String {
     match &node.module {
         Some(module) if module.main => module.path.clone(),
         Some(module) => module.display(),
-        None => node.id.clone(),
+        None => node.id.to_string(),
     }
 }
 

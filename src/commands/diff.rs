@@ -96,7 +96,7 @@ fn packages_of_files(graph: &DepGraph, repo: &Path, files: &[String]) -> BTreeSe
                 dirs.contains(&d)
             })
         })
-        .map(|n| n.id.clone())
+        .map(|n| n.id.to_string())
         .collect()
 }
 

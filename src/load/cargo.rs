@@ -380,8 +380,8 @@ pub fn parse(
             }
         }
         builder.add_node(Node {
-            id: ids[id].clone(),
-            module: Some(ModuleInfo {
+            id: ids[id].as_str().into(),
+            module: Some(std::sync::Arc::new(ModuleInfo {
                 path: package.name.to_string(),
                 version: Some(package.version.to_string()),
                 main: metadata.workspace_members.contains(id),
@@ -392,7 +392,7 @@ pub fn parse(
                     .is_none()
                     .then(|| package.manifest_path.parent().map(|dir| dir.to_string()))
                     .flatten(),
-            }),
+            })),
             features,
             feature_defs: package.features.clone(),
             dep_keys,
@@ -404,7 +404,10 @@ pub fn parse(
                 .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
             host: !in_target,
             proc_macro: is_proc_macro(id),
-            dir: package.manifest_path.parent().map(|dir| dir.to_string()),
+            dir: package
+                .manifest_path
+                .parent()
+                .map(|dir| dir.as_str().into()),
             ..Node::default()
         });
     }
@@ -422,13 +425,13 @@ pub fn parse(
         }
     }
     builder.add_node(Node {
-        id: STD.to_owned(),
-        name: "std".to_owned(),
+        id: STD.into(),
+        name: "std".into(),
         standard: true,
-        module: Some(ModuleInfo {
+        module: Some(std::sync::Arc::new(ModuleInfo {
             path: STD.to_owned(),
             ..ModuleInfo::default()
-        }),
+        })),
         ..Node::default()
     });
     let root_ids: Vec<String> = roots.iter().filter_map(|id| ids.get(id).cloned()).collect();

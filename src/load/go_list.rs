@@ -11,7 +11,8 @@ use anyhow::{Result, bail};
 use serde::Deserialize;
 
 use crate::model::{
-    BuildConfig, DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Node, NumberedEdges,
+    ArenaBuilder, BuildConfig, DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Names,
+    Node, NumberedEdges, Str,
 };
 use crate::pattern;
 
@@ -577,9 +578,12 @@ struct Batch {
 }
 
 /// The node of one package and its imports (pushed onto `imports`); `None` without an
-/// `ImportPath`.
+/// `ImportPath`. Its strings go to an arena of its own.
 fn entry(package: GoPackage<'_>, imports: &mut Imports) -> Option<Entry> {
-    let import_path = package.import_path.filter(|path| !path.is_empty())?.own();
+    let import_path = package
+        .import_path
+        .as_deref()
+        .filter(|path| !path.is_empty())?;
     let start = imports.len();
     for import in &package.imports {
         imports.push(import);
@@ -588,12 +592,35 @@ fn entry(package: GoPackage<'_>, imports: &mut Imports) -> Option<Entry> {
         && package.go_files.is_empty()
         && package.cgo_files.is_empty()
         && package.ignored_go_files.is_empty();
-    let mut c_files = own_all(package.c_files);
-    c_files.extend(package.cxx_files.into_iter().map(Text::own));
+    let mut arena = ArenaBuilder::default();
+    let mut spans = || -> Result<_, crate::model::ArenaFull> {
+        Ok((
+            arena.push(import_path)?,
+            arena.push(&package.name)?,
+            package
+                .dir
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .map(|d| arena.push(d))
+                .transpose()?,
+            arena.push_list(package.go_files.iter().map(|t| &**t))?,
+            arena.push_list(package.cgo_files.iter().map(|t| &**t))?,
+            arena.push_list(package.ignored_go_files.iter().map(|t| &**t))?,
+            arena.push_list(
+                (package.c_files.iter())
+                    .chain(&package.cxx_files)
+                    .map(|t| &**t),
+            )?,
+            arena.push_list(package.syso_files.iter().map(|t| &**t))?,
+        ))
+    };
+    let (id, name, dir, go_files, cgo_files, ignored_go_files, c_files, syso_files) =
+        spans().ok()?;
+    let arena = arena.finish();
     let node = Node {
-        id: import_path,
-        name: package.name.own(),
-        module: package.module.map(module_info),
+        id: Str::new(&arena, id),
+        name: Str::new(&arena, name),
+        module: package.module.map(|m| Arc::new(module_info(m))),
         standard: package.standard,
         dep_only: package.dep_only,
         ld_libs: ld_libs(&package.cgo_ldflags),
@@ -612,13 +639,13 @@ fn entry(package: GoPackage<'_>, imports: &mut Imports) -> Option<Entry> {
                 None => name.own(),
             })
             .collect(),
-        cgo_files: own_all(package.cgo_files),
-        ignored_go_files: own_all(package.ignored_go_files),
-        go_files: own_all(package.go_files),
-        c_files,
-        syso_files: own_all(package.syso_files),
+        cgo_files: Names::new(&arena, cgo_files),
+        ignored_go_files: Names::new(&arena, ignored_go_files),
+        go_files: Names::new(&arena, go_files),
+        c_files: Names::new(&arena, c_files),
+        syso_files: Names::new(&arena, syso_files),
         error: package.error.map(|error| one_line(&error.err)),
-        dir: package.dir.filter(|dir| !dir.is_empty()).map(Text::own),
+        dir: dir.map(|dir| Str::new(&arena, dir)),
         ..Node::default()
     };
     Some(Entry {

@@ -21,14 +21,14 @@ fn module_node(id: &str) -> Node {
     };
     let main = version.is_none();
     Node {
-        id: id.to_owned(),
-        module: Some(ModuleInfo {
+        id: id.into(),
+        module: Some(std::sync::Arc::new(ModuleInfo {
             path,
             version,
             main,
             replace: None,
             dir: None,
-        }),
+        })),
         ..Node::default()
     }
 }

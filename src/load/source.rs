@@ -312,7 +312,7 @@ pub fn source_of(node: &Node, imports_c: &ImportsC<'_>) -> Option<PackageSource>
         .chain(&node.cgo_files)
         .chain(&node.ignored_go_files)
         .filter(|name| name.ends_with(".go"))
-        .cloned()
+        .map(str::to_owned)
         .collect();
     Some(read_package_with(dir, &names, imports_c))
 }

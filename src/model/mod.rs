@@ -7,8 +7,10 @@
 
 pub mod constraint;
 pub mod csr;
+pub mod text;
 
 pub use csr::{Adjacency, Csr};
+pub use text::{Arena, ArenaBuilder, ArenaFull, ListSpan, Names, Span, Str};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -99,25 +101,25 @@ impl ModuleInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Node {
     /// Import path (package graph) or `path@version` / bare main-module path (module graph).
-    pub id: String,
+    pub id: Str,
     /// Go package name (`main` for commands); empty for module nodes.
-    pub name: String,
+    pub name: Str,
     /// The module the package belongs to; `None` for std packages and GOPATH-mode packages.
-    pub module: Option<ModuleInfo>,
+    pub module: Option<Arc<ModuleInfo>>,
     /// Part of the Go standard library.
     pub standard: bool,
     /// Listed only as a dependency (`DepOnly`), not matched by the patterns.
     pub dep_only: bool,
     /// Files with `import "C"` compiled under this configuration.
-    pub cgo_files: Vec<String>,
+    pub cgo_files: Names,
     /// Files excluded by build constraints under this configuration (they show what tags change).
-    pub ignored_go_files: Vec<String>,
+    pub ignored_go_files: Names,
     /// Go files compiled under this configuration, other than the cgo files.
-    pub go_files: Vec<String>,
+    pub go_files: Names,
     /// C, C++ and prebuilt object (`.syso`) files linked into the package.
-    pub c_files: Vec<String>,
+    pub c_files: Names,
     /// Prebuilt objects linked in.
-    pub syso_files: Vec<String>,
+    pub syso_files: Names,
     /// Libraries named by `-l` in `#cgo LDFLAGS` (without the `-l`).
     pub ld_libs: Vec<String>,
     /// `#cgo pkg-config:` names.
@@ -150,7 +152,7 @@ pub struct Node {
     pub host: bool,
     /// The package directory (`go list`'s `Dir`), when recorded.
     #[serde(skip)]
-    pub dir: Option<String>,
+    pub dir: Option<Str>,
     /// What the package's source files say (constraints, `#cgo` directives, calls), read by the
     /// loader for the packages whose files matter to dynamic linking; `None` when not read.
     #[serde(skip)]
@@ -880,7 +882,7 @@ mod tests {
 
     fn node(id: &str) -> Arc<Node> {
         Arc::new(Node {
-            id: id.to_owned(),
+            id: id.into(),
             ..Node::default()
         })
     }
@@ -890,7 +892,7 @@ mod tests {
         g.edge_indices()
             .map(|e| {
                 let (a, b) = g.edge_endpoints(e).unwrap();
-                (g[a].id.clone(), g[b].id.clone(), g[e])
+                (g[a].id.to_string(), g[b].id.to_string(), g[e])
             })
             .collect()
     }
@@ -936,7 +938,7 @@ mod tests {
         let a = by_id.finish(&roots, Granularity::Package, BuildConfig::default());
         let b = by_number.finish(&roots, Granularity::Package, BuildConfig::default());
         let ids = |g: &DepGraph| -> Vec<String> {
-            g.graph().node_weights().map(|n| n.id.clone()).collect()
+            g.graph().node_weights().map(|n| n.id.to_string()).collect()
         };
         assert_eq!(ids(&a), ["a/lib", "b/x", "m/cgo", "z/main"]);
         assert_eq!(ids(&a), ids(&b));

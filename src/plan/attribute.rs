@@ -40,7 +40,11 @@ pub struct LinkerWarning {
 }
 
 /// The cgo symbol prefix of a package (`1829a9195957`), from its files on disk.
-pub fn cgo_prefix(import_path: &str, dir: &Path, cgo_files: &[String]) -> Option<String> {
+pub fn cgo_prefix<'f>(
+    import_path: &str,
+    dir: &Path,
+    cgo_files: impl IntoIterator<Item = &'f str>,
+) -> Option<String> {
     let mut hasher = Sha256::new();
     hasher.update([1u8]);
     hasher.update(import_path.as_bytes());
@@ -102,18 +106,18 @@ pub fn attribute(warnings: &mut [LinkerWarning], graph: &DepGraph) {
     let mut cgo_file_owner: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for node in graph.nodes().iter() {
         let Some(dir) = &node.dir else { continue };
-        dirs.push((dir.clone(), node.id.clone()));
+        dirs.push((dir.to_string(), node.id.to_string()));
         if node.cgo_files.is_empty() {
             continue;
         }
         if let Some(prefix) = cgo_prefix(&node.id, Path::new(dir), &node.cgo_files) {
-            prefixes.insert(prefix, node.id.clone());
+            prefixes.insert(prefix, node.id.to_string());
         }
         for file in &node.cgo_files {
             cgo_file_owner
                 .entry(file.trim_end_matches(".go").to_owned())
                 .or_default()
-                .push(node.id.clone());
+                .push(node.id.to_string());
         }
     }
     // Longest directory first, so a nested package wins over its parent.

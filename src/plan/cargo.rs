@@ -249,11 +249,11 @@ fn config_changes(catalog: &Catalog, result: &CheckResult) -> (Option<Asked>, Ve
         }));
     for rule in rules {
         if let Some(flags) = &rule.fix.rustflags {
-            rustflags.get_or_insert_with(|| (flags.clone(), rule.id.clone()));
+            rustflags.get_or_insert_with(|| (flags.clone(), rule.id.to_string()));
         }
         for assignment in &rule.fix.env {
             if !env.iter().any(|(a, _)| a == assignment) {
-                env.push((assignment.clone(), rule.id.clone()));
+                env.push((assignment.clone(), rule.id.to_string()));
             }
         }
     }

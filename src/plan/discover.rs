@@ -119,7 +119,7 @@ pub fn for_package(node: &Node, context: &Context) -> Vec<Candidate> {
             }
             out.insert(Candidate {
                 tag,
-                package: node.id.clone(),
+                package: node.id.to_string(),
                 file: file.name.clone(),
                 constraint: file.constraint_text.clone().unwrap_or_default(),
                 evidence: evidence.clone(),
@@ -149,8 +149,8 @@ mod tests {
         .0;
         let node = Node {
             id: "example.com/system".into(),
-            cgo_files: vec!["dlopen_linux.go".into()],
-            ignored_go_files: vec!["dlopen_other.go".into()],
+            cgo_files: ["dlopen_linux.go"].into(),
+            ignored_go_files: ["dlopen_other.go"].into(),
             source: Some(PackageSource {
                 files: vec![dlopen, other],
                 problems: Vec::new(),

@@ -139,7 +139,7 @@ impl Seam for GoSeam {
         // finding at warning or above, a glibc warning, a missing archive).
         let mut packages: BTreeSet<String> = findings
             .iter()
-            .map(|f| graph.node(f.package).id.clone())
+            .map(|f| graph.node(f.package).id.to_string())
             .collect();
         packages.extend(
             result
@@ -318,8 +318,8 @@ fn lacking_packages(graph: &DepGraph, compile: &CompileOutcome) -> Vec<Blocker> 
         for dep in graph.successors(idx) {
             let node = graph.node(dep);
             if node.name == name || node.id.rsplit('/').next() == Some(name) {
-                out.entry(node.id.clone()).or_insert_with(|| Blocker {
-                    package: node.id.clone(),
+                out.entry(node.id.to_string()).or_insert_with(|| Blocker {
+                    package: node.id.to_string(),
                     outcome: "compile",
                     reason: format!(
                         "{package} uses {name}.{ident}, which {} does not define under CGO_ENABLED=0 (the files that define it need cgo): {message}",
@@ -359,7 +359,7 @@ fn no_cgo_blockers(
         }
         if let Some(error) = check::nothing_to_build(graph, idx).or_else(|| node.error.clone()) {
             out.insert(Blocker {
-                package: node.id.clone(),
+                package: node.id.to_string(),
                 outcome: "fails",
                 reason: error,
                 chain: chain_to(graph, idx),
@@ -376,7 +376,7 @@ fn no_cgo_blockers(
                 reason.push_str(&format!("; {note}"));
             }
             out.insert(Blocker {
-                package: graph.node(finding.package).id.clone(),
+                package: graph.node(finding.package).id.to_string(),
                 outcome: "stub",
                 reason,
                 chain: finding
@@ -408,7 +408,7 @@ fn swapped_files(with_cgo: &DepGraph, without: &DepGraph, blockers: &[Blocker]) 
         if before.cgo_files.is_empty() {
             continue;
         }
-        let gained: Vec<&String> = node
+        let gained: Vec<&str> = node
             .go_files
             .iter()
             .filter(|f| !before.go_files.contains(f))
@@ -419,11 +419,7 @@ fn swapped_files(with_cgo: &DepGraph, without: &DepGraph, blockers: &[Blocker]) 
             if gained.is_empty() {
                 "only its other files".to_owned()
             } else {
-                gained
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                gained.join(", ")
             },
             before.cgo_files.join(", ")
         ));
@@ -544,10 +540,10 @@ fn make_route(
                 .is_some_and(|idx| route.graph.roots().contains(&idx));
             if !built {
                 route.blockers.push(Blocker {
-                    package: id.clone(),
+                    package: id.to_string(),
                     outcome: "not-built",
                     reason: "this main package is not built with CGO_ENABLED=0: its files need cgo (the build would silently leave out this binary)".to_owned(),
-                    chain: vec![id.clone()],
+                    chain: vec![id.to_string()],
                 });
             }
         }

@@ -295,7 +295,7 @@ pub fn relevant(
 
 /// The (rule, package) identity of a finding.
 pub fn finding_key(graph: &DepGraph, finding: &Finding) -> (String, String) {
-    let mut package = graph.node(finding.package).id.clone();
+    let mut package = graph.node(finding.package).id.to_string();
     if let Some(library) = &finding.library {
         package.push_str(&format!(" (library {library})"));
     }
@@ -567,7 +567,7 @@ fn broken(graph: &DepGraph) -> BTreeSet<String> {
         .nodes()
         .iter()
         .filter(|n| n.error.is_some() && !n.missing)
-        .map(|n| n.id.clone())
+        .map(|n| n.id.to_string())
         .collect()
 }
 
@@ -578,7 +578,7 @@ pub fn predict(graph: &DepGraph, result: &CheckResult, remaining: &[Finding]) ->
         .iter()
         .map(|t| {
             (
-                graph.node(t.package).id.clone(),
+                graph.node(t.package).id.to_string(),
                 t.linkage.to_owned(),
                 t.reasons.clone(),
             )
@@ -643,7 +643,7 @@ pub fn removed_findings(
         if remaining.contains(&key) || out.iter().any(|(r, p, _)| (r, p) == (&key.0, &key.1)) {
             continue;
         }
-        let package = before.node(finding.package).id.clone();
+        let package = before.node(finding.package).id.to_string();
         let by: Vec<String> = applied
             .iter()
             .filter(|a| {

@@ -220,6 +220,6 @@ pub fn package_label(graph: &DepGraph, finding: &Finding) -> String {
     match node.module_label() {
         Some(module) => format!("{} ({module})", node.id),
         None if node.standard => format!("{} (std)", node.id),
-        None => node.id.clone(),
+        None => node.id.to_string(),
     }
 }

@@ -168,7 +168,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
     let mut problems = Vec::new();
     for run in output.runs {
         let graph = &run.graph;
-        let id = |i: petgraph::graph::NodeIndex| graph.node(i).id.clone();
+        let id = |i: petgraph::graph::NodeIndex| graph.node(i).id.to_string();
         problems.extend(graph.problems.iter().cloned());
         for target in &run.result.targets {
             targets.push(TargetJson {
@@ -187,7 +187,7 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             findings.push(FindingJson {
                 key: finding.key(graph),
                 rule: finding.rule.clone(),
-                package: node.id.clone(),
+                package: node.id.to_string(),
                 module: node.module.as_ref().map(|m| m.path.clone()),
                 version: node.module.as_ref().and_then(|m| m.version.clone()),
                 library: finding.library.clone(),

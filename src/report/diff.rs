@@ -285,7 +285,7 @@ pub fn render_json(result: &DiffResult, out: &mut dyn Write) -> Result<()> {
                 .map(|c| FindingJson {
                     key: c.finding.key(&head.graph),
                     rule: &c.finding.rule,
-                    package: head.graph.node(c.finding.package).id.clone(),
+                    package: head.graph.node(c.finding.package).id.to_string(),
                     severity: c.finding.severity.as_str(),
                     summary: &c.finding.summary,
                     new: c.new,

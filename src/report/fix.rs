@@ -107,7 +107,7 @@ fn remaining(route: &Route) -> Vec<RemainingJson> {
         .iter()
         .map(|f| RemainingJson {
             rule: f.rule.clone(),
-            package: route.graph.node(f.package).id.clone(),
+            package: route.graph.node(f.package).id.to_string(),
             severity: f.severity.as_str(),
             summary: f.summary.clone(),
             chains: f

@@ -102,7 +102,7 @@ impl CutJson {
             packages: cut
                 .packages
                 .iter()
-                .map(|&i| graph.node(i).id.clone())
+                .map(|&i| graph.node(i).id.to_string())
                 .collect(),
             possible: cut.possible,
             reason: cut.reason.clone(),
@@ -122,21 +122,23 @@ struct WhyDocument<'a> {
 }
 
 fn why_json(graph: &DepGraph, answer: &WhyAnswer) -> WhyJson {
-    let id = |i: petgraph::graph::NodeIndex| graph.node(i).id.clone();
+    let id = |i: petgraph::graph::NodeIndex| graph.node(i).id.to_string();
     let summary = &answer.summary;
     let mut nodes = BTreeMap::new();
     let mut cgo_edges = Vec::new();
     for chain in &summary.chains {
         for (pos, &i) in chain.iter().enumerate() {
             let node = graph.node(i);
-            nodes.entry(node.id.clone()).or_insert_with(|| NodeJson {
-                module: node.module.as_ref().map(|m| m.path.clone()),
-                version: node.module.as_ref().and_then(|m| m.version.clone()),
-                standard: node.standard,
-                cgo: node.is_cgo(),
-                ld_libs: node.ld_libs.clone(),
-                pkg_config: node.pkg_config.clone(),
-            });
+            nodes
+                .entry(node.id.to_string())
+                .or_insert_with(|| NodeJson {
+                    module: node.module.as_ref().map(|m| m.path.clone()),
+                    version: node.module.as_ref().and_then(|m| m.version.clone()),
+                    standard: node.standard,
+                    cgo: node.is_cgo(),
+                    ld_libs: node.ld_libs.clone(),
+                    pkg_config: node.pkg_config.clone(),
+                });
             if pos > 0 && graph.edge_kind(chain[pos - 1], i) == Some(EdgeKind::Cgo) {
                 cgo_edges.push([id(chain[pos - 1]), id(i)]);
             }

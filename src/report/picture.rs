@@ -200,7 +200,7 @@ impl Collector {
             .map(|&idx| {
                 let node = graph.node(idx);
                 PicNode {
-                    label: node.id.clone(),
+                    label: node.id.to_string(),
                     module: cluster_label(graph, idx),
                     root: roots.contains(&idx),
                     source: self.sources.contains(&idx),

@@ -75,9 +75,9 @@ fn sort_key(
                 .version
                 .as_deref()
                 .and_then(|v| cargo_metadata::semver::Version::parse(v).ok()),
-            node.id.clone(),
+            node.id.to_string(),
         ),
-        _ => (node.id.clone(), None, String::new()),
+        _ => (node.id.to_string(), None, String::new()),
     }
 }
 

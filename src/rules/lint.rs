@@ -137,7 +137,7 @@ pub fn lint_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
                 format!("id {} does not match the file name {stem}.toml", rule.id),
             ));
         }
-        if let Some(other) = ids.insert(rule.id.clone(), source.clone()) {
+        if let Some(other) = ids.insert(rule.id.to_string(), source.clone()) {
             problems.push((
                 source.clone(),
                 format!("duplicate id {} (also in {other})", rule.id),

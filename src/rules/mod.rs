@@ -391,12 +391,12 @@ impl Catalog {
     pub fn with_dirs(dirs: &[PathBuf]) -> Result<Catalog> {
         let mut catalog = Catalog::builtin()?;
         let builtin_ids: std::collections::BTreeSet<String> =
-            catalog.rules.iter().map(|r| r.id.clone()).collect();
+            catalog.rules.iter().map(|r| r.id.to_string()).collect();
         let mut added: std::collections::BTreeMap<String, String> = Default::default();
         let mut fingerprints = catalog.fingerprints.clone();
         for dir in dirs {
             for rule in read_dir_rules(dir)? {
-                if let Some(other) = added.insert(rule.id.clone(), rule.source.clone()) {
+                if let Some(other) = added.insert(rule.id.to_string(), rule.source.clone()) {
                     bail!(
                         "{}: duplicate rule id {} (also in {other})",
                         rule.source,

@@ -232,7 +232,7 @@ fn check_stream(path: &std::path::Path) -> usize {
                 .summary
                 .choke_points
                 .iter()
-                .map(|&i| graph.node(i).id.clone())
+                .map(|&i| graph.node(i).id.to_string())
                 .collect();
             assert_eq!(got, expected_chokes, "choke points of {context}");
         }
@@ -420,7 +420,7 @@ fn cuts_are_minimal_on_every_recording() {
         let oracle = CutOracle { ind: &ind };
         let mut seen = BTreeSet::new();
         for finding in &result.findings {
-            let target = graph.node(finding.package).id.clone();
+            let target = graph.node(finding.package).id.to_string();
             if !seen.insert(target.clone()) || !ind.imports.contains_key(&target) {
                 continue;
             }
@@ -436,7 +436,7 @@ fn cuts_are_minimal_on_every_recording() {
             let cut: BTreeSet<String> = finding_cut
                 .packages
                 .iter()
-                .map(|&i| graph.node(i).id.clone())
+                .map(|&i| graph.node(i).id.to_string())
                 .collect();
             let expected = oracle.max_flow(&target, &relevant);
             match expected {

@@ -249,8 +249,8 @@ fn graph_difference(expected: &DepGraph, native: &DepGraph) -> Option<String> {
             .map(|e| {
                 let (a, b) = g.graph().edge_endpoints(e).unwrap();
                 (
-                    g.node(a).id.clone(),
-                    g.node(b).id.clone(),
+                    g.node(a).id.to_string(),
+                    g.node(b).id.to_string(),
                     format!("{:?}", g.graph()[e]),
                 )
             })

@@ -160,7 +160,7 @@ fn every_rule_fires_on_its_positive_fixture_only() {
         let dir = repo_path(&format!("fixtures/rules/{}", rule.id));
         let env_path = dir.join("fixture.env");
         if !env_path.is_file() {
-            missing.push(rule.id.clone());
+            missing.push(rule.id.to_string());
             continue;
         }
         let env = read_env(&env_path);
