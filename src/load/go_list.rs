@@ -5,11 +5,12 @@
 //! `Module`). The pseudo-import `"C"` becomes a [`EdgeKind::Cgo`] edge to `runtime/cgo`.
 
 use std::borrow::Cow;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use serde::Deserialize;
 
+use super::go_stream::{Chunk, Extra, Failure};
 use crate::model::{
     ArenaBuilder, BuildConfig, DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Names,
     Node, NumberedEdges, Str,
@@ -45,7 +46,7 @@ impl RootMode {
 /// A JSON string borrowed from the input when it has no escapes (nearly every string of a
 /// `go list` stream), copied otherwise. serde's own `Cow<str>` borrows only as a direct field,
 /// never inside a `Vec`, which is where most of the strings are.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text<'a>(pub Cow<'a, str>);
 
 impl From<String> for Text<'static> {
@@ -197,7 +198,7 @@ pub fn ld_libs<S: AsRef<str>>(flags: &[S]) -> Vec<String> {
     libs
 }
 
-fn module_info(module: GoModule<'_>) -> ModuleInfo {
+pub(super) fn module_info(module: GoModule<'_>) -> ModuleInfo {
     let replace = module.replace.map(|replacement| match replacement.version {
         Some(version) => format!("{}@{}", &*replacement.path, &*version),
         None => replacement.path.own(),
@@ -223,72 +224,18 @@ pub struct Parsed {
 /// Parses a `go list -json` stream from `reader` as it arrives (a live `go list`, a file, a
 /// pipe). `source` names the input in errors.
 ///
-/// Three stages run at once: this thread reads the input in blocks of [`BLOCK`] bytes; a
-/// parser thread deserializes every whole object of what it holds from the slice (strings
-/// borrowed, see [`Text`]), turns the packages into owned nodes, and keeps the unfinished
-/// object at the end for the next block (only a parser knows where an object ends); an inserter
-/// thread interns ids and adds nodes and edges, in stream order. Only a few blocks are in
-/// memory at a time, so a recording costs no more memory than the graph it gives.
+/// The input is read in blocks cut between packages and the blocks are parsed on every core
+/// (see `go_stream`); the packages are added to the graph in input order, each block's
+/// distinct imports resolved once. Only a few blocks are in memory at a time, so a recording
+/// costs no more memory than the graph it gives.
 pub fn parse(
     reader: impl std::io::Read,
     source: &str,
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
-    let state = std::thread::scope(|scope| -> Result<Stream> {
-        let (block_tx, block_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(CHANNEL_DEPTH);
-        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Batch>(CHANNEL_DEPTH);
-        // Blocks go back to the reader once copied: no fresh pages per block.
-        let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
-        scope.spawn(move || {
-            let mut pending = Pending::default();
-            // An object longer than a block is parsed again only once the bytes held have
-            // doubled: linear, however long it is.
-            let mut retry_at = 0;
-            for (block, lines) in block_rx {
-                pending.bytes.extend_from_slice(&block);
-                pending.lines_received += lines;
-                let _ = free_tx.try_send(block);
-                if pending.bytes.len() < retry_at {
-                    continue;
-                }
-                let parsed = pending.parse(false);
-                if parsed.entries.is_empty() && parsed.failure.is_none() {
-                    retry_at = 2 * pending.bytes.len();
-                    continue;
-                }
-                retry_at = 0;
-                let failed = parsed.failure.is_some();
-                if parsed_tx.send(parsed).is_err() || failed {
-                    return;
-                }
-            }
-            let _ = parsed_tx.send(pending.parse(true));
-        });
-        let inserter = scope.spawn(move || -> Result<Stream> {
-            let mut state = Stream::default();
-            for parsed in parsed_rx {
-                state.add_batch(parsed, source)?;
-            }
-            Ok(state)
-        });
-        let read = read_blocks(
-            reader,
-            || free_rx.try_recv().ok(),
-            |block| {
-                let lines = memchr::memchr_iter(b'\n', &block).count();
-                block_tx.send((block, lines)).is_ok()
-            },
-        );
-        drop(block_tx);
-        let state = inserter
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        if let Err(err) = read {
-            bail!("{source}: cannot read go list stream: {err}");
-        }
-        Ok(state)
-    })?;
+    let mut state = Stream::default();
+    super::go_stream::parse(reader, source, &mut |chunk| state.add_chunk(chunk, source))?;
     state.finish(source, roots, config)
 }
 
@@ -392,132 +339,6 @@ pub fn read_packages(bytes: &[u8]) -> Result<Vec<GoPackage<'_>>> {
         .collect()
 }
 
-/// Bytes per block read and handed to the parser.
-pub const BLOCK: usize = 256 << 10;
-/// Blocks (or parsed blocks) in flight between two stages.
-const CHANNEL_DEPTH: usize = 4;
-
-/// Reads `reader` to its end in blocks of about [`BLOCK`] bytes, handed to `emit` in order;
-/// `recycle` gives back a block the parser no longer needs, when there is one. Stops early
-/// when `emit` returns false.
-fn read_blocks(
-    mut reader: impl std::io::Read,
-    recycle: impl Fn() -> Option<Vec<u8>>,
-    mut emit: impl FnMut(Vec<u8>) -> bool,
-) -> std::io::Result<()> {
-    loop {
-        let mut block = recycle().unwrap_or_default();
-        block.clear();
-        block.resize(BLOCK, 0);
-        let mut filled = 0;
-        // A pipe hands out less than asked: fill the block, or stop at the end.
-        while filled < BLOCK {
-            match reader.read(&mut block[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
-        }
-        block.truncate(filled);
-        if filled == 0 || !emit(block) {
-            return Ok(());
-        }
-        if filled < BLOCK {
-            return Ok(());
-        }
-    }
-}
-
-/// The parser's input not yet turned into packages: the unfinished object at the end of the
-/// blocks so far, and what it takes to say where it starts in the whole input (1-based), to
-/// report errors at the input's own line and column.
-struct Pending {
-    bytes: Vec<u8>,
-    /// Newlines in every block received so far (counted by the reader, on its own thread).
-    lines_received: usize,
-    /// Column of `bytes[0]`.
-    column: usize,
-}
-
-impl Default for Pending {
-    fn default() -> Self {
-        Pending {
-            bytes: Vec::with_capacity(2 * BLOCK),
-            lines_received: 0,
-            column: 1,
-        }
-    }
-}
-
-impl Pending {
-    /// Parses every whole object held; keeps the rest. At the end of the input (`last`), what
-    /// is left must be blank, else it is reported (a truncated stream).
-    fn parse(&mut self, last: bool) -> Batch {
-        let mut out = Batch::default();
-        let mut stream = serde_json::Deserializer::from_slice(&self.bytes).into_iter::<GoPackage>();
-        let mut consumed = 0;
-        loop {
-            match stream.next() {
-                None => {
-                    consumed = self.bytes.len();
-                    break;
-                }
-                Some(Ok(package)) => {
-                    consumed = stream.byte_offset();
-                    match entry(package, &mut out.imports) {
-                        Some(entry) => out.entries.push(entry),
-                        None => {
-                            out.failure = Some(Failure::NoImportPath);
-                            break;
-                        }
-                    }
-                }
-                Some(Err(err)) => {
-                    let category = err.classify();
-                    if category == serde_json::error::Category::Eof && !last {
-                        break;
-                    }
-                    let what = match category {
-                        serde_json::error::Category::Eof => "truncated go list stream",
-                        serde_json::error::Category::Io => "cannot read go list stream",
-                        _ => "not a go list -json stream",
-                    };
-                    out.failure = Some(Failure::Json(what, self.relocate(&err)));
-                    break;
-                }
-            }
-        }
-        let done = &self.bytes[..consumed];
-        match memchr::memrchr(b'\n', done) {
-            Some(last_newline) => self.column = done.len() - last_newline,
-            None => self.column += done.len(),
-        }
-        self.bytes.drain(..consumed);
-        out
-    }
-
-    /// serde's message for an error in the bytes held, with the line and column of the whole
-    /// input.
-    fn relocate(&self, err: &serde_json::Error) -> String {
-        let text = err.to_string().replace('\n', " ");
-        if err.line() == 0 {
-            return text;
-        }
-        let suffix = format!(" at line {} column {}", err.line(), err.column());
-        let message = text.strip_suffix(&suffix).unwrap_or(&text);
-        // The line of bytes[0]: one plus the newlines before it, counted only now.
-        let start = 1 + self.lines_received - memchr::memchr_iter(b'\n', &self.bytes).count();
-        let line = start + err.line() - 1;
-        let column = if err.line() == 1 {
-            self.column + err.column() - 1
-        } else {
-            err.column()
-        };
-        format!("{message} at line {line} column {column}")
-    }
-}
-
 /// One package, parsed and converted on the parser thread: the node and what the inserter
 /// needs besides it.
 struct Entry {
@@ -529,14 +350,6 @@ struct Entry {
     /// No name and no Go files: with an error, `go list -e`'s stand-in for a pattern that
     /// names nothing.
     empty: bool,
-}
-
-/// Why a batch stopped before the end of its bytes.
-enum Failure {
-    /// Not JSON, or not a package object: (what, serde's message at the input's position).
-    Json(&'static str, String),
-    /// An object without `ImportPath`.
-    NoImportPath,
 }
 
 /// Every import of a batch's packages, in order, in one string (one allocation per batch, not
@@ -566,15 +379,6 @@ impl Imports {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.text[start..self.ends[i]]
     }
-}
-
-/// The packages parsed from what one block completed, in order, and the failure that ended
-/// them early, if any.
-#[derive(Default)]
-struct Batch {
-    entries: Vec<Entry>,
-    imports: Imports,
-    failure: Option<Failure>,
 }
 
 /// The node of one package and its imports (pushed onto `imports`); `None` without an
@@ -616,7 +420,7 @@ fn entry(package: GoPackage<'_>, imports: &mut Imports) -> Option<Entry> {
     };
     let (id, name, dir, go_files, cgo_files, ignored_go_files, c_files, syso_files) =
         spans().ok()?;
-    let arena = arena.finish();
+    let arena = arena.finish_text();
     let node = Node {
         id: Str::new(&arena, id),
         name: Str::new(&arena, name),
@@ -679,14 +483,43 @@ impl Stream {
         }
     }
 
-    fn add_batch(&mut self, parsed: Batch, source: &str) -> Result<()> {
-        let Batch {
-            entries,
+    /// Adds a block's packages, in order, each distinct import of the block resolved to its
+    /// slot once; then the block's failure, if it had one.
+    fn add_chunk(&mut self, chunk: Chunk, source: &str) -> Result<()> {
+        let Chunk {
+            nodes,
+            extras,
+            import_names,
             imports,
             failure,
-        } = parsed;
-        for entry in entries {
-            self.add(entry, &imports, source)?;
+        } = chunk;
+        let mut resolved: Vec<Option<(u32, EdgeKind)>> = vec![None; import_names.len()];
+        let mut edges: Vec<(u32, EdgeKind)> = Vec::new();
+        self.builder.reserve(nodes.len(), imports.len());
+        for (node, extra) in nodes.into_iter().zip(extras) {
+            let Extra {
+                imports: (start, end),
+                matches,
+                deps_errors,
+                empty,
+            } = extra;
+            self.record(&node, matches, &deps_errors, empty, source)?;
+            let id = node.id.clone();
+            let Some(from) = self.builder.add_node_slot(node) else {
+                bail!("{source}: package {id} appears twice in the stream");
+            };
+            let builder = &mut self.builder;
+            edges.clear();
+            for &number in &imports[start as usize..end as usize] {
+                let edge = resolved[number as usize].get_or_insert_with(|| {
+                    match import_names.get(number as usize).unwrap_or_default() {
+                        "C" => (builder.slot_of("runtime/cgo"), EdgeKind::Cgo),
+                        path => (builder.slot_of(path), EdgeKind::Import),
+                    }
+                });
+                edges.push(*edge);
+            }
+            builder.add_slot_edges(from, edges.drain(..));
         }
         let n_packages = self.n_packages;
         match failure {
@@ -701,6 +534,7 @@ impl Stream {
         }
     }
 
+    /// Adds a package converted by [`entry`] (the native loader's, by id).
     fn add(&mut self, entry: Entry, imports: &Imports, source: &str) -> Result<()> {
         let Entry {
             node,
@@ -721,6 +555,44 @@ impl Stream {
         )
     }
 
+    /// What every package added records: its load problems and, when it was matched, a root
+    /// candidate and its patterns. A pattern that names nothing stops the load.
+    fn record(
+        &mut self,
+        node: &Node,
+        matches: Vec<String>,
+        deps_errors: &[String],
+        empty: bool,
+        source: &str,
+    ) -> Result<()> {
+        self.n_packages += 1;
+        let import_path = node.id.as_str();
+        if let Some(error) = &node.error {
+            self.builder
+                .add_problem(format!("package {import_path}: {error}"));
+        }
+        for error in deps_errors {
+            self.builder
+                .add_problem(format!("dependency of {import_path}: {error}"));
+        }
+        if !node.dep_only {
+            // `go list -e` reports a pattern that names nothing as a pseudo-package with an
+            // error and no files; `go build` would stop there, and so do we.
+            if empty
+                && let Some(error) = &node.error
+                && (matches.iter().any(|m| m == import_path)
+                    || import_path.starts_with('.')
+                    || import_path.starts_with('/'))
+            {
+                bail!("{source}: pattern {import_path} matches no package: {error}");
+            }
+            self.matched
+                .push((import_path.to_owned(), node.name == "main"));
+        }
+        self.seen_patterns.extend(matches);
+        Ok(())
+    }
+
     /// Adds a package and its imports (by number, when the loader numbers its packages and
     /// every import is in the graph already, as in `-deps` order; by id otherwise).
     #[allow(clippy::too_many_arguments)]
@@ -734,15 +606,9 @@ impl Stream {
         empty: bool,
         source: &str,
     ) -> Result<()> {
-        self.n_packages += 1;
+        self.record(&node, matches, deps_errors, empty, source)?;
         let import_path = node.id.as_str();
         let builder = &mut self.builder;
-        if let Some(error) = &node.error {
-            builder.add_problem(format!("package {import_path}: {error}"));
-        }
-        for error in deps_errors {
-            builder.add_problem(format!("dependency of {import_path}: {error}"));
-        }
         let duplicate = || format!("{source}: package {import_path} appears twice in the stream");
         // A numbered package goes in first, then its edges by number; by id, its edges first
         // (the node replaces the placeholder they made).
@@ -764,21 +630,6 @@ impl Stream {
                 }),
             );
         }
-        if !node.dep_only {
-            // `go list -e` reports a pattern that names nothing as a pseudo-package with an
-            // error and no files; `go build` would stop there, and so do we.
-            if empty
-                && let Some(error) = &node.error
-                && (matches.iter().any(|m| m == import_path)
-                    || import_path.starts_with('.')
-                    || import_path.starts_with('/'))
-            {
-                bail!("{source}: pattern {import_path} matches no package: {error}");
-            }
-            self.matched
-                .push((import_path.to_owned(), node.name == "main"));
-        }
-        self.seen_patterns.extend(matches);
         if numbered.is_none() && !builder.add_shared(node.clone()) {
             bail!(duplicate());
         }
@@ -875,7 +726,7 @@ fn choose_roots(
     (roots, notes)
 }
 
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.split('\n')
         .map(str::trim)
         .filter(|line| !line.is_empty())
@@ -884,13 +735,14 @@ fn one_line(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::load::go_stream::BLOCK;
 
     /// A reader that hands out at most a few bytes per call, as a pipe may.
-    struct Trickle<'a> {
-        bytes: &'a [u8],
-        step: usize,
+    pub(crate) struct Trickle<'a> {
+        pub(crate) bytes: &'a [u8],
+        pub(crate) step: usize,
     }
 
     impl std::io::Read for Trickle<'_> {
@@ -905,7 +757,7 @@ mod tests {
 
     /// Objects whose strings hold braces, quotes and backslashes, some compact, some indented,
     /// more than a few blocks' worth.
-    fn tricky_stream() -> (Vec<u8>, usize) {
+    pub(crate) fn tricky_stream() -> (Vec<u8>, usize) {
         let mut out = String::new();
         let mut n = 0;
         while out.len() < 3 * BLOCK {
@@ -929,34 +781,7 @@ mod tests {
     #[test]
     fn objects_across_blocks_whatever_the_reads() {
         let (stream, n) = tricky_stream();
-        let mut blocks = Vec::new();
-        read_blocks(
-            Trickle {
-                bytes: &stream,
-                step: 1,
-            },
-            || None,
-            |block| {
-                blocks.push(block);
-                true
-            },
-        )
-        .unwrap();
-        assert!(blocks.len() >= 3, "{} blocks", blocks.len());
-        assert_eq!(blocks.concat(), stream);
-        let mut pending = Pending::default();
-        let mut total = 0;
-        for block in &blocks {
-            pending.bytes.extend_from_slice(block);
-            pending.lines_received += memchr::memchr_iter(b'\n', block).count();
-            let parsed = pending.parse(false);
-            assert!(parsed.failure.is_none());
-            total += parsed.entries.len();
-        }
-        let parsed = pending.parse(true);
-        assert!(parsed.failure.is_none() && pending.bytes.is_empty());
-        assert_eq!(total + parsed.entries.len(), n);
-        // And the files keep their braces and escapes through the whole loader.
+        // Every package, with its files' braces and escapes, through the whole loader.
         let parsed = parse(
             Trickle {
                 bytes: &stream,
@@ -967,10 +792,20 @@ mod tests {
             BuildConfig::default(),
         )
         .unwrap();
-        let node = parsed
-            .graph
-            .node(parsed.graph.find("example.com/p7").unwrap());
-        assert_eq!(node.go_files, ["a{7}.go", "b\\\"}.go", "}{\"{"]);
+        let graph = &parsed.graph;
+        assert_eq!(graph.nodes().iter().filter(|n| !n.missing).count(), n);
+        for i in [0, 7, n / 2, n - 1] {
+            let node = graph.node(graph.find(&format!("example.com/p{i}")).unwrap());
+            assert_eq!(
+                node.go_files,
+                [format!("a{{{i}}}.go").as_str(), "b\\\"}.go", "}{\"{"]
+            );
+            let imports: Vec<&str> = graph
+                .successors(graph.find(&node.id).unwrap())
+                .map(|d| graph.node(d).id.as_str())
+                .collect();
+            assert_eq!(imports, ["fmt", "os"]);
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod dir_cache;
 pub mod go_header;
 pub mod go_list;
 pub mod go_mod_graph;
+mod go_scan;
+mod go_stream;
 pub mod locate;
 pub mod native;
 pub mod source;

@@ -676,6 +676,41 @@ impl GraphBuilder {
         true
     }
 
+    /// The slot of `id`, a `missing` placeholder's if no node has it yet (for a loader that
+    /// resolves each distinct import once and then adds edges by slot).
+    pub fn slot_of(&mut self, id: &str) -> u32 {
+        self.slot(id)
+    }
+
+    /// Adds `node` (see [`GraphBuilder::add_node`]); its slot, or `None` when a complete node
+    /// with its id was added before.
+    pub fn add_node_slot(&mut self, node: Arc<Node>) -> Option<u32> {
+        self.add_at_slot(node)
+    }
+
+    /// Edges from slot `from` to the slots of `to` (slots from [`GraphBuilder::slot_of`] and
+    /// [`GraphBuilder::add_node_slot`]).
+    pub fn add_slot_edges(&mut self, from: u32, to: impl IntoIterator<Item = (u32, EdgeKind)>) {
+        for (to, kind) in to {
+            self.imported[to as usize] = true;
+            self.edges.push((from, to, kind));
+        }
+    }
+
+    /// Room for `nodes` more nodes and `edges` more edges (the id table grown by doubling,
+    /// so that adding blocks of nodes costs a linear number of rehashes).
+    pub fn reserve(&mut self, nodes: usize, edges: usize) {
+        let wanted = self.nodes.len() + nodes;
+        if wanted > self.slots.slots.capacity() {
+            let grow = wanted.max(2 * self.slots.slots.capacity()) - self.slots.slots.len();
+            self.slots.reserve(grow, &self.nodes);
+        }
+        self.nodes.reserve(nodes);
+        self.added.reserve(nodes);
+        self.imported.reserve(nodes);
+        self.edges.reserve(edges);
+    }
+
     /// True when a node with this id was added.
     pub fn contains(&self, id: &str) -> bool {
         self.find_slot(id).is_some_and(|slot| self.added[slot])
@@ -764,16 +799,20 @@ impl GraphBuilder {
         // Arrival slots in the sorted order of their ids; the nodes move into that order
         // (pointers moved: the nodes themselves are not copied).
         let n = self.nodes.len();
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        {
-            let nodes = &self.nodes;
-            let by_id = |a: &u32, b: &u32| nodes[*a as usize].id.cmp(&nodes[*b as usize].id);
+        let order: Vec<u32> = {
+            // The ids read once each (a comparison then reads the text, not three pointers
+            // to it).
+            let mut ids: Vec<(&str, u32)> = (self.nodes.iter())
+                .zip(0..n as u32)
+                .map(|(node, slot)| (node.id.as_str(), slot))
+                .collect();
             if n >= PARALLEL_SORT_MIN {
-                rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut order[..], by_id);
+                rayon::slice::ParallelSliceMut::par_sort_unstable(&mut ids[..]);
             } else {
-                order.sort_unstable_by(by_id);
+                ids.sort_unstable();
             }
-        }
+            ids.into_iter().map(|(_, slot)| slot).collect()
+        };
         let mut renumber = vec![0u32; n];
         for (p, &slot) in order.iter().enumerate() {
             renumber[slot as usize] = p as u32;

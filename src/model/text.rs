@@ -26,9 +26,14 @@ pub struct Arena {
 
 /// Fills an [`Arena`]: strings and lists are appended, and their spans handed back to be
 /// turned into [`Str`] and [`Names`] once the arena is shared ([`ArenaBuilder::finish`]).
+///
+/// Strings may be appended as bytes (a JSON parser's strings, before any UTF-8 check):
+/// the whole text is checked once, when the arena is finished, which costs far less than
+/// a check per string.
 #[derive(Debug, Default)]
 pub struct ArenaBuilder {
-    arena: Arena,
+    text: Vec<u8>,
+    cuts: Vec<u32>,
 }
 
 /// Where a string lies in an arena: `start..end` of its text.
@@ -38,11 +43,25 @@ pub struct Span {
     end: u32,
 }
 
+impl Span {
+    /// The empty string.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
 /// Where a list lies in an arena: its cuts start at `first`, and it has `count` names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ListSpan {
     first: u32,
     count: u32,
+}
+
+impl ListSpan {
+    /// No name.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
 }
 
 /// The arena outgrew the 32-bit offsets of its spans (one load's block of packages past
@@ -66,33 +85,41 @@ impl ArenaBuilder {
     /// An empty builder with room for `bytes` of text.
     pub fn with_capacity(bytes: usize) -> Self {
         ArenaBuilder {
-            arena: Arena {
-                text: String::with_capacity(bytes),
-                cuts: Vec::new(),
-            },
+            text: Vec::with_capacity(bytes),
+            cuts: Vec::new(),
         }
     }
 
     /// Appends one string.
     pub fn push(&mut self, s: &str) -> Result<Span, ArenaFull> {
-        let start = offset(self.arena.text.len())?;
-        self.arena.text.push_str(s);
-        let end = offset(self.arena.text.len())?;
+        self.push_bytes(s.as_bytes())
+    }
+
+    /// Appends one string given as bytes (checked to be UTF-8 when the arena is finished).
+    pub fn push_bytes(&mut self, s: &[u8]) -> Result<Span, ArenaFull> {
+        let start = offset(self.text.len())?;
+        self.text.extend_from_slice(s);
+        let end = offset(self.text.len())?;
         Ok(Span { start, end })
     }
 
     /// Starts a list: names pushed with [`ArenaBuilder::push_name`] until
     /// [`ArenaBuilder::end_list`] belong to it.
     pub fn start_list(&mut self) -> Result<u32, ArenaFull> {
-        let first = offset(self.arena.cuts.len())?;
-        self.arena.cuts.push(offset(self.arena.text.len())?);
+        let first = offset(self.cuts.len())?;
+        self.cuts.push(offset(self.text.len())?);
         Ok(first)
     }
 
     /// Appends a name to the list being made.
     pub fn push_name(&mut self, name: &str) -> Result<(), ArenaFull> {
-        self.arena.text.push_str(name);
-        self.arena.cuts.push(offset(self.arena.text.len())?);
+        self.push_name_bytes(name.as_bytes())
+    }
+
+    /// Appends a name given as bytes (see [`ArenaBuilder::push_bytes`]).
+    pub fn push_name_bytes(&mut self, name: &[u8]) -> Result<(), ArenaFull> {
+        self.text.extend_from_slice(name);
+        self.cuts.push(offset(self.text.len())?);
         Ok(())
     }
 
@@ -100,7 +127,7 @@ impl ArenaBuilder {
     pub fn end_list(&mut self, first: u32) -> ListSpan {
         ListSpan {
             first,
-            count: self.arena.cuts.len() as u32 - first - 1,
+            count: self.cuts.len() as u32 - first - 1,
         }
     }
 
@@ -118,19 +145,33 @@ impl ArenaBuilder {
 
     /// Bytes of text so far.
     pub fn len(&self) -> usize {
-        self.arena.text.len()
+        self.text.len()
     }
 
     /// Nothing pushed yet.
     pub fn is_empty(&self) -> bool {
-        self.arena.text.is_empty() && self.arena.cuts.is_empty()
+        self.text.is_empty() && self.cuts.is_empty()
     }
 
-    /// The arena, to be shared by the strings made from its spans.
-    pub fn finish(mut self) -> Arc<Arena> {
-        self.arena.text.shrink_to_fit();
-        self.arena.cuts.shrink_to_fit();
-        Arc::new(self.arena)
+    /// The arena, to be shared by the strings made from its spans; an error when a string
+    /// pushed as bytes was not UTF-8 (its spans are then not to be used).
+    pub fn finish(self) -> Result<Arc<Arena>, std::string::FromUtf8Error> {
+        let mut text = String::from_utf8(self.text)?;
+        text.shrink_to_fit();
+        let mut cuts = self.cuts;
+        cuts.shrink_to_fit();
+        Ok(Arc::new(Arena { text, cuts }))
+    }
+
+    /// [`ArenaBuilder::finish`] for a builder given only `&str`s (whose text is UTF-8).
+    pub fn finish_text(self) -> Arc<Arena> {
+        self.finish().unwrap_or_else(|err| {
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            Arc::new(Arena {
+                text,
+                cuts: Vec::new(),
+            })
+        })
     }
 }
 
@@ -168,7 +209,7 @@ impl From<&str> for Str {
     fn from(s: &str) -> Self {
         let mut builder = ArenaBuilder::with_capacity(s.len());
         match builder.push(s) {
-            Ok(span) => Str::new(&builder.finish(), span),
+            Ok(span) => Str::new(&builder.finish_text(), span),
             // A string of 4 GiB or more is cut short rather than refused: nothing in a
             // dependency graph is that long, and `From` cannot fail.
             Err(ArenaFull) => {
@@ -426,7 +467,7 @@ impl<S: AsRef<str>> FromIterator<S> for Names {
         let bytes = names.iter().map(|n| n.as_ref().len()).sum();
         let mut builder = ArenaBuilder::with_capacity(bytes);
         match builder.push_list(names.iter().map(AsRef::as_ref)) {
-            Ok(span) => Names::new(&builder.finish(), span),
+            Ok(span) => Names::new(&builder.finish_text(), span),
             // See `Str::from`: nothing a graph holds comes near 4 GiB.
             Err(ArenaFull) => Names::default(),
         }
@@ -500,7 +541,7 @@ mod tests {
         let empty = builder.push("").unwrap();
         let files = builder.push_list(["a.go", "", "b\"}.go"]).unwrap();
         let none = builder.push_list([]).unwrap();
-        let arena = builder.finish();
+        let arena = builder.finish().unwrap();
         let id = Str::new(&arena, id);
         assert_eq!(id, "example.com/p");
         assert_eq!(id.len(), 13);
@@ -518,5 +559,10 @@ mod tests {
             serde_json::to_string(&(id, files)).unwrap(),
             r#"["example.com/p",["a.go","","b\"}.go"]]"#
         );
+        // Bytes that are not UTF-8 are refused when the arena is finished.
+        let mut builder = ArenaBuilder::default();
+        builder.push_bytes(b"ok").unwrap();
+        builder.push_bytes(b"\xff").unwrap();
+        assert!(builder.finish().is_err());
     }
 }
