@@ -864,47 +864,90 @@ fn kth_chain_length<G: Adjacency>(
 /// Exact distances to `target` for the nodes on some chain of at most `bound` edges (a node's
 /// nearest-root distance plus its distance to the target is at most `bound`): a backward
 /// breadth-first search that never enters other nodes. Every node on a shortest path from such
-/// a node to the target satisfies the same bound, so the distances are exact.
+/// a node to the target satisfies the same bound, so the distances are exact. Sorted by node
+/// (the set is small: the nodes of the few shortest chains and their near alternatives).
 fn bounded_distances<G: Adjacency>(
     graph: &G,
     from_roots: &[u32],
     target: u32,
     bound: u32,
-) -> crate::model::FastMap<u32, u32> {
-    let mut dist = crate::model::FastMap::default();
-    dist.insert(target, 0u32);
-    let mut queue = VecDeque::from([(target, 0u32)]);
-    while let Some((v, here)) = queue.pop_front() {
-        for &u in graph.predecessors(v) {
-            let d = from_roots[u as usize];
-            if d == u32::MAX || d.saturating_add(here + 1) > bound {
-                continue;
-            }
-            if let std::collections::hash_map::Entry::Vacant(slot) = dist.entry(u) {
-                slot.insert(here + 1);
-                queue.push_back((u, here + 1));
+) -> Vec<(u32, u32)> {
+    let mut dist: Vec<(u32, u32)> = vec![(target, 0)];
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let mark = seen.start(graph.node_count());
+        seen.marks[target as usize] = mark;
+        let mut next = 0;
+        while let Some(&(v, here)) = dist.get(next) {
+            next += 1;
+            for &u in graph.predecessors(v) {
+                let d = from_roots[u as usize];
+                if d == u32::MAX || d.saturating_add(here + 1) > bound {
+                    continue;
+                }
+                // Breadth first, so a node's first distance is its shortest.
+                if seen.marks[u as usize] != mark {
+                    seen.marks[u as usize] = mark;
+                    dist.push((u, here + 1));
+                }
             }
         }
-    }
+    });
+    dist.sort_unstable();
     dist
 }
 
+/// Nodes seen by one search, marked with the search's number: a thread's searches share one
+/// array, which is never cleared (a new search takes a new number).
+#[derive(Default)]
+struct Seen {
+    marks: Vec<u32>,
+    last: u32,
+}
+
+impl Seen {
+    /// A new search over `n` nodes: its mark.
+    fn start(&mut self, n: usize) -> u32 {
+        if self.marks.len() < n || self.last == u32::MAX {
+            self.marks.clear();
+            self.marks.resize(n, 0);
+            self.last = 0;
+        }
+        self.last += 1;
+        self.last
+    }
+}
+
+thread_local! {
+    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
+}
+
+/// The distance of `v` in a [`bounded_distances`] answer.
+fn distance_of(dist: &[(u32, u32)], v: u32) -> Option<u32> {
+    dist.binary_search_by_key(&v, |&(node, _)| node)
+        .ok()
+        .map(|i| dist[i].1)
+}
+
 /// The `max_chains` shortest chains to `target`, ties by node index, as [`shortest_chains`]
-/// finds them, over the nodes `dist` knows (all that lie on the chains wanted).
+/// finds them, over the nodes `dist` knows (all that lie on the chains wanted). A node's
+/// next steps are its successors that `dist` knows: found from whichever of the two lists
+/// is shorter (a main package may import thousands of packages, `dist` has a few).
 fn shortest_chains_within<G: Adjacency>(
     graph: &G,
     roots: &[NodeIndex],
-    dist: &crate::model::FastMap<u32, u32>,
+    dist: &[(u32, u32)],
     target: u32,
     max_chains: usize,
 ) -> Vec<Vec<NodeIndex>> {
     let mut chains = Vec::new();
     let mut heap: BinaryHeap<Reverse<(usize, Vec<u32>)>> = BinaryHeap::new();
     for &root in roots {
-        if let Some(&d) = dist.get(&num(root)) {
+        if let Some(d) = distance_of(dist, num(root)) {
             heap.push(Reverse((d as usize + 1, vec![num(root)])));
         }
     }
+    let mut steps: Vec<(u32, u32)> = Vec::new();
     while let Some(Reverse((_, path))) = heap.pop() {
         let last = *path.last().expect("paths are never empty");
         if last == target {
@@ -914,10 +957,22 @@ fn shortest_chains_within<G: Adjacency>(
             }
             continue;
         }
-        for &w in graph.successors(last) {
-            let Some(&d) = dist.get(&w) else {
-                continue;
-            };
+        let successors = graph.successors(last);
+        steps.clear();
+        if successors.len() <= dist.len() {
+            steps.extend(
+                successors
+                    .iter()
+                    .filter_map(|&w| distance_of(dist, w).map(|d| (w, d))),
+            );
+        } else {
+            steps.extend(
+                dist.iter()
+                    .copied()
+                    .filter(|&(w, _)| successors.binary_search(&w).is_ok()),
+            );
+        }
+        for &(w, d) in &steps {
             let mut next = Vec::with_capacity(path.len() + 1);
             next.extend_from_slice(&path);
             next.push(w);
