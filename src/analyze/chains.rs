@@ -29,6 +29,67 @@ use num_bigint::BigUint;
 
 use crate::model::Adjacency;
 
+/// Kahn's algorithm over the `members` (ascending) that `inside` holds: every member in an
+/// order where each comes before its successors, or fewer when they have a cycle.
+fn kahn<G: Adjacency + ?Sized>(
+    graph: &G,
+    members: &[u32],
+    inside: impl Fn(u32) -> bool,
+) -> Vec<u32> {
+    let mut indegree = vec![0u32; graph.node_count()];
+    for &v in members {
+        for &w in graph.successors(v) {
+            if inside(w) {
+                indegree[w as usize] += 1;
+            }
+        }
+    }
+    let mut order: Vec<u32> = members
+        .iter()
+        .copied()
+        .filter(|&v| indegree[v as usize] == 0)
+        .collect();
+    order.reserve(members.len() - order.len());
+    let mut next = 0;
+    while let Some(&v) = order.get(next) {
+        next += 1;
+        for &w in graph.successors(v) {
+            if inside(w) {
+                indegree[w as usize] -= 1;
+                if indegree[w as usize] == 0 {
+                    order.push(w);
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Every node of `graph` in an order where each comes before its successors, `None` when
+/// the graph has a cycle (for [`Adjacency::topological_order`]).
+pub fn topological_order<G: Adjacency + ?Sized>(graph: &G) -> Option<Vec<u32>> {
+    let n = graph.node_count();
+    // Every node counts: a node's in-degree is the length of its predecessor row.
+    let mut indegree: Vec<u32> = (0..n as u32)
+        .map(|v| graph.predecessors(v).len() as u32)
+        .collect();
+    let mut order: Vec<u32> = (0..n as u32)
+        .filter(|&v| indegree[v as usize] == 0)
+        .collect();
+    order.reserve(n - order.len());
+    let mut next = 0;
+    while let Some(&v) = order.get(next) {
+        next += 1;
+        for &w in graph.successors(v) {
+            indegree[w as usize] -= 1;
+            if indegree[w as usize] == 0 {
+                order.push(w);
+            }
+        }
+    }
+    (order.len() == n).then_some(order)
+}
+
 /// A node's number in the adjacency rows.
 fn num(v: NodeIndex) -> u32 {
     v.index() as u32
@@ -653,75 +714,59 @@ impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
         for r in roots {
             is_root[r.index()] = true;
         }
-        let mut forward = vec![false; n];
-        let mut from_roots = vec![u32::MAX; n];
-        let mut members: Vec<u32> = Vec::new();
-        for &r in roots {
-            if !forward[r.index()] {
-                forward[r.index()] = true;
-                from_roots[r.index()] = 0;
-                members.push(num(r));
-            }
-        }
-        // Breadth first: `members` is the queue.
-        let mut next = 0;
-        while let Some(&v) = members.get(next) {
-            next += 1;
-            for &w in graph.successors(v) {
-                if !forward[w as usize] {
-                    forward[w as usize] = true;
-                    from_roots[w as usize] = from_roots[v as usize] + 1;
-                    members.push(w);
-                }
-            }
-        }
-        members.sort_unstable();
-        // Kahn's algorithm over the reachable subgraph, members in index order.
-        let mut indegree = vec![0u32; n];
-        for &v in &members {
-            for &w in graph.successors(v) {
-                indegree[w as usize] += 1;
-            }
-        }
-        let mut order: Vec<u32> = members
-            .iter()
-            .copied()
-            .filter(|&v| indegree[v as usize] == 0)
-            .collect();
-        order.reserve(members.len() - order.len());
-        let mut next = 0;
-        while let Some(&v) = order.get(next) {
-            next += 1;
-            for &w in graph.successors(v) {
-                indegree[w as usize] -= 1;
-                if indegree[w as usize] == 0 {
-                    order.push(w);
-                }
-            }
-        }
+        let from_roots: Vec<u32> = match graph.kept_root_distances(roots) {
+            Some(kept) => kept.to_vec(),
+            None => crate::model::csr::root_distances(graph, roots),
+        };
+        let forward: Vec<bool> = from_roots.iter().map(|&d| d != u32::MAX).collect();
+        let members: Vec<u32> = (0..n as u32).filter(|&v| forward[v as usize]).collect();
+        // A topological order of the reachable nodes: the graph's own, filtered (any order
+        // serves: counts, dominators and chains do not depend on which), else Kahn's
+        // algorithm over the reachable subgraph, which may be acyclic when the whole graph
+        // is not.
+        let order: Vec<u32> = match graph.topological_order() {
+            Some(whole) => whole
+                .iter()
+                .copied()
+                .filter(|&v| forward[v as usize])
+                .collect(),
+            None => kahn(graph, &members, |v| forward[v as usize]),
+        };
         let dag = (order.len() == members.len()).then(|| {
             let mut rank = vec![u32::MAX; n];
             for (i, &v) in order.iter().enumerate() {
                 rank[v as usize] = i as u32 + 1;
             }
+            // One pass over the predecessors for the dominator tree and the counts (in `u64`
+            // while they fit).
             let mut idom = vec![0u32; order.len() + 1];
+            let mut paths = vec![0u64; n];
+            let mut fits = true;
             for (i, &v) in order.iter().enumerate() {
-                let mut dom: Option<u32> = is_root[v as usize].then_some(0);
+                let root = is_root[v as usize];
+                let mut dom: Option<u32> = root.then_some(0);
+                let mut here = u64::from(root);
                 for &u in graph.predecessors(v) {
                     let r = rank[u as usize];
                     if r == u32::MAX {
                         continue;
                     }
+                    // The virtual source (0) dominates everything: once there, it stays.
                     dom = Some(match dom {
                         None => r,
+                        Some(0) => 0,
                         Some(d) => intersect(&idom, d, r),
                     });
+                    match here.checked_add(paths[u as usize]) {
+                        Some(sum) => here = sum,
+                        None => fits = false,
+                    }
                 }
                 idom[i + 1] = dom.unwrap_or(0);
+                paths[v as usize] = here;
             }
-            let edge_ok = |u: u32, _: u32| forward[u as usize];
+            let small = fits.then_some(paths);
             let start = |v: u32| u64::from(is_root[v as usize]);
-            let small = path_counts_u64(graph, &order, &edge_ok, &start);
             let keep = |v: u32| wanted.as_ref().is_none_or(|w| w[v as usize]);
             let big = if small.is_none() {
                 // Only packages that reach a wanted target carry chains to one: the rest (the

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
 
-use crate::model::{Adjacency, BuildConfig, DepGraph};
+use crate::model::{Adjacency, BuildConfig, DepGraph, NodeFacts};
 use crate::pattern;
 use crate::rules::version::{Version, VersionRange};
 use crate::rules::{Catalog, Effect, Fix, Generic, Report, Rule, Severity};
@@ -362,13 +362,27 @@ pub struct Forks<'a> {
 impl<'a> Forks<'a> {
     /// Every package of `graph` against `fingerprints`.
     pub fn of(graph: &DepGraph, fingerprints: &'a [crate::rules::Fingerprint]) -> Self {
+        // Fewer files than this resemble no fingerprint (see `fork_of`): those packages, and
+        // std's, are passed over without reading them.
+        let fewest = fingerprints
+            .iter()
+            .map(|f| (f.min_share * f.files.len() as f64).floor() as usize)
+            .min()
+            .unwrap_or(usize::MAX);
         let per_node = if fingerprints.is_empty() {
             Vec::new()
         } else {
             graph
-                .nodes()
-                .iter()
-                .map(|node| fork_of(node, fingerprints))
+                .node_indices()
+                .map(|idx| {
+                    let facts = graph.facts(idx);
+                    if facts.any(NodeFacts::STANDARD | NodeFacts::MISSING)
+                        || usize::from(facts.files) < fewest
+                    {
+                        return None;
+                    }
+                    fork_of(graph.node(idx), fingerprints)
+                })
                 .collect()
         };
         let forked = (0..per_node.len())
@@ -413,10 +427,19 @@ pub fn matches(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Vec<PackageMatch
 /// `...` names one package and `path/...` one run of the sorted ids (the forks besides);
 /// `None`: any package may match, each must be looked at.
 fn candidates_of(graph: &DepGraph, rule: &Rule, forks: &Forks) -> Option<Vec<NodeIndex>> {
-    let package = rule.matcher.package.as_ref()?;
     if graph.config.ecosystem == "cargo" {
         return None;
     }
+    let Some(package) = rule.matcher.package.as_ref() else {
+        // A Go module's packages have import paths under its path.
+        let module = rule.matcher.module.as_ref()?;
+        let mut c: Vec<NodeIndex> = graph.find(module).into_iter().collect();
+        c.extend(graph.with_prefix(&format!("{module}/")));
+        c.extend(forks.forked.iter().copied());
+        c.sort_unstable();
+        c.dedup();
+        return Some(c);
+    };
     let mut c: Vec<NodeIndex> = if !package.contains("...") {
         graph.find(package).into_iter().collect()
     } else {
@@ -485,14 +508,21 @@ fn candidates_of_all(graph: &DepGraph, rules: &[&Rule], forks: &Forks) -> Vec<Ve
     let mut found: Vec<Vec<NodeIndex>> = vec![Vec::new(); rules.len()];
     if !scanned.is_empty() {
         for idx in graph.node_indices() {
-            let node = graph.node(idx);
-            if node.missing {
+            if graph.facts(idx).any(NodeFacts::MISSING) {
                 continue;
             }
             let forked = forks.get(idx).is_some();
+            let id = graph.id(idx);
             for (i, package) in &scanned {
                 let module = rules[*i].matcher.module.as_ref();
-                if forked || by_path(cargo, package.as_ref(), module, node) {
+                // A Go package pattern needs only the id (read from the graph's buffer of
+                // ids, not from the node).
+                let hit = forked
+                    || match package {
+                        Some(package) if !cargo => package.matches(id),
+                        _ => by_path(cargo, package.as_ref(), module, graph.node(idx)),
+                    };
+                if hit {
                     found[*i].push(idx);
                 }
             }
@@ -594,7 +624,11 @@ fn matches_among(
 
 /// Nodes reachable from the roots, indexed by node index.
 pub fn reachable_set(graph: &DepGraph) -> Vec<bool> {
-    reachable_from(graph, graph.roots(), &BTreeSet::new())
+    graph
+        .root_distances()
+        .iter()
+        .map(|&d| d != u32::MAX)
+        .collect()
 }
 
 fn reachable_from(
@@ -698,7 +732,7 @@ pub fn check(
     options: &CheckOptions,
     probe: &mut dyn ArchiveProbe,
 ) -> CheckResult {
-    let reachable = reachable_from(graph, graph.roots(), &BTreeSet::new());
+    let reachable = reachable_set(graph);
     let is_reachable = |idx: NodeIndex| reachable[idx.index()];
 
     // Catalog rules.
@@ -785,17 +819,19 @@ pub fn check(
         }
     }
 
-    // Generic detectors.
+    // Generic detectors. Every one looks at cgo packages only (the calls a package's C
+    // code makes count only in its cgo files).
     let mut generic_warnings: Vec<StaticWarning> = Vec::new();
+    let cgo_packages: Vec<NodeIndex> = graph
+        .with_facts(NodeFacts::CGO)
+        .filter(|&idx| is_reachable(idx) && !graph.facts(idx).any(NodeFacts::MISSING))
+        .collect();
     for rule in catalog.rules.iter().filter(|r| r.matcher.generic.is_some()) {
         if !when_holds(rule, &graph.config) {
             continue;
         }
-        for idx in graph.node_indices() {
+        for &idx in &cgo_packages {
             let node = graph.node(idx);
-            if !is_reachable(idx) || node.missing {
-                continue;
-            }
             match rule.matcher.generic {
                 Some(Generic::CgoPackage)
                     if !node.standard && !node.cgo_files.is_empty() && !covered.contains(&idx) =>
@@ -923,13 +959,13 @@ pub fn check(
         (
             std::cmp::Reverse(a.severity),
             &a.rule,
-            graph.node(a.package).id.as_str(),
+            graph.id(a.package),
             &a.library,
         )
             .cmp(&(
                 std::cmp::Reverse(b.severity),
                 &b.rule,
-                graph.node(b.package).id.as_str(),
+                graph.id(b.package),
                 &b.library,
             ))
     });
@@ -992,17 +1028,18 @@ fn rule_reason(
 /// with "build constraints exclude all Go files"; `go list -e -json=<fields>` does not always
 /// say so), when the recording lists files at all.
 pub fn nothing_to_build(graph: &DepGraph, idx: NodeIndex) -> Option<String> {
-    let node = graph.node(idx);
-    if node.missing || !node.go_files.is_empty() || !node.cgo_files.is_empty() {
+    let facts = graph.facts(idx);
+    if facts.any(NodeFacts::MISSING) || !facts.all(NodeFacts::NO_COMPILED | NodeFacts::IGNORED) {
         return None;
     }
+    // A recording without file lists (`-json=ImportPath,...`) says nothing of them.
     let lists_files = graph
-        .nodes()
-        .iter()
-        .any(|n| !n.go_files.is_empty() || !n.cgo_files.is_empty());
-    if !lists_files || node.ignored_go_files.is_empty() {
+        .node_indices()
+        .any(|i| !graph.facts(i).any(NodeFacts::NO_COMPILED));
+    if !lists_files {
         return None;
     }
+    let node = graph.node(idx);
     Some(format!(
         "build constraints exclude all Go files ({} ignored{})",
         node.ignored_go_files.join(", "),
@@ -1091,24 +1128,26 @@ struct GraphFacts {
 
 impl GraphFacts {
     fn of(graph: &DepGraph) -> Self {
-        let mut facts = GraphFacts {
-            cgo_packages: Vec::new(),
+        let runtime_cgo = graph.find("runtime/cgo");
+        let cgo_packages = graph
+            .with_facts(NodeFacts::CGO)
+            .filter(|&idx| Some(idx) != runtime_cgo && !graph.facts(idx).any(NodeFacts::MISSING))
+            .collect();
+        // Only packages with an error, or with no file compiled, may be broken.
+        let broken = graph
+            .with_facts(NodeFacts::ERROR | NodeFacts::NO_COMPILED)
+            .filter(|&idx| !graph.facts(idx).any(NodeFacts::MISSING))
+            .filter_map(|idx| {
+                nothing_to_build(graph, idx)
+                    .or_else(|| graph.node(idx).error.clone())
+                    .map(|error| (idx, error))
+            })
+            .collect();
+        GraphFacts {
+            cgo_packages,
             host_objects: link::host_object_candidates(graph),
-            broken: Vec::new(),
-        };
-        for idx in graph.node_indices() {
-            let node = graph.node(idx);
-            if node.missing {
-                continue;
-            }
-            if !node.cgo_files.is_empty() && node.id != "runtime/cgo" {
-                facts.cgo_packages.push(idx);
-            }
-            if let Some(error) = nothing_to_build(graph, idx).or_else(|| node.error.clone()) {
-                facts.broken.push((idx, error));
-            }
+            broken,
         }
-        facts
     }
 }
 
@@ -1123,10 +1162,11 @@ enum RootsReach {
 
 impl RootsReach {
     fn of(graph: &DepGraph) -> Self {
-        let Some(order) = topological_order(graph) else {
+        let Some(order) = graph.topological_order() else {
             return RootsReach::Search;
         };
         let roots = graph.roots();
+        let csr = graph.csr();
         let masks = roots
             .chunks(64)
             .map(|chunk| {
@@ -1134,13 +1174,13 @@ impl RootsReach {
                 for (bit, root) in chunk.iter().enumerate() {
                     mask[root.index()] |= 1 << bit;
                 }
-                for &v in &order {
-                    let here = mask[v.index()];
+                for &v in order.iter() {
+                    let here = mask[v as usize];
                     if here == 0 {
                         continue;
                     }
-                    for w in graph.successors(v) {
-                        mask[w.index()] |= here;
+                    for &w in csr.successors(v) {
+                        mask[w as usize] |= here;
                     }
                 }
                 mask
@@ -1159,33 +1199,6 @@ impl RootsReach {
             RootsReach::Search => reachable_from(graph, &[graph.roots()[i]], &BTreeSet::new()),
         }
     }
-}
-
-/// The packages in an order where each comes before what it imports (Kahn's algorithm: one
-/// pass over the edges, where `petgraph::algo::toposort`'s depth-first search was a quarter of
-/// a warm `check`); `None` when the graph has a cycle.
-fn topological_order(graph: &DepGraph) -> Option<Vec<NodeIndex>> {
-    let csr = graph.csr();
-    let n = graph.node_count();
-    let mut indegree: Vec<u32> = (0..n as u32)
-        .map(|v| csr.predecessors(v).len() as u32)
-        .collect();
-    let mut order: Vec<NodeIndex> = graph
-        .node_indices()
-        .filter(|v| indegree[v.index()] == 0)
-        .collect();
-    order.reserve(n - order.len());
-    let mut next = 0;
-    while let Some(&v) = order.get(next) {
-        next += 1;
-        for &w in csr.successors(v.index() as u32) {
-            indegree[w as usize] -= 1;
-            if indegree[w as usize] == 0 {
-                order.push(NodeIndex::new(w as usize));
-            }
-        }
-    }
-    (order.len() == n).then_some(order)
 }
 
 fn verdicts(

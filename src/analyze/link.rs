@@ -506,14 +506,12 @@ fn list(packages: &[String]) -> String {
 /// The packages outside `internalpkg` with host objects (cgo or `.syso` files), whatever
 /// is reachable, in index order (which is the order of their ids).
 pub fn host_object_candidates(graph: &DepGraph) -> Vec<petgraph::graph::NodeIndex> {
+    use crate::model::NodeFacts;
     let internal: BTreeSet<&str> = INTERNAL_PACKAGES.iter().copied().collect();
     graph
-        .node_indices()
+        .with_facts(NodeFacts::CGO | NodeFacts::SYSO)
         .filter(|&i| {
-            let node = graph.node(i);
-            !node.missing
-                && !internal.contains(node.id.as_str())
-                && (!node.cgo_files.is_empty() || !node.syso_files.is_empty())
+            !graph.facts(i).any(NodeFacts::MISSING) && !internal.contains(graph.node(i).id.as_str())
         })
         .collect()
 }

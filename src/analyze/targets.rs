@@ -92,9 +92,13 @@ fn all_nodes(graph: &DepGraph) -> impl Iterator<Item = NodeIndex> + '_ {
 
 fn resolve_package(graph: &DepGraph, target: &str) -> Option<Resolved> {
     if target == "cgo" {
-        let nodes = all_nodes(graph)
-            .filter(|&i| graph.node(i).is_cgo())
+        // `is_cgo`: cgo files, or runtime/cgo itself.
+        let mut nodes: Vec<NodeIndex> = graph
+            .with_facts(crate::model::NodeFacts::CGO)
+            .chain(graph.find("runtime/cgo"))
             .collect();
+        nodes.sort_unstable();
+        nodes.dedup();
         return found(TargetKind::Cgo, nodes, None);
     }
     if pattern::is_pattern(target) {

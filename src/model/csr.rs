@@ -15,6 +15,46 @@ pub trait Adjacency {
     fn successors(&self, v: u32) -> &[u32];
     /// The nodes with an edge to `v`, ascending.
     fn predecessors(&self, v: u32) -> &[u32];
+
+    /// Every node in an order where each comes before its successors; `None` when the
+    /// graph has a cycle. Computed each time unless the graph keeps one.
+    fn topological_order(&self) -> Option<std::borrow::Cow<'_, [u32]>> {
+        crate::analyze::chains::topological_order(self).map(std::borrow::Cow::Owned)
+    }
+
+    /// Edges from the nearest of `roots` to each node (`u32::MAX`: no root reaches it), when
+    /// the graph keeps them for these roots.
+    fn kept_root_distances(&self, _roots: &[petgraph::graph::NodeIndex]) -> Option<&[u32]> {
+        None
+    }
+}
+
+/// Edges from the nearest of `roots` to each node (`u32::MAX`: no root reaches it): one
+/// breadth-first search.
+pub fn root_distances<G: Adjacency + ?Sized>(
+    graph: &G,
+    roots: &[petgraph::graph::NodeIndex],
+) -> Vec<u32> {
+    let mut distance = vec![u32::MAX; graph.node_count()];
+    let mut queue: Vec<u32> = Vec::new();
+    for root in roots {
+        if distance[root.index()] == u32::MAX {
+            distance[root.index()] = 0;
+            queue.push(root.index() as u32);
+        }
+    }
+    let mut next = 0;
+    while let Some(&v) = queue.get(next) {
+        next += 1;
+        let here = distance[v as usize] + 1;
+        for &w in graph.successors(v) {
+            if distance[w as usize] == u32::MAX {
+                distance[w as usize] = here;
+                queue.push(w);
+            }
+        }
+    }
+    distance
 }
 
 /// Forward and reverse adjacency of a simple directed graph (no parallel edges).

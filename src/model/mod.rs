@@ -275,6 +275,80 @@ impl Node {
     }
 }
 
+/// What scans over every package ask of it, four bytes per node kept beside the graph:
+/// reading a node behind its pointer costs a cache miss or two on large graphs, and most
+/// scans want to skip most packages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeFacts {
+    flags: u16,
+    /// Go files named (compiled, cgo and ignored), capped at `u16::MAX`.
+    pub files: u16,
+}
+
+impl NodeFacts {
+    /// A placeholder for a package imported but absent from the input.
+    pub const MISSING: u16 = 1;
+    /// Part of the standard library.
+    pub const STANDARD: u16 = 1 << 1;
+    /// Has cgo files.
+    pub const CGO: u16 = 1 << 2;
+    /// Has prebuilt objects (`.syso`).
+    pub const SYSO: u16 = 1 << 3;
+    /// Has a load error.
+    pub const ERROR: u16 = 1 << 4;
+    /// Compiles no Go file (neither plain nor cgo).
+    pub const NO_COMPILED: u16 = 1 << 5;
+    /// Has files its build constraints exclude.
+    pub const IGNORED: u16 = 1 << 6;
+    /// Names libraries (`-l`, pkg-config).
+    pub const LIBS: u16 = 1 << 7;
+    /// Has its source facts read.
+    pub const SOURCE: u16 = 1 << 8;
+    /// Listed only as a dependency.
+    pub const DEP_ONLY: u16 = 1 << 9;
+
+    /// The facts of `node`.
+    pub fn of(node: &Node) -> Self {
+        let mut flags = 0;
+        let mut set = |bit: u16, on: bool| {
+            if on {
+                flags |= bit;
+            }
+        };
+        set(Self::MISSING, node.missing);
+        set(Self::STANDARD, node.standard);
+        set(Self::CGO, !node.cgo_files.is_empty());
+        set(Self::SYSO, !node.syso_files.is_empty());
+        set(Self::ERROR, node.error.is_some());
+        set(
+            Self::NO_COMPILED,
+            node.go_files.is_empty() && node.cgo_files.is_empty(),
+        );
+        set(Self::IGNORED, !node.ignored_go_files.is_empty());
+        set(
+            Self::LIBS,
+            !node.ld_libs.is_empty() || !node.pkg_config.is_empty(),
+        );
+        set(Self::SOURCE, node.source.is_some());
+        set(Self::DEP_ONLY, node.dep_only);
+        let files = node.go_files.len() + node.cgo_files.len() + node.ignored_go_files.len();
+        NodeFacts {
+            flags,
+            files: u16::try_from(files).unwrap_or(u16::MAX),
+        }
+    }
+
+    /// Whether any of `bits` is set.
+    pub fn any(self, bits: u16) -> bool {
+        self.flags & bits != 0
+    }
+
+    /// Whether all of `bits` are set.
+    pub fn all(self, bits: u16) -> bool {
+        self.flags & bits == bits
+    }
+}
+
 /// How an edge came about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -368,10 +442,18 @@ pub struct BuildConfig {
 #[derive(Clone, Debug)]
 pub struct DepGraph {
     nodes: Vec<Arc<Node>>,
+    /// [`NodeFacts`] of each node, by index.
+    facts: Vec<NodeFacts>,
+    /// Every node's id, in index order, in one buffer.
+    ids: Ids,
     csr: Csr,
     /// The kind of each edge, by its forward position in `csr`.
     kinds: Vec<EdgeKind>,
     petgraph: std::sync::OnceLock<DiGraph<Arc<Node>, EdgeKind>>,
+    /// A topological order of every node (`None`: a cycle), found on first use.
+    topological: std::sync::OnceLock<Option<Vec<u32>>>,
+    /// [`DepGraph::root_distances`], found on first use.
+    from_roots: std::sync::OnceLock<Vec<u32>>,
     index: IdTable,
     roots: Vec<NodeIndex>,
     granularity: Granularity,
@@ -419,9 +501,17 @@ impl DepGraph {
     /// The nodes whose ids start with `prefix`, in index order: one contiguous run, since
     /// indices follow the sorted order of ids (found by binary search, not a scan).
     pub fn with_prefix<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = NodeIndex> + 's {
-        let lo = self.nodes.partition_point(|node| node.id.as_str() < prefix);
+        let (mut lo, mut hi) = (0, self.nodes.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.ids.get(mid) < prefix {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
         (lo..self.nodes.len())
-            .take_while(move |&i| self.nodes[i].id.starts_with(prefix))
+            .take_while(move |&i| self.ids.get(i).starts_with(prefix))
             .map(NodeIndex::new)
     }
 
@@ -433,6 +523,31 @@ impl DepGraph {
     /// Every node, in index order (the sorted order of ids).
     pub fn nodes(&self) -> &[Arc<Node>] {
         &self.nodes
+    }
+
+    /// A node's id (read from one buffer of every id, in index order: a scan of ids does not
+    /// touch the nodes).
+    pub fn id(&self, idx: NodeIndex) -> &str {
+        self.ids.get(idx.index())
+    }
+
+    /// Edges from the nearest root to each node (`u32::MAX`: no root reaches it), found on
+    /// first use and kept (reachability, verdicts and the chain index all start from it).
+    pub fn root_distances(&self) -> &[u32] {
+        self.from_roots
+            .get_or_init(|| csr::root_distances(&self.csr, &self.roots))
+    }
+
+    /// The facts of a node that scans ask (see [`NodeFacts`]).
+    pub fn facts(&self, idx: NodeIndex) -> NodeFacts {
+        self.facts[idx.index()]
+    }
+
+    /// The nodes with any of `bits` set, ascending (a scan of four bytes per node).
+    pub fn with_facts(&self, bits: u16) -> impl Iterator<Item = NodeIndex> + '_ {
+        (self.facts.iter().enumerate())
+            .filter(move |(_, facts)| facts.any(bits))
+            .map(|(i, _)| NodeIndex::new(i))
     }
 
     /// Every node index, ascending.
@@ -513,6 +628,7 @@ impl DepGraph {
     /// building: the loader reads files once the graph says which packages matter).
     pub fn set_source(&mut self, idx: NodeIndex, source: PackageSource) {
         Arc::make_mut(&mut self.nodes[idx.index()]).source = Some(source);
+        self.facts[idx.index()] = NodeFacts::of(&self.nodes[idx.index()]);
         // A petgraph view made before holds the node as it was.
         self.petgraph = std::sync::OnceLock::new();
     }
@@ -523,12 +639,54 @@ impl Adjacency for DepGraph {
         self.nodes.len()
     }
 
+    fn kept_root_distances(&self, roots: &[NodeIndex]) -> Option<&[u32]> {
+        (roots == self.roots.as_slice()).then(|| self.root_distances())
+    }
+
+    /// Found once (Kahn's algorithm), then kept: `check` and the chain index both walk it.
+    fn topological_order(&self) -> Option<std::borrow::Cow<'_, [u32]>> {
+        self.topological
+            .get_or_init(|| crate::analyze::chains::topological_order(&self.csr))
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed)
+    }
+
     fn successors(&self, v: u32) -> &[u32] {
         self.csr.successors(v)
     }
 
     fn predecessors(&self, v: u32) -> &[u32] {
         self.csr.predecessors(v)
+    }
+}
+
+/// Strings in one buffer, each found by number.
+#[derive(Clone, Debug, Default)]
+struct Ids {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Ids {
+    fn new<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Self {
+        let mut out = Ids {
+            text: String::new(),
+            ends: Vec::with_capacity(ids.len() + 1),
+        };
+        out.ends.push(0);
+        for id in ids {
+            out.text.push_str(id);
+            // Ids of a graph do not reach 4 GiB: each came through an arena's 32-bit spans.
+            out.ends
+                .push(u32::try_from(out.text.len()).unwrap_or(u32::MAX));
+        }
+        out
+    }
+
+    fn get(&self, i: usize) -> &str {
+        self.text
+            .get(self.ends[i] as usize..self.ends[i + 1] as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -799,7 +957,7 @@ impl GraphBuilder {
         // Arrival slots in the sorted order of their ids; the nodes move into that order
         // (pointers moved: the nodes themselves are not copied).
         let n = self.nodes.len();
-        let order: Vec<u32> = {
+        let (order, ids): (Vec<u32>, Ids) = {
             // The ids read once each (a comparison then reads the text, not three pointers
             // to it).
             let mut ids: Vec<(&str, u32)> = (self.nodes.iter())
@@ -811,7 +969,8 @@ impl GraphBuilder {
             } else {
                 ids.sort_unstable();
             }
-            ids.into_iter().map(|(_, slot)| slot).collect()
+            let sorted = Ids::new(ids.iter().map(|&(id, _)| id));
+            (ids.into_iter().map(|(_, slot)| slot).collect(), sorted)
         };
         let mut renumber = vec![0u32; n];
         for (p, &slot) in order.iter().enumerate() {
@@ -898,11 +1057,16 @@ impl GraphBuilder {
         self.problems.dedup();
         let mut config = config;
         config.granularity = Some(granularity);
+        let facts = nodes.iter().map(|node| NodeFacts::of(node)).collect();
         DepGraph {
             nodes,
+            facts,
+            ids,
             csr,
             kinds,
             petgraph: std::sync::OnceLock::new(),
+            topological: std::sync::OnceLock::new(),
+            from_roots: std::sync::OnceLock::new(),
             index,
             roots: root_idxs,
             granularity,
