@@ -150,25 +150,36 @@ fn relevant<G: Adjacency>(graph: &G, roots: &[NodeIndex], targets: &[NodeIndex])
         is_root[r.index()] = true;
     }
     // Forward from the roots, never expanding a target (a chain ends at its first target).
-    let mut forward = vec![false; n];
+    // With one target in an acyclic graph, what only the target leads to cannot lead back to
+    // it: the graph's own reach from the roots, when it keeps one, serves.
+    let kept = (targets.len() == 1 && graph.topological_order().is_some())
+        .then(|| graph.kept_root_distances(roots))
+        .flatten();
     let mut queue: VecDeque<u32> = VecDeque::new();
-    for r in roots {
-        if !forward[r.index()] {
-            forward[r.index()] = true;
-            queue.push_back(num(*r));
-        }
-    }
-    while let Some(v) = queue.pop_front() {
-        if is_target[v as usize] {
-            continue;
-        }
-        for &w in graph.successors(v) {
-            if !forward[w as usize] {
-                forward[w as usize] = true;
-                queue.push_back(w);
+    let forward: Vec<bool> = match kept {
+        Some(distances) => distances.iter().map(|&d| d != u32::MAX).collect(),
+        None => {
+            let mut forward = vec![false; n];
+            for r in roots {
+                if !forward[r.index()] {
+                    forward[r.index()] = true;
+                    queue.push_back(num(*r));
+                }
             }
+            while let Some(v) = queue.pop_front() {
+                if is_target[v as usize] {
+                    continue;
+                }
+                for &w in graph.successors(v) {
+                    if !forward[w as usize] {
+                        forward[w as usize] = true;
+                        queue.push_back(w);
+                    }
+                }
+            }
+            forward
         }
-    }
+    };
     // Backward from the targets, never entering another target.
     let mut backward = vec![false; n];
     for t in targets {
@@ -195,8 +206,19 @@ fn relevant<G: Adjacency>(graph: &G, roots: &[NodeIndex], targets: &[NodeIndex])
     }
 }
 
-/// Kahn's algorithm over the relevant subgraph; `None` when it has a cycle.
+/// A topological order of the relevant subgraph: the graph's own, filtered (the relevant
+/// edges are some of the graph's), else Kahn's algorithm over the relevant subgraph; `None`
+/// when it has a cycle.
 fn topological<G: Adjacency>(graph: &G, rel: &Relevant) -> Option<Vec<u32>> {
+    if let Some(whole) = graph.topological_order() {
+        return Some(
+            whole
+                .iter()
+                .copied()
+                .filter(|&v| rel.in_set[v as usize])
+                .collect(),
+        );
+    }
     let n = graph.node_count();
     let mut indegree = vec![0u32; n];
     for &v in &rel.members {
@@ -254,7 +276,7 @@ fn distances<G: Adjacency>(graph: &G, rel: &Relevant) -> Vec<usize> {
 fn count_dag<G: Adjacency>(graph: &G, rel: &Relevant, order: &[u32]) -> (u64, Option<BigUint>) {
     let edge_ok = |u: u32, v: u32| rel.edge_ok(u, v);
     let count = |v: u32| u64::from(rel.is_root[v as usize]);
-    match path_counts_u64(graph, order, &edge_ok, &count) {
+    match path_counts_u64(graph, order, edge_ok, count) {
         Some(paths) => {
             let mut total = 0u64;
             for &v in order {
@@ -322,8 +344,8 @@ fn split_count(total: BigUint) -> (u64, Option<BigUint>) {
 fn path_counts_u64<G: Adjacency>(
     graph: &G,
     order: &[u32],
-    edge_ok: &dyn Fn(u32, u32) -> bool,
-    start: &dyn Fn(u32) -> u64,
+    edge_ok: impl Fn(u32, u32) -> bool,
+    start: impl Fn(u32) -> u64,
 ) -> Option<Vec<u64>> {
     let mut paths = vec![0u64; graph.node_count()];
     for &v in order {
@@ -345,9 +367,9 @@ fn path_counts_u64<G: Adjacency>(
 fn path_counts_big<G: Adjacency>(
     graph: &G,
     order: &[u32],
-    edge_ok: &dyn Fn(u32, u32) -> bool,
-    start: &dyn Fn(u32) -> u64,
-    keep: &dyn Fn(u32) -> bool,
+    edge_ok: impl Fn(u32, u32) -> bool,
+    start: impl Fn(u32) -> u64,
+    keep: impl Fn(u32) -> bool,
 ) -> Vec<BigUint> {
     // Successors in `order` still to add each node's count.
     let mut pending = vec![0u32; graph.node_count()];
@@ -796,7 +818,7 @@ impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
                 let big_order: Vec<u32> = order.iter().copied().filter(|&v| relevant(v)).collect();
                 let big_edge_ok =
                     |u: u32, v: u32| forward[u as usize] && relevant(u) && relevant(v);
-                path_counts_big(graph, &big_order, &big_edge_ok, &start, &keep)
+                path_counts_big(graph, &big_order, big_edge_ok, start, keep)
             } else {
                 Vec::new()
             };

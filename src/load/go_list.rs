@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::go_stream::{Chunk, Extra, Failure};
 use crate::model::{
     ArenaBuilder, BuildConfig, DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Names,
-    Node, NumberedEdges, Str,
+    Node, NodeRef, NumberedEdges, Str,
 };
 use crate::pattern;
 
@@ -235,7 +235,10 @@ pub fn parse(
     config: BuildConfig,
 ) -> Result<Parsed> {
     let mut state = Stream::default();
-    super::go_stream::parse(reader, source, &mut |chunk| state.add_chunk(chunk, source))?;
+    let hasher = state.builder.id_hasher();
+    super::go_stream::parse(reader, source, &hasher, &mut |chunk| {
+        state.add_chunk(chunk, source)
+    })?;
     state.finish(source, roots, config)
 }
 
@@ -266,7 +269,7 @@ pub fn parse_packages(
 #[derive(Debug)]
 pub struct SharedPackage {
     /// The node (without load errors: a loader that shares nodes reports none).
-    pub node: Arc<Node>,
+    pub node: NodeRef,
     /// `Imports`, in order.
     pub imports: Vec<String>,
     /// The loader's number of the package and of each import's package, in order (`"C"`:
@@ -492,11 +495,15 @@ impl Stream {
             import_names,
             imports,
             failure,
+            id_hashes,
+            import_hashes,
+            facts,
         } = chunk;
         let mut resolved: Vec<Option<(u32, EdgeKind)>> = vec![None; import_names.len()];
         let mut edges: Vec<(u32, EdgeKind)> = Vec::new();
         self.builder.reserve(nodes.len(), imports.len());
-        for (node, extra) in nodes.into_iter().zip(extras) {
+        let packages = nodes.into_iter().zip(extras).zip(id_hashes).zip(facts);
+        for (((node, extra), hash), facts) in packages {
             let Extra {
                 imports: (start, end),
                 matches,
@@ -504,9 +511,9 @@ impl Stream {
                 empty,
             } = extra;
             self.record(&node, matches, &deps_errors, empty, source)?;
-            let id = node.id.clone();
-            let Some(from) = self.builder.add_node_slot(node) else {
-                bail!("{source}: package {id} appears twice in the stream");
+            let from = match self.builder.add_node_slot_hashed(node, hash, facts) {
+                Ok(slot) => slot,
+                Err(twice) => bail!("{source}: package {} appears twice in the stream", twice.id),
             };
             let builder = &mut self.builder;
             edges.clear();
@@ -514,7 +521,10 @@ impl Stream {
                 let edge = resolved[number as usize].get_or_insert_with(|| {
                     match import_names.get(number as usize).unwrap_or_default() {
                         "C" => (builder.slot_of("runtime/cgo"), EdgeKind::Cgo),
-                        path => (builder.slot_of(path), EdgeKind::Import),
+                        path => (
+                            builder.slot_of_hashed(import_hashes[number as usize], path),
+                            EdgeKind::Import,
+                        ),
                     }
                 });
                 edges.push(*edge);
@@ -545,7 +555,7 @@ impl Stream {
         } = entry;
         let imports = (start..end).map(|i| imports.get(i));
         self.add_shared(
-            Arc::new(node),
+            NodeRef::new(node),
             imports,
             None,
             matches,
@@ -598,7 +608,7 @@ impl Stream {
     #[allow(clippy::too_many_arguments)]
     fn add_shared<'i>(
         &mut self,
-        node: Arc<Node>,
+        node: NodeRef,
         imports: impl Iterator<Item = &'i str>,
         numbered: Option<&(u32, NumberedEdges)>,
         matches: Vec<String>,
@@ -810,7 +820,7 @@ pub(crate) mod tests {
 
     #[test]
     fn an_object_longer_than_many_blocks_loads() {
-        let files: Vec<String> = (0..60_000).map(|i| format!("file_{i:06}.go")).collect();
+        let files: Vec<String> = (0..200_000).map(|i| format!("file_{i:06}.go")).collect();
         let value =
             serde_json::json!({"ImportPath": "example.com/big", "Name": "main", "GoFiles": files});
         let mut stream = serde_json::to_vec_pretty(&value).unwrap();
@@ -821,7 +831,7 @@ pub(crate) mod tests {
         let big = parsed
             .graph
             .node(parsed.graph.find("example.com/big").unwrap());
-        assert_eq!(big.go_files.len(), 60_000);
+        assert_eq!(big.go_files.len(), 200_000);
         assert!(parsed.graph.find("example.com/small").is_some());
     }
 

@@ -32,16 +32,19 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::go_list::{GoModule, GoPackageError, Text, ld_libs, module_info, one_line};
-use crate::model::{Arena, ArenaBuilder, ArenaFull, ListSpan, ModuleInfo, Names, Node, Span, Str};
+use crate::model::{
+    Arena, ArenaBuilder, ArenaFull, IdHasher, ListSpan, ModuleInfo, Names, Node, NodeFacts,
+    NodeRef, Span, Str,
+};
 
 /// Bytes per block read and handed to a worker.
-pub const BLOCK: usize = 256 << 10;
+pub const BLOCK: usize = 1 << 20;
 
 /// One block's packages, parsed and converted.
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Chunk {
     /// The packages, in input order.
-    pub nodes: Vec<Arc<Node>>,
+    pub nodes: Vec<NodeRef>,
     /// What the merger needs beside each node.
     pub extras: Vec<Extra>,
     /// The distinct import paths of the block (`"C"` as written), numbered by first use.
@@ -50,6 +53,12 @@ pub(super) struct Chunk {
     pub imports: Vec<u32>,
     /// Why the block stopped before its end, if it did (after `nodes`).
     pub failure: Option<Failure>,
+    /// The hash of each node's id and of each import path, by the graph's [`IdHasher`]
+    /// (hashed here, on the worker, not by the merger).
+    pub id_hashes: Vec<u64>,
+    pub import_hashes: Vec<u64>,
+    /// Each node's [`NodeFacts`] (read here, while the node is in this core's cache).
+    pub facts: Vec<NodeFacts>,
 }
 
 /// What a package brings besides its node.
@@ -113,6 +122,7 @@ struct Parsed {
 pub(super) fn parse(
     reader: impl Read,
     source: &str,
+    hasher: &IdHasher,
     add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
 ) -> Result<()> {
     let cannot_read =
@@ -123,11 +133,14 @@ pub(super) fn parse(
     if eof {
         // Small inputs (most fixtures, most live loads of small modules): no threads.
         let mut place = Placement::default();
-        let parsed = parse_block(&Block {
-            seq: 0,
-            bytes: first,
-            last: true,
-        });
+        let parsed = parse_block(
+            &Block {
+                seq: 0,
+                bytes: first,
+                last: true,
+            },
+            hasher,
+        );
         return place.deliver(parsed, add);
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -153,7 +166,7 @@ pub(super) fn parse(
                     if stop.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let parsed = parse_block(&block);
+                    let parsed = parse_block(&block, hasher);
                     let _ = free_tx.try_send(block.bytes);
                     if parsed_tx.send(parsed).is_err() {
                         return;
@@ -340,12 +353,12 @@ impl Placement {
 /// Parses every package of a block: strings taken as bytes and the block's text checked to
 /// be UTF-8 once; where it is not, the block is parsed again checking each string, so that
 /// the error names the string's place.
-fn parse_block(block: &Block) -> Parsed {
+fn parse_block(block: &Block, hasher: &IdHasher) -> Parsed {
     let bytes = &block.bytes[..];
-    let (parsed, newlines) = match fast(block) {
+    let (parsed, newlines) = match fast(block, hasher) {
         Some((chunk, newlines)) => ((Ok(chunk), None), newlines),
         None => (
-            parse_packages(block, false),
+            parse_packages(block, false, hasher),
             memchr::memchr_iter(b'\n', bytes).count(),
         ),
     };
@@ -355,7 +368,7 @@ fn parse_block(block: &Block) -> Parsed {
     };
     let (chunk, error) = match parsed {
         (Ok(chunk), error) => (chunk, error),
-        (Err(_), _) => match parse_packages(block, true) {
+        (Err(_), _) => match parse_packages(block, true, hasher) {
             (Ok(chunk), error) => (chunk, error),
             // Not reached: the strict pass refuses the first string that is not UTF-8.
             (Err(err), _) => (
@@ -375,10 +388,10 @@ fn parse_block(block: &Block) -> Parsed {
 
 /// The block read by the scanner (`go_scan`), and its newlines, when it reads all of it
 /// and its text is UTF-8; `None` leaves it to serde.
-fn fast(block: &Block) -> Option<(Chunk, usize)> {
+fn fast(block: &Block, hasher: &IdHasher) -> Option<(Chunk, usize)> {
     let mut builder = ChunkBuilder::new(block.bytes.len(), false);
     let newlines = super::go_scan::read_block(&block.bytes, &mut builder).ok()?;
-    Some((builder.finish().ok()?, newlines))
+    Some((builder.finish(hasher).ok()?, newlines))
 }
 
 /// Serde's error in a block: (what, message without position, line, column).
@@ -388,6 +401,7 @@ type BlockError = (&'static str, String, usize, usize);
 fn parse_packages(
     block: &Block,
     strict: bool,
+    hasher: &IdHasher,
 ) -> (
     Result<Chunk, std::string::FromUtf8Error>,
     Option<BlockError>,
@@ -420,7 +434,7 @@ fn parse_packages(
     let builder = BLOCK_BEING_PARSED.with(|cell| cell.borrow_mut().take());
     let chunk = builder
         .unwrap_or_else(|| ChunkBuilder::new(0, strict))
-        .finish()
+        .finish(hasher)
         .map(|mut chunk| {
             if no_import_path {
                 chunk.failure = Some(Failure::NoImportPath);
@@ -763,7 +777,7 @@ impl ChunkBuilder {
     }
 
     /// The chunk, once its text is known to be UTF-8.
-    fn finish(self) -> Result<Chunk, std::string::FromUtf8Error> {
+    fn finish(self, hasher: &IdHasher) -> Result<Chunk, std::string::FromUtf8Error> {
         let arena = self.arena.finish()?;
         let names = String::from_utf8(self.names)?;
         let import_names: Names = (0..self.name_ends.len() as u32 - 1)
@@ -771,17 +785,25 @@ impl ChunkBuilder {
                 &names[self.name_ends[i as usize] as usize..self.name_ends[i as usize + 1] as usize]
             })
             .collect();
-        let nodes = self
+        // One allocation for the block's nodes.
+        let block: Arc<[Node]> = self
             .drafts
             .into_iter()
-            .map(|draft| Arc::new(draft.node(&arena)))
+            .map(|draft| draft.node(&arena))
             .collect();
+        let nodes: Vec<NodeRef> = NodeRef::all(block).collect();
+        let id_hashes = nodes.iter().map(|node| hasher.hash(&node.id)).collect();
+        let facts = nodes.iter().map(|node| NodeFacts::of(node)).collect();
+        let import_hashes = import_names.iter().map(|name| hasher.hash(name)).collect();
         Ok(Chunk {
             nodes,
             extras: self.extras,
             import_names,
             imports: self.imports,
             failure: None,
+            id_hashes,
+            import_hashes,
+            facts,
         })
     }
 }
@@ -1228,9 +1250,10 @@ mod tests {
         let mut left_to_serde = Vec::new();
         for (name, stream) in &streams {
             for block in blocks_of(stream) {
-                let (serde, error) = parse_packages(&block, false);
+                let hasher = IdHasher::default();
+                let (serde, error) = parse_packages(&block, false, &hasher);
                 let serde = serde.unwrap();
-                match fast(&block) {
+                match fast(&block, &hasher) {
                     Some((chunk, newlines)) => {
                         assert_eq!(newlines, memchr::memchr_iter(b'\n', &block.bytes).count());
                         assert!(
@@ -1281,8 +1304,13 @@ mod tests {
                 bytes: input.to_vec(),
                 last: true,
             };
-            assert!(fast(&block).is_none(), "{}", String::from_utf8_lossy(input));
-            let parsed = parse_block(&block);
+            let hasher = IdHasher::default();
+            assert!(
+                fast(&block, &hasher).is_none(),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            let parsed = parse_block(&block, &hasher);
             let (_, message, line, _) = parsed.error.expect("an error");
             assert!(message.contains(says), "{message}");
             assert_eq!(line, 1);

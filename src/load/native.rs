@@ -766,7 +766,7 @@ impl NativeGo {
                         SharedPackage::convert(package).expect("a native package has a path");
                     node.source = source::source_of(&node, &imports_c);
                     let shared = Arc::new(SharedPackage {
-                        node: Arc::new(node),
+                        node: crate::model::NodeRef::new(node),
                         imports,
                         numbered: numbered(&loaded),
                     });

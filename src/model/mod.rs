@@ -22,41 +22,52 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
-/// Node ids → node slots without a copy of any id: the table holds slot numbers and compares
-/// a probe with the id of the node in that slot (a `HashMap<String, _>` would clone every id
-/// of every graph a loader builds, and a matrix builds one per configuration).
+/// Node ids → node slots: the table holds each slot with the full hash of its id, and
+/// compares a probe with the id itself only when the hashes agree (so a probe reads one id,
+/// the one it finds, and growing the table reads none). Where the ids are is the caller's:
+/// `id_of` gives a slot's id.
 #[derive(Clone, Debug, Default)]
 struct IdTable {
-    slots: hashbrown::HashTable<u32>,
-    hasher: foldhash::fast::RandomState,
+    slots: hashbrown::HashTable<(u32, u64)>,
+    hasher: IdHasher,
+}
+
+/// How a graph's id table hashes ids: a loader may hash ids on its own threads with it and
+/// hand the builder the hashes ([`GraphBuilder::slot_of_hashed`]).
+#[derive(Clone, Debug, Default)]
+pub struct IdHasher(foldhash::fast::RandomState);
+
+impl IdHasher {
+    /// The hash of `id`.
+    pub fn hash(&self, id: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.0, id)
+    }
 }
 
 impl IdTable {
     fn hash(&self, id: &str) -> u64 {
-        std::hash::BuildHasher::hash_one(&self.hasher, id)
+        self.hasher.hash(id)
     }
 
-    fn reserve(&mut self, n: usize, nodes: &[Arc<Node>]) {
-        let hasher = &self.hasher;
-        self.slots.reserve(n, |&slot| {
-            std::hash::BuildHasher::hash_one(hasher, nodes[slot as usize].id.as_str())
-        });
+    fn reserve(&mut self, n: usize) {
+        self.slots.reserve(n, |&(_, hash)| hash);
     }
 
-    /// The slot of the node with this id among `nodes`.
-    fn get(&self, id: &str, nodes: &[Arc<Node>]) -> Option<u32> {
+    /// The slot of the id hashed to `hash`.
+    fn get_hashed<'a>(&self, hash: u64, id: &str, id_of: impl Fn(u32) -> &'a str) -> Option<u32> {
         self.slots
-            .find(self.hash(id), |&slot| nodes[slot as usize].id == id)
-            .copied()
+            .find(hash, |&(slot, h)| h == hash && id_of(slot) == id)
+            .map(|&(slot, _)| slot)
     }
 
-    /// Records `slot`, whose node among `nodes` has an id no other slot has.
-    fn insert_new(&mut self, slot: u32, nodes: &[Arc<Node>]) {
-        let hash = self.hash(&nodes[slot as usize].id);
-        let hasher = &self.hasher;
-        self.slots.insert_unique(hash, slot, |&slot| {
-            std::hash::BuildHasher::hash_one(hasher, nodes[slot as usize].id.as_str())
-        });
+    /// The slot of `id`.
+    fn get<'a>(&self, id: &str, id_of: impl Fn(u32) -> &'a str) -> Option<u32> {
+        self.get_hashed(self.hash(id), id, id_of)
+    }
+
+    /// Records `slot`, whose id (hashed to `hash`) no other slot has.
+    fn insert_new(&mut self, slot: u32, hash: u64) {
+        self.slots.insert_unique(hash, (slot, hash), |&(_, h)| h);
     }
 }
 
@@ -275,6 +286,74 @@ impl Node {
     }
 }
 
+/// A node of a graph: one of a block of nodes a loader made together (one allocation for
+/// the block, freed in one sweep when its last node goes: dropping a large graph frees a
+/// few hundred blocks, not a node at a time from cold memory), or a block of its own. Cheap
+/// to clone (graphs of several configurations share the nodes they agree on); reads as the
+/// [`Node`].
+#[derive(Clone)]
+pub struct NodeRef {
+    block: Arc<[Node]>,
+    at: u32,
+}
+
+impl NodeRef {
+    /// A node on its own.
+    pub fn new(node: Node) -> Self {
+        NodeRef {
+            block: Arc::from([node]),
+            at: 0,
+        }
+    }
+
+    /// The same node of the same block (not a copy of it).
+    pub fn ptr_eq(a: &NodeRef, b: &NodeRef) -> bool {
+        Arc::ptr_eq(&a.block, &b.block) && a.at == b.at
+    }
+
+    /// Every node of `block`, in order.
+    pub fn all(block: Arc<[Node]>) -> impl Iterator<Item = NodeRef> {
+        (0..block.len() as u32).map(move |at| NodeRef {
+            block: block.clone(),
+            at,
+        })
+    }
+
+    /// The node, to change: in place when nothing else holds its block, else a copy of its
+    /// own.
+    pub fn make_mut(&mut self) -> &mut Node {
+        if self.block.len() != 1 || Arc::get_mut(&mut self.block).is_none() {
+            *self = NodeRef::new((**self).clone());
+        }
+        let at = self.at as usize;
+        match Arc::get_mut(&mut self.block) {
+            Some(block) => &mut block[at],
+            None => unreachable!("a block of its own, held once"),
+        }
+    }
+}
+
+impl std::ops::Deref for NodeRef {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        &self.block[self.at as usize]
+    }
+}
+
+impl PartialEq for NodeRef {
+    fn eq(&self, other: &NodeRef) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for NodeRef {}
+
+impl std::fmt::Debug for NodeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 /// What scans over every package ask of it, four bytes per node kept beside the graph:
 /// reading a node behind its pointer costs a cache miss or two on large graphs, and most
 /// scans want to skip most packages.
@@ -441,7 +520,7 @@ pub struct BuildConfig {
 /// built only when [`DepGraph::graph`] is first asked for.
 #[derive(Clone, Debug)]
 pub struct DepGraph {
-    nodes: Vec<Arc<Node>>,
+    nodes: Vec<NodeRef>,
     /// [`NodeFacts`] of each node, by index.
     facts: Vec<NodeFacts>,
     /// Every node's id, in index order, in one buffer.
@@ -449,7 +528,7 @@ pub struct DepGraph {
     csr: Csr,
     /// The kind of each edge, by its forward position in `csr`.
     kinds: Vec<EdgeKind>,
-    petgraph: std::sync::OnceLock<DiGraph<Arc<Node>, EdgeKind>>,
+    petgraph: std::sync::OnceLock<DiGraph<NodeRef, EdgeKind>>,
     /// A topological order of every node (`None`: a cycle), found on first use.
     topological: std::sync::OnceLock<Option<Vec<u32>>>,
     /// [`DepGraph::root_distances`], found on first use.
@@ -467,7 +546,7 @@ pub struct DepGraph {
 impl DepGraph {
     /// The same nodes and edges as a petgraph graph (built on the first call, then kept):
     /// nodes in index order, each node's edges added in ascending order of their target.
-    pub fn graph(&self) -> &DiGraph<Arc<Node>, EdgeKind> {
+    pub fn graph(&self) -> &DiGraph<NodeRef, EdgeKind> {
         self.petgraph.get_or_init(|| {
             let mut graph = DiGraph::with_capacity(self.nodes.len(), self.kinds.len());
             for node in &self.nodes {
@@ -494,7 +573,7 @@ impl DepGraph {
     /// The node with this id.
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
         self.index
-            .get(id, &self.nodes)
+            .get(id, |slot| self.ids.get(slot as usize))
             .map(|slot| NodeIndex::new(slot as usize))
     }
 
@@ -521,7 +600,7 @@ impl DepGraph {
     }
 
     /// Every node, in index order (the sorted order of ids).
-    pub fn nodes(&self) -> &[Arc<Node>] {
+    pub fn nodes(&self) -> &[NodeRef] {
         &self.nodes
     }
 
@@ -627,7 +706,7 @@ impl DepGraph {
     /// Attaches the source facts the loader read for a package (the only mutation after
     /// building: the loader reads files once the graph says which packages matter).
     pub fn set_source(&mut self, idx: NodeIndex, source: PackageSource) {
-        Arc::make_mut(&mut self.nodes[idx.index()]).source = Some(source);
+        self.nodes[idx.index()].make_mut().source = Some(source);
         self.facts[idx.index()] = NodeFacts::of(&self.nodes[idx.index()]);
         // A petgraph view made before holds the node as it was.
         self.petgraph = std::sync::OnceLock::new();
@@ -661,13 +740,30 @@ impl Adjacency for DepGraph {
 }
 
 /// Strings in one buffer, each found by number.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Ids {
     text: String,
     ends: Vec<u32>,
 }
 
+impl Default for Ids {
+    fn default() -> Self {
+        Ids {
+            text: String::new(),
+            ends: vec![0],
+        }
+    }
+}
+
 impl Ids {
+    /// Appends one.
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        // Ids of a graph do not reach 4 GiB: each came through an arena's 32-bit spans.
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
     fn new<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Self {
         let mut out = Ids {
             text: String::new(),
@@ -707,13 +803,17 @@ pub type NumberedEdges = Arc<[(u32, EdgeKind)]>;
 pub struct GraphBuilder {
     /// Id -> slot (arrival order until `finish`).
     slots: IdTable,
+    /// Each slot's id, in one buffer (what the table compares a probe with).
+    ids: Ids,
     /// The caller's number of a node -> its slot + 1 (0: not added).
     numbered: Vec<u32>,
     /// Edges by number: a slot and the numbers its edges point at (a list the caller keeps
     /// for every graph it builds: not copied, read once in `finish`).
     lists: Vec<(u32, NumberedEdges)>,
     /// Nodes by arrival; an id only imported so far holds a `missing` placeholder.
-    nodes: Vec<Arc<Node>>,
+    nodes: Vec<NodeRef>,
+    /// By slot: the node's [`NodeFacts`].
+    facts: Vec<NodeFacts>,
     /// By slot: a node with this id was added (not a placeholder).
     added: Vec<bool>,
     /// By slot: an edge points at it.
@@ -733,12 +833,14 @@ impl GraphBuilder {
     /// copies.
     pub fn with_capacity(nodes: usize, edges: usize) -> Self {
         let mut slots = IdTable::default();
-        slots.reserve(nodes, &[]);
+        slots.reserve(nodes);
         Self {
             slots,
+            ids: Ids::default(),
             numbered: Vec::new(),
             lists: Vec::new(),
             nodes: Vec::with_capacity(nodes),
+            facts: Vec::with_capacity(nodes),
             added: Vec::with_capacity(nodes),
             imported: Vec::with_capacity(nodes),
             edges: Vec::with_capacity(edges),
@@ -746,61 +848,102 @@ impl GraphBuilder {
         }
     }
 
-    fn push(&mut self, node: Arc<Node>, added: bool) -> u32 {
+    fn push_hashed(&mut self, node: NodeRef, hash: u64, added: bool) -> u32 {
+        let facts = NodeFacts::of(&node);
+        self.push_with(node, hash, added, facts)
+    }
+
+    fn push_with(&mut self, node: NodeRef, hash: u64, added: bool, facts: NodeFacts) -> u32 {
         let slot = self.nodes.len() as u32;
+        self.ids.push(&node.id);
         self.nodes.push(node);
-        self.slots.insert_new(slot, &self.nodes);
+        self.facts.push(facts);
+        self.slots.insert_new(slot, hash);
         self.added.push(added);
         self.imported.push(false);
         slot
     }
 
+    fn find_slot_hashed(&self, hash: u64, id: &str) -> Option<usize> {
+        self.slots
+            .get_hashed(hash, id, |slot| self.ids.get(slot as usize))
+            .map(|slot| slot as usize)
+    }
+
     fn find_slot(&self, id: &str) -> Option<usize> {
-        self.slots.get(id, &self.nodes).map(|slot| slot as usize)
+        self.find_slot_hashed(self.slots.hash(id), id)
     }
 
     fn slot(&mut self, id: &str) -> u32 {
-        if let Some(slot) = self.slots.get(id, &self.nodes) {
-            return slot;
+        self.slot_of_hashed(self.slots.hash(id), id)
+    }
+
+    /// How this builder hashes ids (for a loader that hashes them on its own threads).
+    pub fn id_hasher(&self) -> IdHasher {
+        self.slots.hasher.clone()
+    }
+
+    /// [`GraphBuilder::slot_of`] for an id hashed by [`GraphBuilder::id_hasher`].
+    pub fn slot_of_hashed(&mut self, hash: u64, id: &str) -> u32 {
+        if let Some(slot) = self.find_slot_hashed(hash, id) {
+            return slot as u32;
         }
         let placeholder = Node {
             id: id.into(),
             missing: true,
             ..Node::default()
         };
-        self.push(Arc::new(placeholder), false)
+        self.push_hashed(NodeRef::new(placeholder), hash, false)
     }
 
     /// Adds a node, or replaces a placeholder with the same id. Returns false when a complete
     /// node with this id already exists (the duplicate is ignored).
     pub fn add_node(&mut self, node: Node) -> bool {
-        self.add_shared(Arc::new(node))
+        self.add_shared(NodeRef::new(node))
     }
 
     /// [`GraphBuilder::add_node`] for a node other graphs may hold too (a loader that
     /// evaluates several configurations shares the packages they agree on).
-    pub fn add_shared(&mut self, node: Arc<Node>) -> bool {
+    pub fn add_shared(&mut self, node: NodeRef) -> bool {
         self.add_at_slot(node).is_some()
     }
 
     /// Adds `node` (see [`GraphBuilder::add_node`]); its slot, or `None` for a duplicate.
-    fn add_at_slot(&mut self, node: Arc<Node>) -> Option<u32> {
-        match self.find_slot(&node.id) {
-            None => Some(self.push(node, true)),
+    fn add_at_slot(&mut self, node: NodeRef) -> Option<u32> {
+        let hash = self.slots.hash(&node.id);
+        self.add_at_slot_hashed(node, hash)
+    }
+
+    /// [`GraphBuilder::add_node_slot`] for a node whose id [`GraphBuilder::id_hasher`]
+    /// hashed to `hash` and whose facts are `facts`; a duplicate is handed back.
+    pub fn add_node_slot_hashed(
+        &mut self,
+        node: NodeRef,
+        hash: u64,
+        facts: NodeFacts,
+    ) -> Result<u32, NodeRef> {
+        match self.find_slot_hashed(hash, &node.id) {
+            None => Ok(self.push_with(node, hash, true, facts)),
             Some(slot) => {
                 if self.added[slot] && !self.nodes[slot].missing {
-                    return None;
+                    return Err(node);
                 }
                 self.nodes[slot] = node;
+                self.facts[slot] = facts;
                 self.added[slot] = true;
-                Some(slot as u32)
+                Ok(slot as u32)
             }
         }
     }
 
+    fn add_at_slot_hashed(&mut self, node: NodeRef, hash: u64) -> Option<u32> {
+        let facts = NodeFacts::of(&node);
+        self.add_node_slot_hashed(node, hash, facts).ok()
+    }
+
     /// [`GraphBuilder::add_shared`] for a node the caller numbers: `number` stands for its id
     /// in [`GraphBuilder::add_numbered_edges`] (one number per id; small, dense numbers).
-    pub fn add_numbered(&mut self, number: u32, node: Arc<Node>) -> bool {
+    pub fn add_numbered(&mut self, number: u32, node: NodeRef) -> bool {
         let Some(slot) = self.add_at_slot(node) else {
             return false;
         };
@@ -842,7 +985,7 @@ impl GraphBuilder {
 
     /// Adds `node` (see [`GraphBuilder::add_node`]); its slot, or `None` when a complete node
     /// with its id was added before.
-    pub fn add_node_slot(&mut self, node: Arc<Node>) -> Option<u32> {
+    pub fn add_node_slot(&mut self, node: NodeRef) -> Option<u32> {
         self.add_at_slot(node)
     }
 
@@ -861,9 +1004,10 @@ impl GraphBuilder {
         let wanted = self.nodes.len() + nodes;
         if wanted > self.slots.slots.capacity() {
             let grow = wanted.max(2 * self.slots.slots.capacity()) - self.slots.slots.len();
-            self.slots.reserve(grow, &self.nodes);
+            self.slots.reserve(grow);
         }
         self.nodes.reserve(nodes);
+        self.facts.reserve(nodes);
         self.added.reserve(nodes);
         self.imported.reserve(nodes);
         self.edges.reserve(edges);
@@ -910,7 +1054,7 @@ impl GraphBuilder {
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         let mut ids: Vec<&str> = (0..self.nodes.len())
             .filter(|&slot| self.added[slot])
-            .map(|slot| self.nodes[slot].id.as_str())
+            .map(|slot| self.ids.get(slot))
             .collect();
         ids.sort_unstable();
         ids.into_iter()
@@ -942,7 +1086,7 @@ impl GraphBuilder {
                     counted[slot] = true;
                     n_missing += 1;
                     if missing_example.is_none() {
-                        let id = |slot: u32| self.nodes[slot as usize].id.to_string();
+                        let id = |slot: u32| self.ids.get(slot as usize).to_owned();
                         missing_example = Some((id(slot as u32), id(from)));
                     }
                 }
@@ -960,9 +1104,8 @@ impl GraphBuilder {
         let (order, ids): (Vec<u32>, Ids) = {
             // The ids read once each (a comparison then reads the text, not three pointers
             // to it).
-            let mut ids: Vec<(&str, u32)> = (self.nodes.iter())
-                .zip(0..n as u32)
-                .map(|(node, slot)| (node.id.as_str(), slot))
+            let mut ids: Vec<(&str, u32)> = (0..n as u32)
+                .map(|slot| (self.ids.get(slot as usize), slot))
                 .collect();
             if n >= PARALLEL_SORT_MIN {
                 rayon::slice::ParallelSliceMut::par_sort_unstable(&mut ids[..]);
@@ -976,11 +1119,15 @@ impl GraphBuilder {
         for (p, &slot) in order.iter().enumerate() {
             renumber[slot as usize] = p as u32;
         }
-        let mut arrived: Vec<Option<Arc<Node>>> = std::mem::take(&mut self.nodes)
+        let mut arrived: Vec<Option<NodeRef>> = std::mem::take(&mut self.nodes)
             .into_iter()
             .map(Some)
             .collect();
-        let nodes: Vec<Arc<Node>> = order
+        let facts: Vec<NodeFacts> = order
+            .iter()
+            .map(|&slot| self.facts[slot as usize])
+            .collect();
+        let nodes: Vec<NodeRef> = order
             .iter()
             .map(|&slot| arrived[slot as usize].take().expect("each node once"))
             .collect();
@@ -989,7 +1136,7 @@ impl GraphBuilder {
         // Each slot is rewritten on its own (the order of the walk does not matter); a slot's
         // id, and so its hash, is unchanged.
         let mut index = self.slots;
-        for slot in index.slots.iter_mut() {
+        for (slot, _) in index.slots.iter_mut() {
             *slot = renumber[*slot as usize];
         }
         // Rows by a counting sort on the renumbered source: the edges by id and the lists by
@@ -1048,7 +1195,7 @@ impl GraphBuilder {
         let csr = Csr::from_parts(out_start, out_to);
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
-            .filter_map(|id| index.get(id, &nodes))
+            .filter_map(|id| index.get(id, |slot| ids.get(slot as usize)))
             .map(|slot| NodeIndex::new(slot as usize))
             .collect();
         root_idxs.sort();
@@ -1057,7 +1204,6 @@ impl GraphBuilder {
         self.problems.dedup();
         let mut config = config;
         config.granularity = Some(granularity);
-        let facts = nodes.iter().map(|node| NodeFacts::of(node)).collect();
         DepGraph {
             nodes,
             facts,
@@ -1083,8 +1229,8 @@ const PARALLEL_SORT_MIN: usize = 20_000;
 mod tests {
     use super::*;
 
-    fn node(id: &str) -> Arc<Node> {
-        Arc::new(Node {
+    fn node(id: &str) -> NodeRef {
+        NodeRef::new(Node {
             id: id.into(),
             ..Node::default()
         })

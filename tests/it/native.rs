@@ -325,7 +325,7 @@ fn native_loader_equals_go_list_on_real_modules() {
         // sharing the nodes they agree on with the earlier ones; each equals the graph of go
         // list's own output.
         let matrix = open();
-        let mut first_nodes: Vec<std::sync::Arc<linkaudit::model::Node>> = Vec::new();
+        let mut first_nodes: Vec<linkaudit::model::NodeRef> = Vec::new();
         let mut shared_nodes = 0;
         for (config, listed) in configs.iter().zip(&listed) {
             let packages = matrix
@@ -352,7 +352,11 @@ fn native_loader_equals_go_list_on_real_modules() {
             } else {
                 shared_nodes += nodes
                     .iter()
-                    .filter(|n| first_nodes.iter().any(|f| std::sync::Arc::ptr_eq(f, n)))
+                    .filter(|n| {
+                        first_nodes
+                            .iter()
+                            .any(|f| linkaudit::model::NodeRef::ptr_eq(f, n))
+                    })
                     .count();
             }
         }
