@@ -368,8 +368,18 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The rules shipped with the binary.
+    /// The rules shipped with the binary: parsed once per process (they are part of the
+    /// binary), then cloned (a matrix, `fix` and `diff` ask for them per load).
     pub fn builtin() -> Result<Catalog> {
+        static PARSED: std::sync::OnceLock<std::result::Result<Catalog, String>> =
+            std::sync::OnceLock::new();
+        match PARSED.get_or_init(|| Catalog::parse_builtin().map_err(|err| format!("{err:#}"))) {
+            Ok(catalog) => Ok(catalog.clone()),
+            Err(err) => bail!("{err}"),
+        }
+    }
+
+    fn parse_builtin() -> Result<Catalog> {
         let mut rules = Vec::new();
         let mut fingerprints = Vec::new();
         for (path, text) in BUILTIN {
