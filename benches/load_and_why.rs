@@ -586,8 +586,50 @@ struct Pkg {
     cgo: bool,
 }
 
+/// How far import chains reach down the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// Every module sits on one of [`LAYERS`] layers above std and imports only packages of
+    /// lower depth: chains are at most about 60 packages long whatever the size, as in real
+    /// programs (kubernetes v1.34.4: 3,413 packages, longest import chain 70), and chain
+    /// counts stay near real ones (10^14 there).
+    Layered,
+    /// No bound: each package also imports the oldest package nobody imports yet and one of
+    /// the last 1,000, so the longest chain holds nearly every package (9,613 of 10,000) and
+    /// chain counts have about N/8 digits (1,191 at 10,000, 12,256 at 100,000). The stress
+    /// case for exact counting, and the only shape before issue 11's work.
+    Deep,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Layered => "layered",
+            Shape::Deep => "deep",
+        }
+    }
+
+    /// The file name of a dumped stream.
+    fn file(self, size: usize) -> String {
+        match self {
+            Shape::Layered => format!("go-list-{size}.json"),
+            Shape::Deep => format!("go-list-deep-{size}.json"),
+        }
+    }
+}
+
+/// Layers of third-party modules above std in a [`Shape::Layered`] stream.
+const LAYERS: u32 = 40;
+
 struct Builder {
     rng: Rng,
+    shape: Shape,
+    /// Longest import chain below each package, itself included.
+    depth: Vec<u32>,
+    /// The depth the packages being made must stay under (`u32::MAX`: none).
+    cap: u32,
+    /// The longest chain within std.
+    std_depth: u32,
     out: String,
     paths: Vec<String>,
     /// Index into `modules` for third-party and main-module packages.
@@ -628,9 +670,13 @@ fn fake_hash(rng: &mut Rng) -> String {
 }
 
 impl Builder {
-    fn new(seed: u64) -> Self {
+    fn new(seed: u64, shape: Shape) -> Self {
         Builder {
             rng: Rng(seed),
+            shape,
+            depth: Vec::new(),
+            cap: u32::MAX,
+            std_depth: 0,
             out: String::new(),
             paths: Vec::new(),
             module_of: Vec::new(),
@@ -757,6 +803,13 @@ impl Builder {
         if pkg.standard {
             self.std_index.insert(pkg.path.clone(), idx);
         }
+        let depth = 1 + pkg
+            .imports
+            .iter()
+            .map(|&i| self.depth[i])
+            .max()
+            .unwrap_or(0);
+        self.depth.push(depth);
         self.paths.push(pkg.path);
         self.module_of.push(pkg.module_json);
         self.imported.push(false);
@@ -773,6 +826,15 @@ impl Builder {
             }
         }
         None
+    }
+
+    /// The oldest package nobody imports yet, in a deep stream (a layered one leaves them to
+    /// the main packages: taking them chains every package to the one before).
+    fn chain_unimported(&mut self) -> Option<usize> {
+        match self.shape {
+            Shape::Deep => self.oldest_unimported(),
+            Shape::Layered => None,
+        }
     }
 
     fn std_packages(&mut self) {
@@ -886,10 +948,23 @@ impl Builder {
             });
         }
         assert_eq!(self.paths.len(), N_STD);
+        self.std_depth = self.depth.iter().copied().max().unwrap_or(0);
     }
 
-    /// Picks one import for third-party package number `self.paths.len()` of module `module`.
+    /// Picks one import for third-party package number `self.paths.len()` of module `module`:
+    /// in a layered stream, one below the depth cap (the first of 16 draws that is, else a
+    /// popular std package, which every cap is above).
     fn pick_import(&mut self, hubs: &[usize], module_pkgs: &[usize], first_tp: usize) -> usize {
+        for _ in 0..16 {
+            let i = self.draw_import(hubs, module_pkgs, first_tp);
+            if self.depth[i] < self.cap {
+                return i;
+            }
+        }
+        self.popular_std()
+    }
+
+    fn draw_import(&mut self, hubs: &[usize], module_pkgs: &[usize], first_tp: usize) -> usize {
         let here = self.paths.len();
         let r = self.rng.below(100);
         if r < 40 || here == first_tp {
@@ -941,6 +1016,11 @@ impl Builder {
                 (path, version)
             };
             m += 1;
+            if self.shape == Shape::Layered {
+                // Hub modules at the bottom, the others on a layer each.
+                let layers = if m <= HUB_MODULES.len() { 4 } else { LAYERS };
+                self.cap = self.std_depth + 1 + self.rng.between(1, layers as usize) as u32;
+            }
             let module = self.add_module(&path, Some(&version), false);
             module_pkgs.push(Vec::new());
             let size = self.rng.between(1, 19).min(end - self.paths.len());
@@ -982,7 +1062,7 @@ impl Builder {
                 };
                 let n_imports = self.rng.between(5, 15);
                 let mut imports = Vec::with_capacity(n_imports + 2);
-                if let Some(i) = self.oldest_unimported() {
+                if let Some(i) = self.chain_unimported() {
                     imports.push(i);
                 }
                 while imports.len() < n_imports {
@@ -1051,6 +1131,7 @@ impl Builder {
 
     fn main_module(&mut self, n_internal: usize, n_mains: usize, hubs: &[usize]) {
         let module = self.add_module("example.com/app", None, true);
+        self.cap = u32::MAX;
         let first_tp = N_STD;
         let mut internals = Vec::new();
         for j in 0..n_internal {
@@ -1118,11 +1199,11 @@ impl Builder {
 }
 
 /// A `go list -e -deps -json=...` stream of exactly `n_packages` packages.
-fn generate(n_packages: usize) -> Synthetic {
+fn generate(n_packages: usize, shape: Shape) -> Synthetic {
     const N_INTERNAL: usize = 10;
     const N_MAINS: usize = 5;
     assert!(n_packages >= N_STD + N_INTERNAL + N_MAINS + 2 * HUB_MODULES.len() * 10);
-    let mut b = Builder::new(0x5EED_0000_0000_0000 ^ n_packages as u64);
+    let mut b = Builder::new(0x5EED_0000_0000_0000 ^ n_packages as u64, shape);
     b.out.reserve(n_packages * 1300);
     b.std_packages();
     let hubs = b.third_party(n_packages - N_STD - N_INTERNAL - N_MAINS);
@@ -1385,7 +1466,7 @@ struct SizeResult {
 
 fn run_size(size: usize, dump: Option<&str>) -> SizeResult {
     let started = Instant::now();
-    let synthetic = generate(size);
+    let synthetic = generate(size, Shape::Layered);
     let stream = &synthetic.json;
     let mb = stream.len() as f64 / 1e6;
     eprintln!(
@@ -1870,7 +1951,7 @@ fn diff_against_check(sizes: &[usize]) {
         cases.push(("kubernetes v1.34.4 (real, 52 MB)".to_owned(), real, head));
     }
     for &size in sizes {
-        let stream = generate(size).json;
+        let stream = generate(size, Shape::Layered).json;
         let base = dir.path().join(format!("base-{size}.json"));
         let head = dir.path().join(format!("head-{size}.json"));
         std::fs::write(&head, with_new_import(&stream)).unwrap();
@@ -1909,10 +1990,12 @@ fn diff_against_check(sizes: &[usize]) {
 fn against_the_parse(sizes: &[usize]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cases: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for &size in sizes {
-        let path = dir.path().join(format!("go-list-{size}.json"));
-        std::fs::write(&path, generate(size).json).unwrap();
-        cases.push((format!("synthetic {size}"), path));
+    for shape in [Shape::Layered, Shape::Deep] {
+        for &size in sizes {
+            let path = dir.path().join(shape.file(size));
+            std::fs::write(&path, generate(size, shape).json).unwrap();
+            cases.push((format!("synthetic {} {size}", shape.name()), path));
+        }
     }
     if let Some(real) = real_recording(dir.path()) {
         cases.push(("maddy v0.8.1 (real)".to_owned(), real));
@@ -1932,7 +2015,7 @@ fn against_the_parse(sizes: &[usize]) {
         "| recording | MB | bare parse | why plugin | why / parse | check | check / parse | findings | RSS why | RSS check |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    let mut per_size: Vec<(usize, f64, f64)> = Vec::new();
+    let mut per_size: Vec<(String, usize, f64, f64)> = Vec::new();
     for (name, path) in &cases {
         let file = path.to_str().unwrap();
         let mb = std::fs::metadata(path).unwrap().len() as f64 / 1e6;
@@ -1985,8 +2068,12 @@ fn against_the_parse(sizes: &[usize]) {
             rss(&["why", "plugin", "--input", file]),
             rss(&check_words),
         );
-        if let Some(size) = name.strip_prefix("synthetic ") {
+        if let Some((shape, size)) = name
+            .strip_prefix("synthetic ")
+            .and_then(|rest| rest.split_once(' '))
+        {
             per_size.push((
+                shape.to_owned(),
                 size.parse().unwrap(),
                 why.median.as_secs_f64(),
                 check.median.as_secs_f64(),
@@ -1994,19 +2081,23 @@ fn against_the_parse(sizes: &[usize]) {
         }
     }
     println!();
-    if let (Some(small), Some(large)) = (per_size.first(), per_size.last())
-        && large.0 > small.0
-    {
-        println!(
-            "growth {} -> {} packages ({:.1}x the input): why {:.1}x, check {:.1}x",
-            small.0,
-            large.0,
-            large.0 as f64 / small.0 as f64,
-            large.1 / small.1,
-            large.2 / small.2
-        );
-        println!();
+    for shape in [Shape::Layered, Shape::Deep] {
+        let runs: Vec<_> = per_size.iter().filter(|r| r.0 == shape.name()).collect();
+        if let (Some(small), Some(large)) = (runs.first(), runs.last())
+            && large.1 > small.1
+        {
+            println!(
+                "growth, {}: {} -> {} packages ({:.1}x the packages): why {:.1}x, check {:.1}x",
+                shape.name(),
+                small.1,
+                large.1,
+                large.1 as f64 / small.1 as f64,
+                large.2 / small.2,
+                large.3 / small.3
+            );
+        }
     }
+    println!();
 }
 
 fn main() {
@@ -2037,9 +2128,11 @@ fn main() {
     if let (Some(dir), Some(_)) = (&dump, std::env::var_os("LINKAUDIT_BENCH_DUMP_ONLY")) {
         std::fs::create_dir_all(dir).expect("create dump dir");
         for &size in &sizes {
-            let path = format!("{dir}/go-list-{size}.json");
-            std::fs::write(&path, generate(size).json).expect("write dump");
-            eprintln!("[{size}] wrote {path}");
+            for shape in [Shape::Layered, Shape::Deep] {
+                let path = format!("{dir}/{}", shape.file(size));
+                std::fs::write(&path, generate(size, shape).json).expect("write dump");
+                eprintln!("[{size}] wrote {path}");
+            }
         }
         return;
     }
