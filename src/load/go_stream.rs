@@ -125,6 +125,18 @@ pub(super) fn parse(
     hasher: &IdHasher,
     add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
 ) -> Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    parse_with(reader, source, hasher, workers, add)
+}
+
+/// [`parse`] with `workers` worker threads.
+fn parse_with(
+    reader: impl Read,
+    source: &str,
+    hasher: &IdHasher,
+    workers: usize,
+    add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
+) -> Result<()> {
     let cannot_read =
         |err: std::io::Error| anyhow::anyhow!("{source}: cannot read go list stream: {err}");
     let mut reader = reader;
@@ -143,7 +155,6 @@ pub(super) fn parse(
         );
         return place.deliver(parsed, add);
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let stop = AtomicBool::new(false);
     let (block_tx, block_rx) = mpsc::sync_channel::<Block>(2 * workers);
     let block_rx = Mutex::new(block_rx);
@@ -1273,6 +1284,30 @@ mod tests {
             "{left_to_serde:?}"
         );
         assert!(fast_blocks > 100, "{fast_blocks}");
+    }
+
+    /// The chunks handed over are the same, in the same order, whatever the number of
+    /// workers (blocks are parsed in any order and merged in input order).
+    #[test]
+    fn any_number_of_workers_hands_over_the_same_chunks() {
+        let (stream, n) = tricky_stream();
+        let stream = [stream.as_slice(); 3].concat();
+        let hasher = IdHasher::default();
+        let chunks = |workers: usize| {
+            let mut chunks = Vec::new();
+            parse_with(&stream[..], "t", &hasher, workers, &mut |chunk| {
+                chunks.push(chunk);
+                Ok(())
+            })
+            .unwrap();
+            chunks
+        };
+        let one = chunks(1);
+        assert!(one.len() > 3, "{} chunks", one.len());
+        assert_eq!(one.iter().map(|c| c.nodes.len()).sum::<usize>(), 3 * n);
+        for workers in [2, 4, 7] {
+            assert_eq!(chunks(workers), one, "{workers} workers");
+        }
     }
 
     /// Whatever the scanner gives up on, the answer is serde's: bad inputs give serde's

@@ -1079,7 +1079,13 @@ impl GraphBuilder {
         let mut n_missing = 0usize;
         let mut missing_example = None;
         let mut counted = vec![false; self.added.len()];
-        for &(from, to, _) in &self.edges {
+        // Only edges can make placeholders: none to look for when every slot was added.
+        let suspects: &[(u32, u32, EdgeKind)] = if self.added.iter().all(|&added| added) {
+            &[]
+        } else {
+            &self.edges
+        };
+        for &(from, to, _) in suspects {
             for slot in [from, to] {
                 let slot = slot as usize;
                 if !self.added[slot] && !counted[slot] {
@@ -1223,7 +1229,7 @@ impl GraphBuilder {
 }
 
 /// Graphs with at least this many nodes sort their ids on every core.
-const PARALLEL_SORT_MIN: usize = 20_000;
+const PARALLEL_SORT_MIN: usize = 4_096;
 
 #[cfg(test)]
 mod tests {

@@ -54,7 +54,13 @@ fn visible(c: char, out: &mut String) {
 /// package path can neither forge lines, colour the terminal, reorder what is shown, nor pass
 /// for an escape.
 pub fn text_line(text: &str) -> String {
-    if !text.chars().any(|c| is_hidden(c) || c == '\\') {
+    // Printable ASCII but the backslash (nearly every id and file name): nothing to escape,
+    // told by bytes, without decoding characters.
+    if text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'\\')
+        || !text.chars().any(|c| is_hidden(c) || c == '\\')
+    {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 8);
