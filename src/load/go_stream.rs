@@ -667,6 +667,8 @@ pub(super) struct ChunkBuilder {
     /// Each string checked to be UTF-8 as read (the second pass over a block whose text
     /// was not).
     strict: bool,
+    /// The block's length.
+    bytes: usize,
     pub(super) arena: ArenaBuilder,
     drafts: Vec<Draft>,
     extras: Vec<Extra>,
@@ -682,6 +684,54 @@ pub(super) struct ChunkBuilder {
     pub(super) imports: Vec<u32>,
 }
 
+/// What a block needed: its vectors are sized from the last block the thread read (scaled
+/// to the new block's bytes, with a margin), so they do not grow by doubling, each step a
+/// copy.
+#[derive(Clone, Copy, Debug)]
+struct BlockSizes {
+    bytes: usize,
+    packages: usize,
+    text: usize,
+    cuts: usize,
+    names: usize,
+    distinct_imports: usize,
+    imports: usize,
+}
+
+impl BlockSizes {
+    /// The guess before any block: go list's packages as the synthetic and real streams
+    /// have them (about a kilobyte each, a third of it strings that are kept).
+    const GUESS: BlockSizes = BlockSizes {
+        bytes: 1 << 20,
+        packages: 1 << 10,
+        text: 340 << 10,
+        cuts: 10 << 10,
+        names: 24 << 10,
+        distinct_imports: 1 << 10,
+        imports: 10 << 10,
+    };
+
+    fn scaled(self, bytes: usize) -> BlockSizes {
+        // A quarter more than the last block's share of these bytes, and never nothing.
+        let scale = |n: usize| {
+            (n as u128 * bytes as u128 * 5 / (4 * self.bytes.max(1) as u128)) as usize + 16
+        };
+        BlockSizes {
+            bytes,
+            packages: scale(self.packages),
+            text: scale(self.text),
+            cuts: scale(self.cuts),
+            names: scale(self.names),
+            distinct_imports: scale(self.distinct_imports),
+            imports: scale(self.imports),
+        }
+    }
+}
+
+thread_local! {
+    static LAST_BLOCK: std::cell::Cell<BlockSizes> = const { std::cell::Cell::new(BlockSizes::GUESS) };
+}
+
 /// The `i`-th of `ends`' names in `text`.
 fn nth<'t>(text: &'t [u8], ends: &[u32], i: u32) -> &'t [u8] {
     &text[ends[i as usize] as usize..ends[i as usize + 1] as usize]
@@ -694,21 +744,44 @@ fn not_utf8<E: de::Error>(_: std::str::Utf8Error) -> E {
 
 impl ChunkBuilder {
     fn new(bytes: usize, strict: bool) -> Self {
+        let sizes = LAST_BLOCK.with(|last| last.get()).scaled(bytes);
         ChunkBuilder {
             strict,
-            // The strings kept are about a third of go list's bytes (keys, blanks, quotes
-            // and skipped fields are the rest).
-            arena: ArenaBuilder::with_capacity(bytes / 3),
-            drafts: Vec::new(),
-            extras: Vec::new(),
+            bytes,
+            arena: ArenaBuilder::with_capacities(sizes.text, sizes.cuts),
+            drafts: Vec::with_capacity(sizes.packages),
+            extras: Vec::with_capacity(sizes.packages),
             modules: Vec::new(),
             module_table: hashbrown::HashTable::new(),
-            names: Vec::with_capacity(bytes / 64),
-            name_ends: vec![0],
-            name_table: hashbrown::HashTable::with_capacity(bytes / 512),
+            names: Vec::with_capacity(sizes.names),
+            name_ends: Vec::with_capacity(sizes.distinct_imports + 1),
+            name_table: hashbrown::HashTable::with_capacity(sizes.distinct_imports),
             hasher: foldhash::fast::RandomState::default(),
-            imports: Vec::new(),
+            imports: Vec::with_capacity(sizes.imports),
         }
+        .with_first_end()
+    }
+
+    fn with_first_end(mut self) -> Self {
+        self.name_ends.push(0);
+        self
+    }
+
+    /// What this block needed, per byte of it, for the next block this thread reads.
+    fn remember_sizes(&self, bytes: usize) {
+        if bytes == 0 {
+            return;
+        }
+        let sizes = BlockSizes {
+            bytes,
+            packages: self.drafts.len(),
+            text: self.arena.len(),
+            cuts: self.arena.cuts_len(),
+            names: self.names.len(),
+            distinct_imports: self.name_ends.len() - 1,
+            imports: self.imports.len(),
+        };
+        LAST_BLOCK.with(|last| last.set(sizes));
     }
 
     /// `raw`, checked to be UTF-8 in a strict pass.
@@ -789,6 +862,7 @@ impl ChunkBuilder {
 
     /// The chunk, once its text is known to be UTF-8.
     fn finish(self, hasher: &IdHasher) -> Result<Chunk, std::string::FromUtf8Error> {
+        self.remember_sizes(self.bytes);
         let arena = self.arena.finish()?;
         let names = String::from_utf8(self.names)?;
         let import_names: Names = (0..self.name_ends.len() as u32 - 1)

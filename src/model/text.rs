@@ -90,6 +90,19 @@ impl ArenaBuilder {
         }
     }
 
+    /// An empty builder with room for `bytes` of text and `cuts` list boundaries.
+    pub fn with_capacities(bytes: usize, cuts: usize) -> Self {
+        ArenaBuilder {
+            text: Vec::with_capacity(bytes),
+            cuts: Vec::with_capacity(cuts),
+        }
+    }
+
+    /// List boundaries so far.
+    pub fn cuts_len(&self) -> usize {
+        self.cuts.len()
+    }
+
     /// Appends one string.
     pub fn push(&mut self, s: &str) -> Result<Span, ArenaFull> {
         self.push_bytes(s.as_bytes())
@@ -157,9 +170,15 @@ impl ArenaBuilder {
     /// pushed as bytes was not UTF-8 (its spans are then not to be used).
     pub fn finish(self) -> Result<Arc<Arena>, std::string::FromUtf8Error> {
         let mut text = String::from_utf8(self.text)?;
-        text.shrink_to_fit();
         let mut cuts = self.cuts;
-        cuts.shrink_to_fit();
+        // Room left by a generous guess is given back when it is more than a quarter (a
+        // shrink is a copy).
+        if text.capacity() > text.len() + text.len() / 4 {
+            text.shrink_to_fit();
+        }
+        if cuts.capacity() > cuts.len() + cuts.len() / 4 {
+            cuts.shrink_to_fit();
+        }
         Ok(Arc::new(Arena { text, cuts }))
     }
 
