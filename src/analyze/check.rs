@@ -3,7 +3,7 @@
 //! and what a fully static external link would meet. Pure, except for the static-archive probe,
 //! which the caller supplies.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
@@ -973,13 +973,15 @@ pub fn check(
     let mut static_link = static_report(graph, &rule_hits, &reachable, probe);
     let targets = verdicts(graph, &rule_hits, &linkage_hits, options, &static_link);
     // Warnings of generic findings that survived folding (an explaining rule knows better).
-    static_link
-        .warnings
-        .extend(generic_warnings.into_iter().filter(|w| {
-            findings
-                .iter()
-                .any(|f| f.rule == w.rule && graph.node(f.package).id == w.package)
-        }));
+    let surviving: HashSet<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule.as_str(), graph.id(f.package)))
+        .collect();
+    static_link.warnings.extend(
+        generic_warnings
+            .into_iter()
+            .filter(|w| surviving.contains(&(w.rule.as_str(), w.package.as_str()))),
+    );
     static_link.warnings.sort();
     static_link
         .warnings
@@ -1352,11 +1354,12 @@ fn static_report(
             });
         }
     }
-    for idx in graph.node_indices() {
-        let node = graph.node(idx);
-        if !reachable[idx.index()] || node.cgo_files.is_empty() {
+    // Packages with cgo files, found by their facts (not by reading every node).
+    for idx in graph.with_facts(NodeFacts::CGO) {
+        if !reachable[idx.index()] {
             continue;
         }
+        let node = graph.node(idx);
         for library in &node.ld_libs {
             libraries
                 .entry((library.clone(), false))
