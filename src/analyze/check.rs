@@ -732,6 +732,7 @@ pub fn check(
     options: &CheckOptions,
     probe: &mut dyn ArchiveProbe,
 ) -> CheckResult {
+    graph.keep_orders(true);
     let reachable = reachable_set(graph);
     let is_reachable = |idx: NodeIndex| reachable[idx.index()];
 

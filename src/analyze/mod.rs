@@ -50,10 +50,16 @@ pub fn why(
     targets: &[String],
     options: &WhyOptions,
 ) -> Vec<WhyAnswer> {
+    let resolved: Vec<_> = targets
+        .iter()
+        .map(|target| targets::resolve(graph, packages, target))
+        .collect();
+    // A one-package target on the graph's own roots reads the kept root distances too.
+    graph.keep_orders(resolved.iter().any(|r| r.nodes.len() == 1));
     targets
         .iter()
-        .map(|target| {
-            let resolved = targets::resolve(graph, packages, target);
+        .zip(resolved)
+        .map(|(target, resolved)| {
             let summary = if resolved.nodes.is_empty() {
                 ChainSummary {
                     exact: true,

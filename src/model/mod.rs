@@ -617,6 +617,29 @@ impl DepGraph {
             .get_or_init(|| csr::root_distances(&self.csr, &self.roots))
     }
 
+    /// Finds the kept topological order and, with `distances`, the root distances, the two
+    /// at once on two threads for a large graph (each is a pass over every edge, and `check`
+    /// and a one-package `why` ask for both): at 100k packages about 5 and 4 ms one after the
+    /// other, 14 instead of 17 ms for a whole `why`. Under 20,000 nodes the two cost well under
+    /// a millisecond and waking a thread gains nothing measurable.
+    pub fn keep_orders(&self, distances: bool) {
+        if distances && self.nodes.len() >= 20_000 {
+            rayon::join(
+                || {
+                    self.topological_order();
+                },
+                || {
+                    self.root_distances();
+                },
+            );
+        } else {
+            self.topological_order();
+            if distances {
+                self.root_distances();
+            }
+        }
+    }
+
     /// The facts of a node that scans ask (see [`NodeFacts`]).
     pub fn facts(&self, idx: NodeIndex) -> NodeFacts {
         self.facts[idx.index()]
