@@ -2,7 +2,7 @@
 //! trailing `/...` also matches the path before it (`net/...` matches `net` and `net/http`).
 
 /// A pattern taken apart once, for matching many names (rule matching asks it of every
-/// package of every configuration): [`matches`] without looking for `...` each time.
+/// package of every configuration): [`matches()`] without looking for `...` each time.
 pub struct Compiled<'p> {
     pattern: &'p str,
     kind: Kind<'p>,
@@ -33,7 +33,7 @@ impl<'p> Compiled<'p> {
         Compiled { pattern, kind }
     }
 
-    /// True when `name` matches, as [`matches`] says.
+    /// True when `name` matches, as [`matches()`] says.
     pub fn matches(&self, name: &str) -> bool {
         match self.kind {
             Kind::Exact => self.pattern == name,

@@ -721,7 +721,7 @@ impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
     }
 
     /// [`ChainIndex::new`] for these targets only: counts past `u64` are kept for them alone
-    /// (see [`path_counts_big`]), and [`ChainIndex::summarize`] must be asked about no other.
+    /// (see `path_counts_big`), and [`ChainIndex::summarize`] must be asked about no other.
     pub fn for_targets(graph: &'g G, roots: &[NodeIndex], targets: &[NodeIndex]) -> Self {
         let mut wanted = vec![false; graph.node_count()];
         for t in targets {
