@@ -609,6 +609,14 @@ pub fn summarize<G: Adjacency>(
     targets: &[NodeIndex],
     max_chains: usize,
 ) -> ChainSummary {
+    if let [target] = targets
+        && let Some(from_roots) = graph.kept_root_distances(roots)
+        && let Some(order) = graph.topological_order()
+        && let Some(summary) =
+            summarize_one(graph, roots, &order, from_roots, num(*target), max_chains)
+    {
+        return summary;
+    }
     let rel = relevant(graph, roots, targets);
     let reachable = rel.members.iter().any(|&v| rel.is_target[v as usize]);
     if !reachable {
@@ -755,38 +763,12 @@ impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
             None => kahn(graph, &members, |v| forward[v as usize]),
         };
         let dag = (order.len() == members.len()).then(|| {
-            let mut rank = vec![u32::MAX; n];
-            for (i, &v) in order.iter().enumerate() {
-                rank[v as usize] = i as u32 + 1;
-            }
-            // One pass over the predecessors for the dominator tree and the counts (in `u64`
-            // while they fit).
-            let mut idom = vec![0u32; order.len() + 1];
-            let mut paths = vec![0u64; n];
-            let mut fits = true;
-            for (i, &v) in order.iter().enumerate() {
-                let root = is_root[v as usize];
-                let mut dom: Option<u32> = root.then_some(0);
-                let mut here = u64::from(root);
-                for &u in graph.predecessors(v) {
-                    let r = rank[u as usize];
-                    if r == u32::MAX {
-                        continue;
-                    }
-                    // The virtual source (0) dominates everything: once there, it stays.
-                    dom = Some(match dom {
-                        None => r,
-                        Some(0) => 0,
-                        Some(d) => intersect(&idom, d, r),
-                    });
-                    match here.checked_add(paths[u as usize]) {
-                        Some(sum) => here = sum,
-                        None => fits = false,
-                    }
-                }
-                idom[i + 1] = dom.unwrap_or(0);
-                paths[v as usize] = here;
-            }
+            let Fused {
+                rank,
+                idom,
+                paths,
+                fits,
+            } = fused_pass(graph, &order, &is_root);
             let small = fits.then_some(paths);
             let start = |v: u32| u64::from(is_root[v as usize]);
             let keep = |v: u32| wanted.as_ref().is_none_or(|w| w[v as usize]);
@@ -1047,6 +1029,126 @@ fn shortest_chains_within<G: Adjacency>(
         }
     }
     chains
+}
+
+/// What one pass over a topological order gives: each node's rank in it (position plus one;
+/// `u32::MAX` for nodes not in it, whose edges are left out), the immediate dominator of each
+/// rank from a virtual source (rank 0) feeding every root, and the chains ending at each node
+/// in `u64` (`fits` false when one did not fit; the counts are then wrong).
+struct Fused {
+    rank: Vec<u32>,
+    idom: Vec<u32>,
+    paths: Vec<u64>,
+    fits: bool,
+}
+
+/// The dominator tree and the counts in one pass over the predecessors of `order`'s nodes.
+fn fused_pass<G: Adjacency>(graph: &G, order: &[u32], is_root: &[bool]) -> Fused {
+    let n = graph.node_count();
+    let mut rank = vec![u32::MAX; n];
+    for (i, &v) in order.iter().enumerate() {
+        rank[v as usize] = i as u32 + 1;
+    }
+    let mut idom = vec![0u32; order.len() + 1];
+    let mut paths = vec![0u64; n];
+    let mut fits = true;
+    for (i, &v) in order.iter().enumerate() {
+        let root = is_root[v as usize];
+        let mut dom: Option<u32> = root.then_some(0);
+        let mut here = u64::from(root);
+        for &u in graph.predecessors(v) {
+            let r = rank[u as usize];
+            if r == u32::MAX {
+                continue;
+            }
+            // The virtual source (0) dominates everything: once there, it stays.
+            dom = Some(match dom {
+                None => r,
+                Some(0) => 0,
+                Some(d) => intersect(&idom, d, r),
+            });
+            match here.checked_add(paths[u as usize]) {
+                Some(sum) => here = sum,
+                None => fits = false,
+            }
+        }
+        idom[i + 1] = dom.unwrap_or(0);
+        paths[v as usize] = here;
+    }
+    Fused {
+        rank,
+        idom,
+        paths,
+        fits,
+    }
+}
+
+/// [`summarize`] for one target of an acyclic graph that keeps its topological order and its
+/// distances from `roots`: the target's ancestors found by one backward search, then one pass
+/// over them for the count and the dominators together, and the chains by the bounded search
+/// of [`ChainIndex::summarize`] (no distance pass). `None` when the count does not fit in
+/// `u64` (the general path counts it exactly).
+fn summarize_one<G: Adjacency>(
+    graph: &G,
+    roots: &[NodeIndex],
+    order: &[u32],
+    from_roots: &[u32],
+    target: u32,
+    max_chains: usize,
+) -> Option<ChainSummary> {
+    if from_roots[target as usize] == u32::MAX {
+        return Some(ChainSummary {
+            exact: true,
+            ..ChainSummary::default()
+        });
+    }
+    let n = graph.node_count();
+    let mut is_root = vec![false; n];
+    for r in roots {
+        is_root[r.index()] = true;
+    }
+    // Every chain to the target runs through its ancestors that a root reaches (and each such
+    // ancestor lies on one), so counts and dominators need no other node.
+    let mut ancestor = vec![false; n];
+    ancestor[target as usize] = true;
+    let mut stack = vec![target];
+    while let Some(v) = stack.pop() {
+        for &u in graph.predecessors(v) {
+            if from_roots[u as usize] != u32::MAX && !ancestor[u as usize] {
+                ancestor[u as usize] = true;
+                stack.push(u);
+            }
+        }
+    }
+    let order: Vec<u32> = order
+        .iter()
+        .copied()
+        .filter(|&v| ancestor[v as usize])
+        .collect();
+    drop(ancestor);
+    let fused = fused_pass(graph, &order, &is_root);
+    if !fused.fits {
+        return None;
+    }
+    let count = fused.paths[target as usize];
+    let chains = if max_chains == 0 {
+        Vec::new()
+    } else {
+        let bound = kth_chain_length(graph, &is_root, from_roots, target, max_chains);
+        let dist = bounded_distances(graph, from_roots, target, bound);
+        shortest_chains_within(graph, roots, &dist, target, max_chains)
+    };
+    let mut choke_points = Vec::new();
+    let mut at = fused.idom[fused.rank[target as usize] as usize];
+    while at != 0 {
+        let v = order[at as usize - 1];
+        if !is_root[v as usize] {
+            choke_points.push(idx(v));
+        }
+        at = fused.idom[at as usize];
+    }
+    choke_points.reverse();
+    Some(assemble(count, None, true, chains, choke_points, false))
 }
 
 /// Nearest common dominator of two ranks (Cooper-Harvey-Kennedy), idoms stored by rank.
@@ -1339,6 +1441,114 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A graph that keeps its topological order and root distances, as a `DepGraph` does:
+    /// `summarize` then takes its one-target path.
+    struct Kept {
+        csr: Csr,
+        roots: Vec<NodeIndex>,
+        order: Option<Vec<u32>>,
+        from_roots: Vec<u32>,
+    }
+
+    impl Kept {
+        fn new(csr: Csr, roots: &[NodeIndex]) -> Self {
+            let order = topological_order(&csr);
+            let from_roots = crate::model::csr::root_distances(&csr, roots);
+            Kept {
+                csr,
+                roots: roots.to_vec(),
+                order,
+                from_roots,
+            }
+        }
+    }
+
+    impl Adjacency for Kept {
+        fn node_count(&self) -> usize {
+            self.csr.node_count()
+        }
+        fn successors(&self, v: u32) -> &[u32] {
+            self.csr.successors(v)
+        }
+        fn predecessors(&self, v: u32) -> &[u32] {
+            self.csr.predecessors(v)
+        }
+        fn topological_order(&self) -> Option<std::borrow::Cow<'_, [u32]>> {
+            self.order.as_deref().map(std::borrow::Cow::Borrowed)
+        }
+        fn kept_root_distances(&self, roots: &[NodeIndex]) -> Option<&[u32]> {
+            (roots == self.roots.as_slice()).then_some(self.from_roots.as_slice())
+        }
+    }
+
+    /// The one-target path (kept order and distances) answers as the general one does, on
+    /// random DAGs with one or several roots, for every target and several `k`; and past
+    /// `u64` it hands over to the general path.
+    #[test]
+    fn one_target_path_agrees_with_the_general_one() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let mut taken = 0;
+        for _ in 0..400 {
+            let n = 2 + next(40);
+            let mut edges = Vec::new();
+            for v in 1..n {
+                for _ in 0..1 + next(4) {
+                    edges.push((next(v), v));
+                }
+            }
+            edges.sort();
+            edges.dedup();
+            let mut roots: Vec<NodeIndex> =
+                (0..1 + next(3)).map(|_| NodeIndex::new(next(n))).collect();
+            roots.sort();
+            roots.dedup();
+            let plain = graph(n, &edges);
+            let kept = Kept::new(graph(n, &edges), &roots);
+            let order = kept.order.clone().expect("a DAG");
+            for t in 0..n {
+                for k in [0, 1, 2, 5, 50] {
+                    taken += usize::from(
+                        summarize_one(&kept, &roots, &order, &kept.from_roots, t as u32, k)
+                            .is_some(),
+                    );
+                    assert_eq!(
+                        summarize(&kept, &roots, &idx(&[t]), k),
+                        summarize(&plain, &roots, &idx(&[t]), k),
+                        "{edges:?} roots {roots:?} target {t} k {k}"
+                    );
+                }
+            }
+        }
+        assert!(taken > 10_000, "{taken}");
+        // A ladder of 70 diamonds: 2^70 chains, past u64, counted exactly by the general path.
+        let mut edges = Vec::new();
+        for d in 0..70 {
+            let base = 3 * d;
+            edges.extend([
+                (base, base + 1),
+                (base, base + 2),
+                (base + 1, base + 3),
+                (base + 2, base + 3),
+            ]);
+        }
+        let n = 3 * 70 + 1;
+        let roots = idx(&[0]);
+        let kept = Kept::new(graph(n, &edges), &roots);
+        let order = kept.order.clone().expect("a DAG");
+        assert!(
+            summarize_one(&kept, &roots, &order, &kept.from_roots, (n - 1) as u32, 3).is_none()
+        );
+        let s = summarize(&kept, &roots, &idx(&[n - 1]), 3);
+        assert_eq!(s.exact_count(), BigUint::from(1u8) << 70);
+        assert_eq!(s, summarize(&graph(n, &edges), &roots, &idx(&[n - 1]), 3));
     }
 
     #[test]
