@@ -1173,6 +1173,37 @@ mod tests {
         Csr::from_edges(n, edges)
     }
 
+    /// A xorshift generator: `next(bound)` is below `bound`.
+    fn xorshift(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        }
+    }
+
+    /// A random DAG of 2 to 41 nodes, each after the first importing 1 to 4 earlier ones
+    /// (edges unsorted, perhaps repeated).
+    fn random_dag(next: &mut impl FnMut(usize) -> usize) -> (usize, Vec<(usize, usize)>) {
+        let n = 2 + next(40);
+        let mut edges = Vec::new();
+        for v in 1..n {
+            for _ in 0..1 + next(4) {
+                edges.push((next(v), v));
+            }
+        }
+        (n, edges)
+    }
+
+    /// 1 to 3 random roots among `n` nodes, sorted, without repeats.
+    fn random_roots(next: &mut impl FnMut(usize) -> usize, n: usize) -> Vec<NodeIndex> {
+        let mut roots: Vec<NodeIndex> = (0..1 + next(3)).map(|_| NodeIndex::new(next(n))).collect();
+        roots.sort();
+        roots.dedup();
+        roots
+    }
+
     fn idx(v: &[usize]) -> Vec<NodeIndex> {
         v.iter().map(|&i| NodeIndex::new(i)).collect()
     }
@@ -1295,13 +1326,7 @@ mod tests {
     /// The one-pass DAG dominators agree with petgraph's iterative algorithm on random DAGs.
     #[test]
     fn dag_choke_points_agree_with_petgraph() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         for _ in 0..300 {
             let n = 3 + next(40);
             let mut edges = Vec::new();
@@ -1401,21 +1426,9 @@ mod tests {
     /// DAGs and on graphs with cycles, with one or several roots.
     #[test]
     fn index_agrees_with_summarize() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         for round in 0..400 {
-            let n = 2 + next(40);
-            let mut edges = Vec::new();
-            for v in 1..n {
-                for _ in 0..1 + next(4) {
-                    edges.push((next(v), v));
-                }
-            }
+            let (n, mut edges) = random_dag(&mut next);
             if round % 4 == 0 {
                 // Some back edges: a cyclic graph (module graphs have them).
                 for _ in 0..1 + next(3) {
@@ -1426,10 +1439,7 @@ mod tests {
             edges.sort();
             edges.dedup();
             let g = graph(n, &edges);
-            let mut roots: Vec<NodeIndex> =
-                (0..1 + next(3)).map(|_| NodeIndex::new(next(n))).collect();
-            roots.sort();
-            roots.dedup();
+            let roots = random_roots(&mut next, n);
             let index = ChainIndex::new(&g, &roots);
             for t in (0..n).map(NodeIndex::new) {
                 for k in [0, 1, 2, 5, 50] {
@@ -1488,28 +1498,13 @@ mod tests {
     /// `u64` it hands over to the general path.
     #[test]
     fn one_target_path_agrees_with_the_general_one() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         let mut taken = 0;
         for _ in 0..400 {
-            let n = 2 + next(40);
-            let mut edges = Vec::new();
-            for v in 1..n {
-                for _ in 0..1 + next(4) {
-                    edges.push((next(v), v));
-                }
-            }
+            let (n, mut edges) = random_dag(&mut next);
             edges.sort();
             edges.dedup();
-            let mut roots: Vec<NodeIndex> =
-                (0..1 + next(3)).map(|_| NodeIndex::new(next(n))).collect();
-            roots.sort();
-            roots.dedup();
+            let roots = random_roots(&mut next, n);
             let plain = graph(n, &edges);
             let kept = Kept::new(graph(n, &edges), &roots);
             let order = kept.order.clone().expect("a DAG");

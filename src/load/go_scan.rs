@@ -15,7 +15,7 @@
 //! than serde allows). So for any input the loader's answer is serde's; the scanner is
 //! only faster. A test holds the two equal on every recorded stream.
 
-use super::go_stream::{ChunkBuilder, Draft, Extra, Raw, RawModule};
+use super::go_stream::{ChunkBuilder, Draft, Extra, Field, Raw, RawModule};
 use crate::model::ListSpan;
 
 /// The scanner gave up on a block: serde reads it instead.
@@ -501,16 +501,14 @@ impl<'b> Scanner<'b> {
         let mut seen = 0u32;
         let mut scratch = Vec::new();
         self.object(|s, key| {
-            let (bit, field) = match key_field(key) {
-                Some(found) => found,
-                None => return s.skip_value(1),
-            };
+            let field = Field::of(key);
+            let bit = field.bit();
             if seen & bit != 0 {
                 return Err(Unread);
             }
             seen |= bit;
             match field {
-                Key::ImportPath => {
+                Field::ImportPath => {
                     if !s.null() {
                         let path = s.string(&mut scratch)?;
                         if !path.bytes().is_empty() {
@@ -518,11 +516,11 @@ impl<'b> Scanner<'b> {
                         }
                     }
                 }
-                Key::Name => {
+                Field::Name => {
                     let name = s.string(&mut scratch)?;
                     draft.name = chunk.arena.push_bytes(name.bytes()).map_err(|_| Unread)?;
                 }
-                Key::Dir => {
+                Field::Dir => {
                     if !s.null() {
                         let dir = s.string(&mut scratch)?;
                         if !dir.bytes().is_empty() {
@@ -531,10 +529,10 @@ impl<'b> Scanner<'b> {
                         }
                     }
                 }
-                Key::Standard => draft.standard = s.boolean()?,
-                Key::DepOnly => draft.dep_only = s.boolean()?,
-                Key::Match => matches = s.strings()?,
-                Key::Module => {
+                Field::Standard => draft.standard = s.boolean()?,
+                Field::DepOnly => draft.dep_only = s.boolean()?,
+                Field::Match => matches = s.strings()?,
+                Field::Module => {
                     if !s.null() {
                         let module = s.module(0)?;
                         draft.module = Some(
@@ -544,7 +542,7 @@ impl<'b> Scanner<'b> {
                         );
                     }
                 }
-                Key::Imports => {
+                Field::Imports => {
                     let start = chunk.imports.len() as u32;
                     s.array(|s| {
                         let path = s.string(&mut scratch)?;
@@ -556,20 +554,20 @@ impl<'b> Scanner<'b> {
                     })?;
                     imports = (start, chunk.imports.len() as u32);
                 }
-                Key::GoFiles => draft.go_files = s.list(chunk)?,
-                Key::CgoFiles => draft.cgo_files = s.list(chunk)?,
-                Key::IgnoredGoFiles => draft.ignored_go_files = s.list(chunk)?,
-                Key::CFiles => draft.c_files = s.list(chunk)?,
-                Key::CxxFiles => draft.cxx_files = s.list(chunk)?,
-                Key::SysoFiles => draft.syso_files = s.list(chunk)?,
-                Key::CgoLdflags => draft.set_ldflags(&s.strings()?),
-                Key::CgoPkgConfig => draft.set_pkg_config(s.strings()?),
-                Key::Error => {
+                Field::GoFiles => draft.go_files = s.list(chunk)?,
+                Field::CgoFiles => draft.cgo_files = s.list(chunk)?,
+                Field::IgnoredGoFiles => draft.ignored_go_files = s.list(chunk)?,
+                Field::CFiles => draft.c_files = s.list(chunk)?,
+                Field::CxxFiles => draft.cxx_files = s.list(chunk)?,
+                Field::SysoFiles => draft.syso_files = s.list(chunk)?,
+                Field::CgoLdflags => draft.set_ldflags(&s.strings()?),
+                Field::CgoPkgConfig => draft.set_pkg_config(s.strings()?),
+                Field::Error => {
                     if !s.null() {
                         draft.error = Some(super::go_list::one_line(&s.package_error()?));
                     }
                 }
-                Key::DepsErrors => {
+                Field::DepsErrors => {
                     let mut errors = Vec::new();
                     s.array(|s| {
                         errors.push(super::go_list::one_line(&s.package_error()?));
@@ -577,6 +575,7 @@ impl<'b> Scanner<'b> {
                     })?;
                     deps_errors = errors;
                 }
+                Field::Other => s.skip_value(1)?,
             }
             Ok(())
         })?;
@@ -601,55 +600,6 @@ impl Text<'_, '_> {
             Text::Decoded(bytes) => bytes,
         }
     }
-}
-
-/// The package keys read (the others are skipped).
-#[derive(Clone, Copy)]
-enum Key {
-    ImportPath,
-    Name,
-    Dir,
-    Standard,
-    DepOnly,
-    Match,
-    Module,
-    Imports,
-    GoFiles,
-    CgoFiles,
-    IgnoredGoFiles,
-    CFiles,
-    CxxFiles,
-    SysoFiles,
-    CgoLdflags,
-    CgoPkgConfig,
-    Error,
-    DepsErrors,
-}
-
-/// A key's field and its bit (for duplicates), when it is one read.
-fn key_field(key: &[u8]) -> Option<(u32, Key)> {
-    let field = match key {
-        b"ImportPath" => Key::ImportPath,
-        b"Name" => Key::Name,
-        b"Dir" => Key::Dir,
-        b"Standard" => Key::Standard,
-        b"DepOnly" => Key::DepOnly,
-        b"Match" => Key::Match,
-        b"Module" => Key::Module,
-        b"Imports" => Key::Imports,
-        b"GoFiles" => Key::GoFiles,
-        b"CgoFiles" => Key::CgoFiles,
-        b"IgnoredGoFiles" => Key::IgnoredGoFiles,
-        b"CFiles" => Key::CFiles,
-        b"CXXFiles" => Key::CxxFiles,
-        b"SysoFiles" => Key::SysoFiles,
-        b"CgoLDFLAGS" => Key::CgoLdflags,
-        b"CgoPkgConfig" => Key::CgoPkgConfig,
-        b"Error" => Key::Error,
-        b"DepsErrors" => Key::DepsErrors,
-        _ => return None,
-    };
-    Some((1 << field as u32, field))
 }
 
 #[cfg(test)]

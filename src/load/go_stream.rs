@@ -974,7 +974,7 @@ impl Draft {
 
 /// The fields of a package object that are read; the others are skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Field {
+pub(super) enum Field {
     ImportPath,
     Name,
     Dir,
@@ -1023,32 +1023,38 @@ impl<'de> Deserialize<'de> for Field {
 }
 
 impl Field {
-    const ALL: [Field; 18] = [
-        Field::ImportPath,
-        Field::Name,
-        Field::Dir,
-        Field::Standard,
-        Field::DepOnly,
-        Field::Match,
-        Field::Module,
-        Field::Imports,
-        Field::GoFiles,
-        Field::CgoFiles,
-        Field::IgnoredGoFiles,
-        Field::CFiles,
-        Field::CxxFiles,
-        Field::SysoFiles,
-        Field::CgoLdflags,
-        Field::CgoPkgConfig,
-        Field::Error,
-        Field::DepsErrors,
-    ];
+    /// The field a key names (`Other`: one that is skipped). A `match` on the bytes: the
+    /// scanner asks it of every key of every package.
+    pub(super) fn of(key: &[u8]) -> Field {
+        match key {
+            b"ImportPath" => Field::ImportPath,
+            b"Name" => Field::Name,
+            b"Dir" => Field::Dir,
+            b"Standard" => Field::Standard,
+            b"DepOnly" => Field::DepOnly,
+            b"Match" => Field::Match,
+            b"Module" => Field::Module,
+            b"Imports" => Field::Imports,
+            b"GoFiles" => Field::GoFiles,
+            b"CgoFiles" => Field::CgoFiles,
+            b"IgnoredGoFiles" => Field::IgnoredGoFiles,
+            b"CFiles" => Field::CFiles,
+            b"CXXFiles" => Field::CxxFiles,
+            b"SysoFiles" => Field::SysoFiles,
+            b"CgoLDFLAGS" => Field::CgoLdflags,
+            b"CgoPkgConfig" => Field::CgoPkgConfig,
+            b"Error" => Field::Error,
+            b"DepsErrors" => Field::DepsErrors,
+            _ => Field::Other,
+        }
+    }
 
-    fn of(key: &[u8]) -> Field {
-        Field::ALL
-            .into_iter()
-            .find(|field| field.key().as_bytes() == key)
-            .unwrap_or(Field::Other)
+    /// The field's bit in a set of fields seen (for duplicates); `Other` has none.
+    pub(super) fn bit(self) -> u32 {
+        match self {
+            Field::Other => 0,
+            field => 1 << field as u32,
+        }
     }
 
     fn key(self) -> &'static str {
@@ -1109,7 +1115,7 @@ impl<'de> Visitor<'de> for PackageSeed<'_> {
         let mut seen = 0u32;
         while let Some(field) = map.next_key::<Field>()? {
             if field != Field::Other {
-                let bit = 1 << field as u32;
+                let bit = field.bit();
                 if seen & bit != 0 {
                     return Err(de::Error::duplicate_field(field.key()));
                 }
@@ -1250,22 +1256,10 @@ mod tests {
     #[test]
     fn blocks_cut_the_input_between_objects() {
         let (stream, _) = tricky_stream();
-        let mut blocks = Vec::new();
-        let reader = Trickle {
+        let blocks = blocks_of(Trickle {
             bytes: &stream,
             step: 1,
-        };
-        cut_blocks(
-            reader,
-            Vec::new(),
-            &AtomicBool::new(false),
-            || None,
-            |block| {
-                blocks.push(block);
-                true
-            },
-        )
-        .unwrap();
+        });
         assert!(blocks.len() >= 3, "{} blocks", blocks.len());
         assert!(blocks.last().unwrap().last);
         assert!(blocks.iter().rev().skip(1).all(|b| !b.last));
@@ -1282,7 +1276,41 @@ mod tests {
         assert_eq!(whole, stream);
     }
 
-    fn blocks_of(stream: &[u8]) -> Vec<Block> {
+    /// `Field::of` and `Field::key` are each other's inverse.
+    #[test]
+    fn field_keys_read_back() {
+        let keys = [
+            "ImportPath",
+            "Name",
+            "Dir",
+            "Standard",
+            "DepOnly",
+            "Match",
+            "Module",
+            "Imports",
+            "GoFiles",
+            "CgoFiles",
+            "IgnoredGoFiles",
+            "CFiles",
+            "CXXFiles",
+            "SysoFiles",
+            "CgoLDFLAGS",
+            "CgoPkgConfig",
+            "Error",
+            "DepsErrors",
+        ];
+        let mut bits = 0;
+        for key in keys {
+            let field = Field::of(key.as_bytes());
+            assert_eq!(field.key(), key);
+            assert_eq!(bits & field.bit(), 0, "{key}");
+            bits |= field.bit();
+        }
+        assert_eq!(Field::of(b"Deps"), Field::Other);
+        assert_eq!(Field::Other.bit(), 0);
+    }
+
+    fn blocks_of(stream: impl Read) -> Vec<Block> {
         let mut blocks = Vec::new();
         cut_blocks(
             stream,
@@ -1334,7 +1362,7 @@ mod tests {
         let mut fast_blocks = 0;
         let mut left_to_serde = Vec::new();
         for (name, stream) in &streams {
-            for block in blocks_of(stream) {
+            for block in blocks_of(&stream[..]) {
                 let hasher = IdHasher::default();
                 let (serde, error) = parse_packages(&block, false, &hasher);
                 let serde = serde.unwrap();
