@@ -253,7 +253,7 @@ fn cut_blocks(
         if buf.len() >= search_at {
             match last_boundary(&buf) {
                 Some(cut) => {
-                    let mut rest = recycle().unwrap_or_default();
+                    let mut rest = recycle().unwrap_or_else(|| Vec::with_capacity(BLOCK));
                     rest.clear();
                     rest.extend_from_slice(&buf[cut..]);
                     buf.truncate(cut);
@@ -271,7 +271,14 @@ fn cut_blocks(
                 None => search_at = 2 * buf.len(),
             }
         }
-        let eof = fill(&mut reader, &mut buf, BLOCK)?;
+        // Up to a block in all (what a recycled buffer holds without growing), or a block
+        // more while one package outgrows it.
+        let want = if buf.len() < BLOCK / 2 {
+            BLOCK - buf.len()
+        } else {
+            BLOCK
+        };
+        let eof = fill(&mut reader, &mut buf, want)?;
         if eof {
             emit(Block {
                 seq,
