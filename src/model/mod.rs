@@ -820,7 +820,9 @@ pub type NumberedEdges = Arc<[(u32, EdgeKind)]>;
 /// Ids are looked up as they arrive (no copy of any id: the table points at the nodes), and
 /// nodes are kept in arrival order; `finish` sorts the ids once and moves the nodes into that
 /// order (moving pointers, never copying a node), and builds the compressed adjacency row by
-/// row. A loader that numbers its packages itself (one number per id, the same in every
+/// row: gathered from each node's run of edges when every node's edges were added at once
+/// (as loaders add a package's imports), on every core for a large graph; by a counting sort
+/// of every edge otherwise. A loader that numbers its packages itself (one number per id, the same in every
 /// graph it builds) adds nodes and edges by number ([`GraphBuilder::add_numbered`]): no id
 /// is hashed per edge.
 #[derive(Debug, Default)]
@@ -843,6 +845,12 @@ pub struct GraphBuilder {
     /// By slot: an edge points at it.
     imported: Vec<bool>,
     edges: Vec<(u32, u32, EdgeKind)>,
+    /// By slot: where its edges are in `edges` (start, end), while each slot's edges are
+    /// one run (a loader adds a package's imports at once); `finish` then gathers each row
+    /// from its run instead of sorting every edge into rows.
+    runs: Vec<(u32, u32)>,
+    /// Some slot's edges are not one run: rows are built by a counting sort.
+    scattered: bool,
     problems: Vec<String>,
 }
 
@@ -868,6 +876,8 @@ impl GraphBuilder {
             added: Vec::with_capacity(nodes),
             imported: Vec::with_capacity(nodes),
             edges: Vec::with_capacity(edges),
+            runs: Vec::with_capacity(nodes),
+            scattered: false,
             problems: Vec::new(),
         }
     }
@@ -885,7 +895,28 @@ impl GraphBuilder {
         self.slots.insert_new(slot, hash);
         self.added.push(added);
         self.imported.push(false);
+        self.runs.push((0, 0));
         slot
+    }
+
+    /// Notes that `edges[start..]`, just pushed, are all from `from`.
+    fn extend_run(&mut self, from: u32, start: usize) {
+        let end = self.edges.len();
+        if end == start {
+            return;
+        }
+        let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else {
+            self.scattered = true;
+            return;
+        };
+        let run = &mut self.runs[from as usize];
+        if run.0 == run.1 {
+            *run = (start, end);
+        } else if run.1 == start {
+            run.1 = end;
+        } else {
+            self.scattered = true;
+        }
     }
 
     fn find_slot_hashed(&self, hash: u64, id: &str) -> Option<usize> {
@@ -1016,10 +1047,12 @@ impl GraphBuilder {
     /// Edges from slot `from` to the slots of `to` (slots from [`GraphBuilder::slot_of`] and
     /// [`GraphBuilder::add_node_slot`]).
     pub fn add_slot_edges(&mut self, from: u32, to: impl IntoIterator<Item = (u32, EdgeKind)>) {
+        let start = self.edges.len();
         for (to, kind) in to {
             self.imported[to as usize] = true;
             self.edges.push((from, to, kind));
         }
+        self.extend_run(from, start);
     }
 
     /// Room for `nodes` more nodes and `edges` more edges (the id table grown by doubling,
@@ -1034,6 +1067,7 @@ impl GraphBuilder {
         self.facts.reserve(nodes);
         self.added.reserve(nodes);
         self.imported.reserve(nodes);
+        self.runs.reserve(nodes);
         self.edges.reserve(edges);
     }
 
@@ -1048,6 +1082,7 @@ impl GraphBuilder {
         let to = self.slot(to);
         self.imported[to as usize] = true;
         self.edges.push((from, to, kind));
+        self.extend_run(from, self.edges.len() - 1);
     }
 
     /// [`GraphBuilder::add_edge`] for several edges from one node (its id looked up once).
@@ -1057,11 +1092,13 @@ impl GraphBuilder {
         edges: impl IntoIterator<Item = (&'e str, EdgeKind)>,
     ) {
         let from = self.slot(from);
+        let start = self.edges.len();
         for (to, kind) in edges {
             let to = self.slot(to);
             self.imported[to as usize] = true;
             self.edges.push((from, to, kind));
         }
+        self.extend_run(from, start);
     }
 
     /// Records a load problem; the graph will be marked incomplete.
@@ -1149,80 +1186,56 @@ impl GraphBuilder {
         for (p, &slot) in order.iter().enumerate() {
             renumber[slot as usize] = p as u32;
         }
-        let mut arrived: Vec<Option<NodeRef>> = std::mem::take(&mut self.nodes)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let facts: Vec<NodeFacts> = order
-            .iter()
-            .map(|&slot| self.facts[slot as usize])
-            .collect();
-        let nodes: Vec<NodeRef> = order
-            .iter()
-            .map(|&slot| arrived[slot as usize].take().expect("each node once"))
-            .collect();
-        drop(arrived);
-        drop(order);
-        // Each slot is rewritten on its own (the order of the walk does not matter); a slot's
-        // id, and so its hash, is unchanged.
-        let mut index = self.slots;
-        for (slot, _) in index.slots.iter_mut() {
-            *slot = renumber[*slot as usize];
-        }
-        // Rows by a counting sort on the renumbered source: the edges by id and the lists by
-        // number land in their node's row, which alone is then sorted (each row is short).
-        let numbered = &self.numbered;
-        let target_of = |number: u32| renumber[(numbered[number as usize] - 1) as usize];
-        let mut start = vec![0u32; n + 1];
-        for &(from, _, _) in &self.edges {
-            start[renumber[from as usize] as usize + 1] += 1;
-        }
-        for (slot, list) in &self.lists {
-            start[renumber[*slot as usize] as usize + 1] += list.len() as u32;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut fill: Vec<u32> = start[..n].to_vec();
-        let mut row_items: Vec<(u32, EdgeKind)> = vec![(0, EdgeKind::Import); start[n] as usize];
-        for &(from, to, kind) in &self.edges {
-            let from = renumber[from as usize] as usize;
-            row_items[fill[from] as usize] = (renumber[to as usize], kind);
-            fill[from] += 1;
-        }
-        drop(std::mem::take(&mut self.edges));
-        for (slot, list) in &self.lists {
-            let from = renumber[*slot as usize] as usize;
-            for &(number, kind) in list.iter() {
-                row_items[fill[from] as usize] = (target_of(number), kind);
-                fill[from] += 1;
-            }
-        }
-        drop(fill);
-        // One edge per pair, no self edge; of several kinds for a pair, the greatest (a cgo
-        // edge wins over a plain import of the same pair).
-        let mut out_start = Vec::with_capacity(n + 1);
-        let mut out_to = Vec::with_capacity(row_items.len());
-        let mut kinds = Vec::with_capacity(row_items.len());
-        out_start.push(0u32);
-        for from in 0..n {
-            let row = &mut row_items[start[from] as usize..start[from + 1] as usize];
-            if !row.is_sorted_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind))) {
-                row.sort_unstable_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind)));
-            }
-            let mut last = None;
-            for &(to, kind) in row.iter() {
-                if to as usize == from || last == Some(to) {
-                    continue;
+        let Self {
+            slots: mut index,
+            mut problems,
+            numbered,
+            lists,
+            nodes: arrived,
+            facts: arrived_facts,
+            edges,
+            runs,
+            scattered,
+            ..
+        } = self;
+        // The rows (then the reverse rows) on one side; on the other the nodes and their
+        // facts moved into the sorted order (pointers moved: the nodes themselves are not
+        // copied) and the id table renumbered. Two threads for a large graph.
+        let (csr_and_kinds, (nodes, facts)) = join_if(
+            n >= PARALLEL_SORT_MIN,
+            || {
+                let targets = RowSources {
+                    renumber: &renumber,
+                    numbered: &numbered,
+                    edges: &edges,
+                    lists: &lists,
+                };
+                let (out_start, out_to, kinds) = (!scattered)
+                    .then(|| targets.gathered(&order, &runs))
+                    .flatten()
+                    .unwrap_or_else(|| targets.counted());
+                (Csr::from_parts(out_start, out_to), kinds)
+            },
+            || {
+                let mut arrived: Vec<Option<NodeRef>> = arrived.into_iter().map(Some).collect();
+                let facts: Vec<NodeFacts> = order
+                    .iter()
+                    .map(|&slot| arrived_facts[slot as usize])
+                    .collect();
+                let nodes: Vec<NodeRef> = order
+                    .iter()
+                    .map(|&slot| arrived[slot as usize].take().expect("each node once"))
+                    .collect();
+                // Each slot is rewritten on its own (the order of the walk does not
+                // matter); a slot's id, and so its hash, is unchanged.
+                for (slot, _) in index.slots.iter_mut() {
+                    *slot = renumber[*slot as usize];
                 }
-                last = Some(to);
-                out_to.push(to);
-                kinds.push(kind);
-            }
-            out_start.push(out_to.len() as u32);
-        }
-        drop(row_items);
-        let csr = Csr::from_parts(out_start, out_to);
+                (nodes, facts)
+            },
+        );
+        let (csr, kinds) = csr_and_kinds;
+        drop((order, edges, lists));
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
             .filter_map(|id| index.get(id, |slot| ids.get(slot as usize)))
@@ -1230,8 +1243,8 @@ impl GraphBuilder {
             .collect();
         root_idxs.sort();
         root_idxs.dedup();
-        self.problems.sort();
-        self.problems.dedup();
+        problems.sort();
+        problems.dedup();
         let mut config = config;
         config.granularity = Some(granularity);
         DepGraph {
@@ -1247,13 +1260,181 @@ impl GraphBuilder {
             roots: root_idxs,
             granularity,
             config,
-            problems: self.problems,
+            problems,
         }
     }
 }
 
-/// Graphs with at least this many nodes sort their ids on every core.
+/// Graphs with at least this many nodes sort their ids, and gather their rows, on every core.
 const PARALLEL_SORT_MIN: usize = 4_096;
+
+/// `a()` and `b()`, on two threads when `parallel`.
+fn join_if<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if parallel {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
+}
+
+/// A graph's rows: where each row starts (`n + 1` of them), every row's targets one after
+/// the other, and the kind of each edge.
+type Rows = (Vec<u32>, Vec<u32>, Vec<EdgeKind>);
+
+/// What [`GraphBuilder::finish`] builds the rows from: the builder's edges and numbered
+/// lists, by arrival slot, and each slot's place in the sorted order.
+struct RowSources<'b> {
+    renumber: &'b [u32],
+    numbered: &'b [u32],
+    edges: &'b [(u32, u32, EdgeKind)],
+    lists: &'b [(u32, NumberedEdges)],
+}
+
+impl RowSources<'_> {
+    /// The new number of the node the caller numbered `number`.
+    fn target_of(&self, number: u32) -> u32 {
+        self.renumber[(self.numbered[number as usize] - 1) as usize]
+    }
+
+    /// The rows by a counting sort on the renumbered source (any edges, in any order): the
+    /// edges and the lists land in their node's row, which alone is then sorted (each row is
+    /// short).
+    fn counted(&self) -> Rows {
+        let n = self.renumber.len();
+        let renumber = self.renumber;
+        let mut start = vec![0u32; n + 1];
+        for &(from, _, _) in self.edges {
+            start[renumber[from as usize] as usize + 1] += 1;
+        }
+        for (slot, list) in self.lists {
+            start[renumber[*slot as usize] as usize + 1] += list.len() as u32;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill: Vec<u32> = start[..n].to_vec();
+        let mut row_items: Vec<(u32, EdgeKind)> = vec![(0, EdgeKind::Import); start[n] as usize];
+        for &(from, to, kind) in self.edges {
+            let from = renumber[from as usize] as usize;
+            row_items[fill[from] as usize] = (renumber[to as usize], kind);
+            fill[from] += 1;
+        }
+        for (slot, list) in self.lists {
+            let from = renumber[*slot as usize] as usize;
+            for &(number, kind) in list.iter() {
+                row_items[fill[from] as usize] = (self.target_of(number), kind);
+                fill[from] += 1;
+            }
+        }
+        drop(fill);
+        let mut out_start = Vec::with_capacity(n + 1);
+        let mut out_to = Vec::with_capacity(row_items.len());
+        let mut kinds = Vec::with_capacity(row_items.len());
+        out_start.push(0u32);
+        for from in 0..n {
+            let row = &mut row_items[start[from] as usize..start[from + 1] as usize];
+            push_row(row, from, &mut out_to, &mut kinds);
+            out_start.push(out_to.len() as u32);
+        }
+        (out_start, out_to, kinds)
+    }
+
+    /// The rows gathered, in the sorted order, from each slot's one run of edges (`runs`)
+    /// and its list: no pass that scatters every edge, and for a large graph pieces of the
+    /// rows on every core, joined in order (the same rows whatever the number of threads).
+    /// `None` when a slot has two lists.
+    fn gathered(&self, order: &[u32], runs: &[(u32, u32)]) -> Option<Rows> {
+        let n = order.len();
+        // By slot: its list's position + 1 (0: none).
+        let mut list_at = vec![0u32; n];
+        for (i, (slot, _)) in self.lists.iter().enumerate() {
+            let at = &mut list_at[*slot as usize];
+            if *at != 0 {
+                return None;
+            }
+            *at = i as u32 + 1;
+        }
+        let pieces = if n >= PARALLEL_SORT_MIN {
+            4 * rayon::current_num_threads()
+        } else {
+            1
+        };
+        let per = n.div_ceil(pieces).max(1);
+        // One piece: each row's end (counted from the piece's start), targets and kinds.
+        let piece = |lo: usize| -> Rows {
+            let hi = (lo + per).min(n);
+            let mut ends = Vec::with_capacity(hi - lo);
+            let mut out_to = Vec::new();
+            let mut kinds = Vec::new();
+            let mut row: Vec<(u32, EdgeKind)> = Vec::new();
+            for (from, &slot) in (lo..hi).zip(&order[lo..hi]) {
+                row.clear();
+                let (start, end) = runs[slot as usize];
+                row.extend(
+                    self.edges[start as usize..end as usize]
+                        .iter()
+                        .map(|&(_, to, kind)| (self.renumber[to as usize], kind)),
+                );
+                if let Some(at) = list_at[slot as usize].checked_sub(1) {
+                    let list = &self.lists[at as usize].1;
+                    row.extend(
+                        list.iter()
+                            .map(|&(number, kind)| (self.target_of(number), kind)),
+                    );
+                }
+                push_row(&mut row, from, &mut out_to, &mut kinds);
+                ends.push(out_to.len() as u32);
+            }
+            (ends, out_to, kinds)
+        };
+        let starts: Vec<usize> = (0..n).step_by(per).collect();
+        let parts: Vec<Rows> = if starts.len() > 1 {
+            use rayon::prelude::*;
+            starts.into_par_iter().map(piece).collect()
+        } else {
+            starts.into_iter().map(piece).collect()
+        };
+        let total = parts.iter().map(|(_, to, _)| to.len()).sum();
+        let mut out_start = Vec::with_capacity(n + 1);
+        let mut out_to = Vec::with_capacity(total);
+        let mut kinds = Vec::with_capacity(total);
+        out_start.push(0u32);
+        for (ends, to, piece_kinds) in parts {
+            let base = out_to.len() as u32;
+            out_start.extend(ends.iter().map(|&end| base + end));
+            out_to.extend_from_slice(&to);
+            kinds.extend_from_slice(&piece_kinds);
+        }
+        Some((out_start, out_to, kinds))
+    }
+}
+
+/// Appends the row of node `from`: its targets ascending, each once, of several kinds for
+/// one target the greatest (a cgo edge wins over a plain import of the same pair), and no
+/// self edge.
+fn push_row(
+    row: &mut [(u32, EdgeKind)],
+    from: usize,
+    out_to: &mut Vec<u32>,
+    kinds: &mut Vec<EdgeKind>,
+) {
+    if !row.is_sorted_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind))) {
+        row.sort_unstable_by_key(|&(to, kind)| (to, std::cmp::Reverse(kind)));
+    }
+    let mut last = None;
+    for &(to, kind) in row.iter() {
+        if to as usize == from || last == Some(to) {
+            continue;
+        }
+        last = Some(to);
+        out_to.push(to);
+        kinds.push(kind);
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -1327,5 +1508,101 @@ mod tests {
         assert_eq!(a.roots(), b.roots());
         assert_eq!(b.find("m/cgo"), Some(NodeIndex::new(2)));
         assert_eq!(b.find("m/none"), None);
+    }
+    /// Rows gathered from each node's run of edges and list (on every core from
+    /// `PARALLEL_SORT_MIN` nodes) equal the rows of the counting sort and a plain oracle:
+    /// every pair once, of several kinds the greatest, no self edge, the same in both
+    /// directions. A node whose edges are not one run sends the builder to the counting sort.
+    #[test]
+    fn gathered_rows_equal_counted_rows() {
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let kinds = [EdgeKind::Import, EdgeKind::Cgo, EdgeKind::Linker];
+        for (case, n) in [3, 40, 300, 5_000, 9_000].into_iter().enumerate() {
+            let id = |i: usize| format!("m{}/p{i}", i % 7);
+            let mut oracle: BTreeMap<(String, String), EdgeKind> = BTreeMap::new();
+            let (mut plain, mut forced, mut numbered) = (
+                GraphBuilder::new(),
+                GraphBuilder::new(),
+                GraphBuilder::new(),
+            );
+            let mut lists = 0;
+            for i in 0..n {
+                // Packages arrive in no sorted order; a few are only imported (placeholders).
+                let at = (i * 7919) % n;
+                if at % 97 == 5 {
+                    continue;
+                }
+                let targets: Vec<(usize, EdgeKind)> =
+                    (0..next(9)).map(|_| (next(n), kinds[next(3)])).collect();
+                for &(to, kind) in targets.iter().filter(|&&(to, _)| to != at) {
+                    let kept = oracle.entry((id(at), id(to))).or_insert(kind);
+                    *kept = (*kept).max(kind);
+                }
+                let by_id: Vec<(String, EdgeKind)> =
+                    targets.iter().map(|&(to, kind)| (id(to), kind)).collect();
+                for b in [&mut plain, &mut forced] {
+                    b.add_shared(node(&id(at)));
+                    b.add_edges_from(&id(at), by_id.iter().map(|(to, kind)| (to.as_str(), *kind)));
+                }
+                // By number where every target was added before, by id otherwise (as the
+                // native loader does).
+                numbered.add_numbered(at as u32, node(&id(at)));
+                let list: NumberedEdges = targets
+                    .iter()
+                    .map(|&(to, kind)| (to as u32, kind))
+                    .collect();
+                if !targets.is_empty() && numbered.add_numbered_edges(at as u32, &list) {
+                    lists += 1;
+                } else {
+                    numbered.add_edges_from(
+                        &id(at),
+                        by_id.iter().map(|(to, kind)| (to.as_str(), *kind)),
+                    );
+                }
+            }
+            assert!(
+                !plain.scattered && !numbered.scattered,
+                "case {case}: one run each"
+            );
+            assert!(n < 300 || lists > 0, "case {case}: some edges by number");
+            forced.scattered = true;
+            let mut want: Vec<(String, String, EdgeKind)> = oracle
+                .into_iter()
+                .map(|((a, b), kind)| (a, b, kind))
+                .collect();
+            want.sort();
+            for (which, builder) in [plain, forced, numbered].into_iter().enumerate() {
+                let graph = builder.finish(&[], Granularity::Package, BuildConfig::default());
+                let mut got = edges(&graph);
+                got.sort();
+                assert_eq!(got, want, "case {case}, builder {which}");
+                for i in graph.node_indices() {
+                    for (to, kind) in graph.edges_from(i) {
+                        assert!(graph.edges_to(to).any(|(from, k)| from == i && k == kind));
+                    }
+                }
+            }
+        }
+        let mut split = GraphBuilder::new();
+        split.add_edge("a", "b", EdgeKind::Import);
+        split.add_edge("c", "a", EdgeKind::Import);
+        assert!(!split.scattered);
+        split.add_edge("a", "c", EdgeKind::Cgo);
+        assert!(split.scattered, "a's edges are now two runs");
+        let graph = split.finish(&[], Granularity::Package, BuildConfig::default());
+        assert_eq!(
+            edges(&graph),
+            [
+                ("a".into(), "b".into(), EdgeKind::Import),
+                ("a".into(), "c".into(), EdgeKind::Cgo),
+                ("c".into(), "a".into(), EdgeKind::Import),
+            ]
+        );
     }
 }
