@@ -407,7 +407,7 @@ fn parse_block(block: &Block, hasher: &IdHasher) -> Parsed {
 /// The block read by the scanner (`go_scan`), and its newlines, when it reads all of it
 /// and its text is UTF-8; `None` leaves it to serde.
 fn fast(block: &Block, hasher: &IdHasher) -> Option<(Chunk, usize)> {
-    let mut builder = ChunkBuilder::new(block.bytes.len(), false);
+    let mut builder = ChunkBuilder::new(block.bytes.len(), false, hasher);
     let newlines = super::go_scan::read_block(&block.bytes, &mut builder).ok()?;
     Some((builder.finish(hasher).ok()?, newlines))
 }
@@ -424,7 +424,7 @@ fn parse_packages(
     Result<Chunk, std::string::FromUtf8Error>,
     Option<BlockError>,
 ) {
-    let builder = ChunkBuilder::new(block.bytes.len(), strict);
+    let builder = ChunkBuilder::new(block.bytes.len(), strict, hasher);
     BLOCK_BEING_PARSED.with(|cell| *cell.borrow_mut() = Some(builder));
     let mut error = None;
     let mut no_import_path = false;
@@ -451,7 +451,7 @@ fn parse_packages(
     }
     let builder = BLOCK_BEING_PARSED.with(|cell| cell.borrow_mut().take());
     let chunk = builder
-        .unwrap_or_else(|| ChunkBuilder::new(0, strict))
+        .unwrap_or_else(|| ChunkBuilder::new(0, strict, hasher))
         .finish(hasher)
         .map(|mut chunk| {
             if no_import_path {
@@ -682,11 +682,15 @@ pub(super) struct ChunkBuilder {
     /// The block's distinct modules, and a table of their numbers by hash of their key.
     modules: Vec<ModuleEntry>,
     module_table: hashbrown::HashTable<u32>,
-    /// Distinct import paths, numbered by first use: their text, where each ends, and a
-    /// table of their numbers by hash.
+    /// Distinct import paths, numbered by first use: their text, where each ends, their
+    /// hashes by the graph's [`IdHasher`] (the merger looks them up with these), and a table
+    /// of their numbers by hash.
     names: Vec<u8>,
     name_ends: Vec<u32>,
+    name_hashes: Vec<u64>,
     name_table: hashbrown::HashTable<u32>,
+    ids: IdHasher,
+    /// Hashes module keys.
     hasher: foldhash::fast::RandomState,
     pub(super) imports: Vec<u32>,
 }
@@ -750,7 +754,7 @@ fn not_utf8<E: de::Error>(_: std::str::Utf8Error) -> E {
 }
 
 impl ChunkBuilder {
-    fn new(bytes: usize, strict: bool) -> Self {
+    fn new(bytes: usize, strict: bool, ids: &IdHasher) -> Self {
         let sizes = LAST_BLOCK.with(|last| last.get()).scaled(bytes);
         ChunkBuilder {
             strict,
@@ -762,7 +766,9 @@ impl ChunkBuilder {
             module_table: hashbrown::HashTable::new(),
             names: Vec::with_capacity(sizes.names),
             name_ends: Vec::with_capacity(sizes.distinct_imports + 1),
+            name_hashes: Vec::with_capacity(sizes.distinct_imports),
             name_table: hashbrown::HashTable::with_capacity(sizes.distinct_imports),
+            ids: ids.clone(),
             hasher: foldhash::fast::RandomState::default(),
             imports: Vec::with_capacity(sizes.imports),
         }
@@ -807,7 +813,7 @@ impl ChunkBuilder {
 
     /// The number of an import path in this block, given it on first use.
     pub(super) fn import_number<E: de::Error>(&mut self, path: &[u8]) -> Result<u32, E> {
-        let hash = self.hasher.hash_one(path);
+        let hash = self.ids.hash_bytes(path);
         let (names, ends) = (&self.names, &self.name_ends);
         if let Some(&i) = self.name_table.find(hash, |&i| nth(names, ends, i) == path) {
             return Ok(i);
@@ -817,9 +823,10 @@ impl ChunkBuilder {
         self.names.extend_from_slice(path);
         self.name_ends
             .push(u32::try_from(self.names.len()).map_err(|_| full(ArenaFull))?);
-        let (hasher, names, ends) = (&self.hasher, &self.names, &self.name_ends);
+        self.name_hashes.push(hash);
+        let hashes = &self.name_hashes;
         self.name_table
-            .insert_unique(hash, i, |&j| hasher.hash_one(nth(names, ends, j)));
+            .insert_unique(hash, i, |&j| hashes[j as usize]);
         Ok(i)
     }
 
@@ -886,7 +893,7 @@ impl ChunkBuilder {
         let nodes: Vec<NodeRef> = NodeRef::all(block).collect();
         let id_hashes = nodes.iter().map(|node| hasher.hash(&node.id)).collect();
         let facts = nodes.iter().map(|node| NodeFacts::of(node)).collect();
-        let import_hashes = import_names.iter().map(|name| hasher.hash(name)).collect();
+        let import_hashes = self.name_hashes;
         Ok(Chunk {
             nodes,
             extras: self.extras,

@@ -40,6 +40,12 @@ pub struct IdHasher(foldhash::fast::RandomState);
 impl IdHasher {
     /// The hash of `id`.
     pub fn hash(&self, id: &str) -> u64 {
+        self.hash_bytes(id.as_bytes())
+    }
+
+    /// The hash of an id given as its bytes (the same as [`IdHasher::hash`] of the string):
+    /// a loader numbering the names it reads hashes each once, before it checks its text.
+    pub fn hash_bytes(&self, id: &[u8]) -> u64 {
         std::hash::BuildHasher::hash_one(&self.0, id)
     }
 }
