@@ -75,6 +75,7 @@ fn predecessors(graph: &DepGraph, idx: NodeIndex) -> Vec<NodeIndex> {
 fn keys_for(graph: &DepGraph, holder: NodeIndex, name: &str) -> Vec<String> {
     graph
         .node(holder)
+        .crate_facts()
         .dep_keys
         .iter()
         .filter(|(_, crate_name)| crate_name.as_str() == name)
@@ -159,6 +160,7 @@ pub fn feature_edit(graph: &DepGraph, target: NodeIndex, features: &[String]) ->
                         let strong = format!("{key}/{feature}");
                         let weak = format!("{key}?/{feature}");
                         member_node
+                            .crate_facts()
                             .feature_defs
                             .iter()
                             .filter(|(f, _)| !is_internal_feature(f))
@@ -209,7 +211,7 @@ pub fn feature_edit(graph: &DepGraph, target: NodeIndex, features: &[String]) ->
             for key in keys_for(graph, pred, &name) {
                 let strong = format!("{key}/{feature}");
                 let weak = format!("{key}?/{feature}");
-                for (pred_feature, items) in &node.feature_defs {
+                for (pred_feature, items) in &node.crate_facts().feature_defs {
                     if is_internal_feature(pred_feature) {
                         continue;
                     }
@@ -243,11 +245,13 @@ pub fn dependency_edit(
         .unwrap_or_else(|| name.clone());
     let (declared, uses_default) = graph
         .node(member_idx)
+        .crate_facts()
         .declared
         .get(&dependency)
         .cloned()
         .unwrap_or((Vec::new(), true));
     let defaults: Vec<String> = node
+        .crate_facts()
         .feature_defs
         .get("default")
         .cloned()

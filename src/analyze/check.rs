@@ -591,13 +591,24 @@ fn matches_among(
         if m.files_absent.iter().any(|f| node.compiles(f)) {
             continue;
         }
-        if m.features.iter().any(|f| !node.features.contains(f)) {
+        if m.features
+            .iter()
+            .any(|f| !node.crate_facts().features.contains(f))
+        {
             continue;
         }
-        if !m.features_any.is_empty() && !m.features_any.iter().any(|f| node.features.contains(f)) {
+        if !m.features_any.is_empty()
+            && !m
+                .features_any
+                .iter()
+                .any(|f| node.crate_facts().features.contains(f))
+        {
             continue;
         }
-        if m.features_absent.iter().any(|f| node.features.contains(f)) {
+        if m.features_absent
+            .iter()
+            .any(|f| node.crate_facts().features.contains(f))
+        {
             continue;
         }
         if !m.imports.is_empty()

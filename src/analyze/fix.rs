@@ -144,8 +144,8 @@ pub fn diff(before: &DepGraph, after: &DepGraph) -> Vec<PackageChange> {
                 set_diff("cgo files", &nb.cgo_files, &na.cgo_files, &mut changes);
                 set_diff(
                     "features",
-                    nb.features.iter().map(String::as_str),
-                    na.features.iter().map(String::as_str),
+                    nb.crate_facts().features.iter().map(String::as_str),
+                    na.crate_facts().features.iter().map(String::as_str),
                     &mut changes,
                 );
                 set_diff(

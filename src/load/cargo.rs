@@ -11,7 +11,9 @@ use std::io::BufRead;
 use anyhow::{Context, Result, bail};
 use cargo_metadata::{DependencyKind, Metadata, Package, PackageId, TargetKind};
 
-use crate::model::{BuildConfig, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Node};
+use crate::model::{
+    BuildConfig, CrateFacts, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Node,
+};
 
 use super::go_list::Parsed;
 
@@ -393,17 +395,19 @@ pub fn parse(
                     .then(|| package.manifest_path.parent().map(|dir| dir.to_string()))
                     .flatten(),
             })),
-            features,
-            feature_defs: package.features.clone(),
-            dep_keys,
-            declared,
-            links: package.links.clone(),
-            build_script: package
-                .targets
-                .iter()
-                .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
-            host: !in_target,
-            proc_macro: is_proc_macro(id),
+            cargo: Some(Box::new(CrateFacts {
+                features,
+                feature_defs: package.features.clone(),
+                dep_keys,
+                declared,
+                links: package.links.clone(),
+                build_script: package
+                    .targets
+                    .iter()
+                    .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
+                host: !in_target,
+                proc_macro: is_proc_macro(id),
+            })),
             dir: package
                 .manifest_path
                 .parent()

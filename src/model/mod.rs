@@ -148,25 +148,10 @@ pub struct Node {
     pub error: Option<String>,
     /// Referenced by an import but absent from the input (the input is incomplete).
     pub missing: bool,
-    /// Cargo: features enabled on the crate.
-    pub features: Vec<String>,
-    /// Cargo: the crate's feature table (feature → what it enables), for walking a fix up to
-    /// a dependency the user declares.
-    pub feature_defs: BTreeMap<String, Vec<String>>,
-    /// Cargo: how the crate's own manifest names each dependency (key or rename → crate name).
-    pub dep_keys: BTreeMap<String, String>,
-    /// Cargo: how a workspace member declares each dependency (key → features asked for,
-    /// default features on).
-    pub declared: BTreeMap<String, (Vec<String>, bool)>,
-    /// Cargo: the `links` key (a hint, not proof of native linking).
-    pub links: Option<String>,
-    /// Cargo: the crate has a build script.
-    pub build_script: bool,
-    /// Cargo: the crate is a proc-macro (it runs in the compiler, on the host).
-    pub proc_macro: bool,
-    /// Cargo: only the host needs it (build-dependency or proc-macro, or reached only through
-    /// one).
-    pub host: bool,
+    /// Cargo: what only crates have (`None` for Go packages and modules, which keeps a
+    /// node small: a large Go graph holds one per package); read through
+    /// [`Node::crate_facts`].
+    pub cargo: Option<Box<CrateFacts>>,
     /// The package directory (`go list`'s `Dir`), when recorded.
     #[serde(skip)]
     pub dir: Option<Str>,
@@ -174,6 +159,49 @@ pub struct Node {
     /// loader for the packages whose files matter to dynamic linking; `None` when not read.
     #[serde(skip)]
     pub source: Option<PackageSource>,
+}
+
+/// What a Cargo crate's node knows beyond a Go package's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CrateFacts {
+    /// features enabled on the crate.
+    pub features: Vec<String>,
+    /// the crate's feature table (feature → what it enables), for walking a fix up to
+    /// a dependency the user declares.
+    pub feature_defs: BTreeMap<String, Vec<String>>,
+    /// how the crate's own manifest names each dependency (key or rename → crate name).
+    pub dep_keys: BTreeMap<String, String>,
+    /// how a workspace member declares each dependency (key → features asked for,
+    /// default features on).
+    pub declared: BTreeMap<String, (Vec<String>, bool)>,
+    /// the `links` key (a hint, not proof of native linking).
+    pub links: Option<String>,
+    /// the crate has a build script.
+    pub build_script: bool,
+    /// the crate is a proc-macro (it runs in the compiler, on the host).
+    pub proc_macro: bool,
+    /// only the host needs it (build-dependency or proc-macro, or reached only through
+    /// one).
+    pub host: bool,
+}
+
+/// The facts of a node that is not a crate.
+static NO_CRATE: CrateFacts = CrateFacts {
+    features: Vec::new(),
+    feature_defs: BTreeMap::new(),
+    dep_keys: BTreeMap::new(),
+    declared: BTreeMap::new(),
+    links: None,
+    build_script: false,
+    proc_macro: false,
+    host: false,
+};
+
+impl Node {
+    /// The crate's facts (empty for a node that is not a crate).
+    pub fn crate_facts(&self) -> &CrateFacts {
+        self.cargo.as_deref().unwrap_or(&NO_CRATE)
+    }
 }
 
 /// One `#cgo` directive: `#cgo [CONDITIONS] KIND: ARGS`.

@@ -97,7 +97,7 @@ fn label(graph: &DepGraph, idx: NodeIndex) -> String {
             let shown = if relative.is_empty() { "." } else { &relative };
             label.push_str(&format!(" ({shown})"));
         }
-        if node.proc_macro {
+        if node.crate_facts().proc_macro {
             label.push_str(" (proc-macro)");
         }
         return text_line(&label);
@@ -127,7 +127,9 @@ impl Printer<'_> {
             .edges_to(idx)
             .filter(|(_, kind)| *kind != EdgeKind::Linker)
             // A proc-macro is a normal dependency to cargo tree (marked `(proc-macro)`).
-            .filter(|(_, kind)| (*kind == EdgeKind::Build && !node.proc_macro) == host)
+            .filter(|(_, kind)| {
+                (*kind == EdgeKind::Build && !node.crate_facts().proc_macro) == host
+            })
             .map(|(source, _)| source)
             .collect();
         list.sort_by(|a, b| {
