@@ -5,8 +5,11 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use crate::analyze::chain_ids;
+use crate::analyze::check::Finding;
+use crate::model::DepGraph;
 use crate::rules::Severity;
 
 use super::check::{CheckOutput, cgo_off_line, fix_line, package_label};
@@ -40,98 +43,25 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
             writeln!(out, "\nfindings:")?;
         }
         let counts = super::check::count_texts(&run.result.findings);
-        for (finding, count) in run.result.findings.iter().zip(counts) {
-            let mut flags = Vec::new();
-            if finding.fails {
-                flags.push("FAILS".to_owned());
-            }
-            if let Some(allow) = &finding.allowed {
-                flags.push(format!("allowed: {}", allow.reason));
-            }
-            if let Some(allow) = &finding.expired {
-                flags.push(format!(
-                    "allow entry expired on {}: {}",
-                    allow.until.as_deref().unwrap_or("?"),
-                    allow.reason
-                ));
-            }
-            match finding.new {
-                Some(true) => flags.push("new".to_owned()),
-                Some(false) if !finding.new_chains.is_empty() => {
-                    flags.push(format!("{} new chain(s)", finding.new_chains.len()))
-                }
-                Some(false) => flags.push("in baseline".to_owned()),
-                None => {}
-            }
-            let flags = if flags.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", flags.join("; "))
-            };
-            writeln!(
-                out,
-                "  {} {}: {}{}",
-                finding.severity.as_str(),
-                finding.rule,
-                text_line(&finding.summary),
-                text_line(&flags)
-            )?;
-            let mut package = package_label(graph, finding);
-            if let Some(library) = &finding.library {
-                package.push_str(&format!(", library {library}"));
-            }
-            writeln!(out, "    package: {}", text_line(&package))?;
-            let effects: Vec<&str> = finding.effects.iter().map(|e| e.as_str()).collect();
-            writeln!(out, "    effects: {}", effects.join(", "))?;
-            let chains = &finding.chains;
-            let chokes: Vec<String> = chains
-                .choke_points
+        // Each finding's lines depend only on the graph and the finding: rendered on every
+        // core for many findings, written in order.
+        let texts: Vec<String> = if run.result.findings.len() >= PARALLEL_FINDINGS {
+            run.result
+                .findings
+                .par_iter()
+                .zip(counts)
+                .map(|(finding, count)| finding_text(graph, finding, &count))
+                .collect::<Result<_, _>>()?
+        } else {
+            run.result
+                .findings
                 .iter()
-                .map(|&i| text_line(&graph.node(i).id))
-                .collect();
-            let shown = chains.chains.len().min(CHAINS_SHOWN);
-            writeln!(
-                out,
-                "    chains: {count}{}; choke points: {}",
-                if (shown as u64) < chains.count || chains.saturated {
-                    format!(" (showing {shown} of {count})")
-                } else {
-                    String::new()
-                },
-                if chokes.is_empty() {
-                    "none".to_owned()
-                } else {
-                    chokes.join(", ")
-                }
-            )?;
-            for chain in chains.chains.iter().take(CHAINS_SHOWN) {
-                let ids: Vec<String> = chain_ids(graph, chain)
-                    .iter()
-                    .map(|id| text_line(id))
-                    .collect();
-                writeln!(out, "      {}", ids.join(" > "))?;
-            }
-            for chain in &finding.new_chains {
-                writeln!(
-                    out,
-                    "      new: {}",
-                    chain
-                        .iter()
-                        .map(|id| text_line(id))
-                        .collect::<Vec<_>>()
-                        .join(" > ")
-                )?;
-            }
-            for (rule, package) in &finding.explains {
-                writeln!(out, "    explains: {rule} ({})", text_line(package))?;
-            }
-            for note in &finding.notes {
-                writeln!(out, "    note: {}", text_line(note))?;
-            }
-            writeln!(out, "    fix: {}", text_line(&fix_line(graph, finding)))?;
-            if let Some(consequence) = cgo_off_line(finding) {
-                writeln!(out, "    with CGO_ENABLED=0: {consequence}")?;
-            }
+                .zip(counts)
+                .map(|(finding, count)| finding_text(graph, finding, &count))
+                .collect::<Result<_, _>>()?
+        };
+        for text in texts {
+            out.write_all(text.as_bytes())?;
         }
         let report = &run.result.static_link;
         if graph.config.ecosystem == "cargo" {
@@ -325,4 +255,113 @@ pub fn summary(output: &CheckOutput<'_>) -> String {
         sentences.push("--warn-only: not failing.".to_owned());
     }
     sentences.join(" ")
+}
+
+/// Findings from which the text of each is rendered on every core.
+const PARALLEL_FINDINGS: usize = 64;
+
+/// One finding's lines: its rule and summary, package, effects, chains, fix.
+fn finding_text(
+    graph: &DepGraph,
+    finding: &Finding,
+    count: &str,
+) -> Result<String, std::fmt::Error> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut flags = Vec::new();
+    if finding.fails {
+        flags.push("FAILS".to_owned());
+    }
+    if let Some(allow) = &finding.allowed {
+        flags.push(format!("allowed: {}", allow.reason));
+    }
+    if let Some(allow) = &finding.expired {
+        flags.push(format!(
+            "allow entry expired on {}: {}",
+            allow.until.as_deref().unwrap_or("?"),
+            allow.reason
+        ));
+    }
+    match finding.new {
+        Some(true) => flags.push("new".to_owned()),
+        Some(false) if !finding.new_chains.is_empty() => {
+            flags.push(format!("{} new chain(s)", finding.new_chains.len()))
+        }
+        Some(false) => flags.push("in baseline".to_owned()),
+        None => {}
+    }
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", flags.join("; "))
+    };
+    writeln!(
+        out,
+        "  {} {}: {}{}",
+        finding.severity.as_str(),
+        finding.rule,
+        text_line(&finding.summary),
+        text_line(&flags)
+    )?;
+    let mut package = package_label(graph, finding);
+    if let Some(library) = &finding.library {
+        package.push_str(&format!(", library {library}"));
+    }
+    writeln!(&mut out, "    package: {}", text_line(&package))?;
+    let effects: Vec<&str> = finding.effects.iter().map(|e| e.as_str()).collect();
+    writeln!(&mut out, "    effects: {}", effects.join(", "))?;
+    let chains = &finding.chains;
+    let chokes: Vec<String> = chains
+        .choke_points
+        .iter()
+        .map(|&i| text_line(&graph.node(i).id))
+        .collect();
+    let shown = chains.chains.len().min(CHAINS_SHOWN);
+    writeln!(
+        out,
+        "    chains: {count}{}; choke points: {}",
+        if (shown as u64) < chains.count || chains.saturated {
+            format!(" (showing {shown} of {count})")
+        } else {
+            String::new()
+        },
+        if chokes.is_empty() {
+            "none".to_owned()
+        } else {
+            chokes.join(", ")
+        }
+    )?;
+    for chain in chains.chains.iter().take(CHAINS_SHOWN) {
+        let ids: Vec<String> = chain_ids(graph, chain)
+            .iter()
+            .map(|id| text_line(id))
+            .collect();
+        writeln!(&mut out, "      {}", ids.join(" > "))?;
+    }
+    for chain in &finding.new_chains {
+        writeln!(
+            out,
+            "      new: {}",
+            chain
+                .iter()
+                .map(|id| text_line(id))
+                .collect::<Vec<_>>()
+                .join(" > ")
+        )?;
+    }
+    for (rule, package) in &finding.explains {
+        writeln!(&mut out, "    explains: {rule} ({})", text_line(package))?;
+    }
+    for note in &finding.notes {
+        writeln!(&mut out, "    note: {}", text_line(note))?;
+    }
+    writeln!(
+        &mut out,
+        "    fix: {}",
+        text_line(&fix_line(graph, finding))
+    )?;
+    if let Some(consequence) = cgo_off_line(finding) {
+        writeln!(&mut out, "    with CGO_ENABLED=0: {consequence}")?;
+    }
+    Ok(out)
 }
