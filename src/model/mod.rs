@@ -164,23 +164,23 @@ pub struct Node {
 /// What a Cargo crate's node knows beyond a Go package's.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CrateFacts {
-    /// features enabled on the crate.
+    /// Features enabled on the crate.
     pub features: Vec<String>,
-    /// the crate's feature table (feature → what it enables), for walking a fix up to
+    /// The crate's feature table (feature → what it enables), for walking a fix up to
     /// a dependency the user declares.
     pub feature_defs: BTreeMap<String, Vec<String>>,
-    /// how the crate's own manifest names each dependency (key or rename → crate name).
+    /// How the crate's own manifest names each dependency (key or rename → crate name).
     pub dep_keys: BTreeMap<String, String>,
-    /// how a workspace member declares each dependency (key → features asked for,
+    /// How a workspace member declares each dependency (key → features asked for,
     /// default features on).
     pub declared: BTreeMap<String, (Vec<String>, bool)>,
-    /// the `links` key (a hint, not proof of native linking).
+    /// The `links` key (a hint, not proof of native linking).
     pub links: Option<String>,
-    /// the crate has a build script.
+    /// The crate has a build script.
     pub build_script: bool,
-    /// the crate is a proc-macro (it runs in the compiler, on the host).
+    /// The crate is a proc-macro (it runs in the compiler, on the host).
     pub proc_macro: bool,
-    /// only the host needs it (build-dependency or proc-macro, or reached only through
+    /// Only the host needs it (build-dependency or proc-macro, or reached only through
     /// one).
     pub host: bool,
 }
@@ -856,9 +856,9 @@ pub type NumberedEdges = Arc<[(u32, EdgeKind)]>;
 /// order (moving pointers, never copying a node), and builds the compressed adjacency row by
 /// row: gathered from each node's run of edges when every node's edges were added at once
 /// (as loaders add a package's imports), on every core for a large graph; by a counting sort
-/// of every edge otherwise. A loader that numbers its packages itself (one number per id, the same in every
-/// graph it builds) adds nodes and edges by number ([`GraphBuilder::add_numbered`]): no id
-/// is hashed per edge.
+/// of every edge otherwise. A loader that numbers its packages itself (one number per id,
+/// the same in every graph it builds) adds nodes and edges by number
+/// ([`GraphBuilder::add_numbered`]): no id is hashed per edge.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     /// Id -> slot (arrival order until `finish`).
