@@ -1279,9 +1279,9 @@ fn measure<T>(mut f: impl FnMut() -> T) -> (Sample, T) {
 }
 
 /// Runs every case of `cases` once per round, round after round, at least `MIN_RUNS` rounds
-/// and then while `3 * BUDGET` lasts (at most `MAX_RUNS`): the cases see the same drift of the
-/// machine's speed, so their ratios are steadier than those of cases measured one after
-/// the other. One sample per case, in the order given.
+/// and then while `BUDGET` lasts for all of them together (at most `MAX_RUNS`): the cases see
+/// the same drift of the machine's speed, so their ratios are steadier than those of cases
+/// measured one after the other. One sample per case, in the order given.
 fn measure_rounds(cases: &mut [&mut dyn FnMut()]) -> Vec<Sample> {
     const MIN_RUNS: usize = 5;
     const MAX_RUNS: usize = 51;
