@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::go_stream::{Chunk, Extra, Failure};
 use crate::model::{
-    ArenaBuilder, BuildConfig, DepGraph, EdgeKind, Granularity, GraphBuilder, ModuleInfo, Names,
-    Node, NodeRef, NumberedEdges, Str,
+    ArenaBuilder, BuildConfig, DeferredEdges, DepGraph, EdgeKind, Granularity, GraphBuilder,
+    ModuleInfo, Names, Node, NodeRef, NumberedEdges, Str,
 };
 use crate::pattern;
 
@@ -486,8 +486,9 @@ impl Stream {
         }
     }
 
-    /// Adds a block's packages, in order, each distinct import of the block resolved to its
-    /// slot once; then the block's failure, if it had one.
+    /// Adds a block's packages, in order, and its edges by import path, each distinct import
+    /// of the block looked up once when the graph is finished; then the block's failure, if
+    /// it had one.
     fn add_chunk(&mut self, chunk: Chunk, source: &str) -> Result<()> {
         let Chunk {
             nodes,
@@ -499,9 +500,8 @@ impl Stream {
             import_hashes,
             facts,
         } = chunk;
-        let mut resolved: Vec<Option<(u32, EdgeKind)>> = vec![None; import_names.len()];
-        let mut edges: Vec<(u32, EdgeKind)> = Vec::new();
-        self.builder.reserve(nodes.len(), imports.len());
+        self.builder.reserve(nodes.len(), 0);
+        let mut sources = Vec::with_capacity(nodes.len());
         let packages = nodes.into_iter().zip(extras).zip(id_hashes).zip(facts);
         for (((node, extra), hash), facts) in packages {
             let Extra {
@@ -515,22 +515,19 @@ impl Stream {
                 Ok(slot) => slot,
                 Err(twice) => bail!("{source}: package {} appears twice in the stream", twice.id),
             };
-            let builder = &mut self.builder;
-            edges.clear();
-            for &number in &imports[start as usize..end as usize] {
-                let edge = resolved[number as usize].get_or_insert_with(|| {
-                    match import_names.get(number as usize).unwrap_or_default() {
-                        "C" => (builder.slot_of("runtime/cgo"), EdgeKind::Cgo),
-                        path => (
-                            builder.slot_of_hashed(import_hashes[number as usize], path),
-                            EdgeKind::Import,
-                        ),
-                    }
-                });
-                edges.push(*edge);
-            }
-            builder.add_slot_edges(from, edges.drain(..));
+            sources.push((from, start, end));
         }
+        // The block's imports are looked up once every package is in (see
+        // `GraphBuilder::resolve_deferred`); `"C"` stands for `runtime/cgo`, by a cgo edge.
+        let alias = (import_names.iter().position(|name| name == "C"))
+            .map(|number| (number as u32, "runtime/cgo", EdgeKind::Cgo));
+        self.builder.add_deferred(DeferredEdges {
+            names: import_names,
+            hashes: import_hashes,
+            alias,
+            targets: imports,
+            sources,
+        });
         let n_packages = self.n_packages;
         match failure {
             None => Ok(()),
@@ -670,6 +667,7 @@ impl Stream {
                 }
             }
         }
+        builder.resolve_deferred();
         let (root_ids, notes) = choose_roots(&builder, &matched, roots);
         // Sanitizer runtimes are linked in by -race/-msan/-asan without any import: attribute them
         // to every root, so that chains (and the runtime/cgo they import) stay visible.

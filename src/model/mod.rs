@@ -885,7 +885,59 @@ pub struct GraphBuilder {
     runs: Vec<(u32, u32)>,
     /// Some slot's edges are not one run: rows are built by a counting sort.
     scattered: bool,
+    /// Edges handed over by target name, block by block ([`GraphBuilder::add_deferred`]);
+    /// the first `resolved_blocks` are resolved.
+    deferred: Vec<Deferred>,
+    resolved_blocks: usize,
+    /// By slot: its run of a resolved deferred block's targets (block + 1, start, end; block
+    /// 0: none).
+    deferred_runs: Vec<(u32, u32, u32)>,
     problems: Vec<String>,
+}
+
+/// Edges a loader hands over by target name, a block at a time: the merge of a block then
+/// only adds its nodes, and every block's names are looked up at once, on every core for a
+/// large graph, once all nodes are in ([`GraphBuilder::resolve_deferred`]).
+#[derive(Debug)]
+pub struct DeferredEdges {
+    /// The block's distinct target ids, and the hash of each by the builder's [`IdHasher`].
+    pub names: Names,
+    pub hashes: Vec<u64>,
+    /// A name that stands for another id, and the kind of its edges (go list's `"C"`:
+    /// `runtime/cgo`, a cgo edge); every other name's edges are imports.
+    pub alias: Option<(u32, &'static str, EdgeKind)>,
+    /// Every source's targets, as numbers into `names`, one run per source.
+    pub targets: Vec<u32>,
+    /// Each source's slot and its run of `targets` (start, end).
+    pub sources: Vec<(u32, u32, u32)>,
+}
+
+/// A block of [`DeferredEdges`] and, once resolved, each name's slot and edge kind.
+#[derive(Debug)]
+struct Deferred {
+    edges: DeferredEdges,
+    resolved: Vec<(u32, EdgeKind)>,
+}
+
+impl Deferred {
+    /// The id looked up for name `i`, its hash, and the kind of its edges.
+    fn lookup(&self, i: usize, hash_of: impl Fn(&str) -> u64) -> (&str, u64, EdgeKind) {
+        match self.edges.alias {
+            Some((number, id, kind)) if number as usize == i => (id, hash_of(id), kind),
+            _ => (
+                self.edges.names.get(i).unwrap_or_default(),
+                self.edges.hashes[i],
+                EdgeKind::Import,
+            ),
+        }
+    }
+
+    /// The resolved edges of source run `start..end`.
+    fn run(&self, start: u32, end: u32) -> impl Iterator<Item = (u32, EdgeKind)> + '_ {
+        self.edges.targets[start as usize..end as usize]
+            .iter()
+            .map(|&number| self.resolved[number as usize])
+    }
 }
 
 impl GraphBuilder {
@@ -912,6 +964,9 @@ impl GraphBuilder {
             edges: Vec::with_capacity(edges),
             runs: Vec::with_capacity(nodes),
             scattered: false,
+            deferred: Vec::new(),
+            resolved_blocks: 0,
+            deferred_runs: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -1089,6 +1144,75 @@ impl GraphBuilder {
         self.extend_run(from, start);
     }
 
+    /// Edges from slots already added to targets named by id, resolved later (see
+    /// [`DeferredEdges`]).
+    pub fn add_deferred(&mut self, edges: DeferredEdges) {
+        self.deferred.push(Deferred {
+            edges,
+            resolved: Vec::new(),
+        });
+    }
+
+    /// Resolves the deferred blocks not resolved yet: every name looked up in one pass over
+    /// the blocks (on every core for many blocks; the id table is only read), then, in input
+    /// order, a `missing` placeholder made for each id no node has, and the targets marked
+    /// imported. [`GraphBuilder::finish`] calls it; a caller that asks
+    /// [`GraphBuilder::is_imported`] first calls it before.
+    pub fn resolve_deferred(&mut self) {
+        let first = self.resolved_blocks;
+        if first == self.deferred.len() {
+            return;
+        }
+        let mut blocks = std::mem::take(&mut self.deferred);
+        {
+            let this = &*self;
+            let resolve = |block: &mut Deferred| {
+                block.resolved = (0..block.edges.names.len())
+                    .map(|i| {
+                        let (id, hash, kind) = block.lookup(i, |id| this.slots.hash(id));
+                        let slot = this.find_slot_hashed(hash, id);
+                        (slot.map_or(u32::MAX, |slot| slot as u32), kind)
+                    })
+                    .collect();
+            };
+            if blocks.len() - first > 1 && self.nodes.len() >= PARALLEL_SORT_MIN {
+                use rayon::prelude::*;
+                blocks[first..].par_iter_mut().for_each(resolve);
+            } else {
+                blocks[first..].iter_mut().for_each(resolve);
+            }
+        }
+        for block in &mut blocks[first..] {
+            for i in 0..block.resolved.len() {
+                if block.resolved[i].0 == u32::MAX {
+                    let (id, hash, _) = block.lookup(i, |id| self.slots.hash(id));
+                    let id = id.to_owned();
+                    block.resolved[i].0 = self.slot_of_hashed(hash, &id);
+                }
+            }
+        }
+        self.deferred_runs.resize(self.nodes.len(), (0, 0, 0));
+        for (b, block) in blocks.iter().enumerate().skip(first) {
+            // Every name of a block is a target of one of its sources.
+            for &(slot, _) in &block.resolved {
+                self.imported[slot as usize] = true;
+            }
+            for &(slot, start, end) in &block.edges.sources {
+                if start == end {
+                    continue;
+                }
+                let run = &mut self.deferred_runs[slot as usize];
+                if run.0 != 0 {
+                    self.scattered = true;
+                } else {
+                    *run = (b as u32 + 1, start, end);
+                }
+            }
+        }
+        self.deferred = blocks;
+        self.resolved_blocks = self.deferred.len();
+    }
+
     /// Room for `nodes` more nodes and `edges` more edges (the id table grown by doubling,
     /// so that adding blocks of nodes costs a linear number of rehashes).
     pub fn reserve(&mut self, nodes: usize, edges: usize) {
@@ -1169,18 +1293,26 @@ impl GraphBuilder {
         granularity: Granularity,
         config: BuildConfig,
     ) -> DepGraph {
+        self.resolve_deferred();
+        self.deferred_runs.resize(self.nodes.len(), (0, 0, 0));
         // Endpoints never added stay placeholders, counted once, the first one (in edge
-        // order) named.
+        // order: the deferred blocks', then the others) named.
         let mut n_missing = 0usize;
         let mut missing_example = None;
         let mut counted = vec![false; self.added.len()];
         // Only edges can make placeholders: none to look for when every slot was added.
-        let suspects: &[(u32, u32, EdgeKind)] = if self.added.iter().all(|&added| added) {
-            &[]
-        } else {
-            &self.edges
-        };
-        for &(from, to, _) in suspects {
+        let suspects: Box<dyn Iterator<Item = (u32, u32)>> =
+            if self.added.iter().all(|&added| added) {
+                Box::new(std::iter::empty())
+            } else {
+                let deferred = self.deferred.iter().flat_map(|block| {
+                    (block.edges.sources.iter()).flat_map(move |&(from, start, end)| {
+                        block.run(start, end).map(move |(to, _)| (from, to))
+                    })
+                });
+                Box::new(deferred.chain(self.edges.iter().map(|&(from, to, _)| (from, to))))
+            };
+        for (from, to) in suspects {
             for slot in [from, to] {
                 let slot = slot as usize;
                 if !self.added[slot] && !counted[slot] {
@@ -1230,6 +1362,8 @@ impl GraphBuilder {
             edges,
             runs,
             scattered,
+            deferred,
+            deferred_runs,
             ..
         } = self;
         // The rows (then the reverse rows) on one side; on the other the nodes and their
@@ -1243,6 +1377,8 @@ impl GraphBuilder {
                     numbered: &numbered,
                     edges: &edges,
                     lists: &lists,
+                    deferred: &deferred,
+                    deferred_runs: &deferred_runs,
                 };
                 let (out_start, out_to, kinds) = (!scattered)
                     .then(|| targets.gathered(&order, &runs))
@@ -1269,7 +1405,7 @@ impl GraphBuilder {
             },
         );
         let (csr, kinds) = csr_and_kinds;
-        drop((order, edges, lists));
+        drop((order, edges, lists, deferred));
         let mut root_idxs: Vec<NodeIndex> = roots
             .iter()
             .filter_map(|id| index.get(id, |slot| ids.get(slot as usize)))
@@ -1326,6 +1462,8 @@ struct RowSources<'b> {
     numbered: &'b [u32],
     edges: &'b [(u32, u32, EdgeKind)],
     lists: &'b [(u32, NumberedEdges)],
+    deferred: &'b [Deferred],
+    deferred_runs: &'b [(u32, u32, u32)],
 }
 
 impl RowSources<'_> {
@@ -1347,6 +1485,11 @@ impl RowSources<'_> {
         for (slot, list) in self.lists {
             start[renumber[*slot as usize] as usize + 1] += list.len() as u32;
         }
+        for block in self.deferred {
+            for &(slot, first, end) in &block.edges.sources {
+                start[renumber[slot as usize] as usize + 1] += end - first;
+            }
+        }
         for i in 0..n {
             start[i + 1] += start[i];
         }
@@ -1362,6 +1505,15 @@ impl RowSources<'_> {
             for &(number, kind) in list.iter() {
                 row_items[fill[from] as usize] = (self.target_of(number), kind);
                 fill[from] += 1;
+            }
+        }
+        for block in self.deferred {
+            for &(slot, first, end) in &block.edges.sources {
+                let from = renumber[slot as usize] as usize;
+                for (to, kind) in block.run(first, end) {
+                    row_items[fill[from] as usize] = (renumber[to as usize], kind);
+                    fill[from] += 1;
+                }
             }
         }
         drop(fill);
@@ -1413,6 +1565,14 @@ impl RowSources<'_> {
                         .iter()
                         .map(|&(_, to, kind)| (self.renumber[to as usize], kind)),
                 );
+                let (block, first, end) = self.deferred_runs[slot as usize];
+                if let Some(block) = block.checked_sub(1) {
+                    row.extend(
+                        self.deferred[block as usize]
+                            .run(first, end)
+                            .map(|(to, kind)| (self.renumber[to as usize], kind)),
+                    );
+                }
                 if let Some(at) = list_at[slot as usize].checked_sub(1) {
                     let list = &self.lists[at as usize].1;
                     row.extend(
@@ -1638,5 +1798,103 @@ mod tests {
                 ("c".into(), "a".into(), EdgeKind::Import),
             ]
         );
+    }
+    /// Edges handed over by name in blocks (`add_deferred`), resolved once all nodes are in,
+    /// give the graph of the same edges added by id as they came: the same rows, the same
+    /// placeholders for ids no node has, the same first missing import named, and an alias
+    /// (`"C"`) resolved to its id with its kind; on one thread and on every core.
+    #[test]
+    fn deferred_edges_equal_edges_added_by_id() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for n in [30, 6_000] {
+            let id = |i: usize| format!("m{}/p{i}", i % 5);
+            let (mut by_id, mut deferred) = (GraphBuilder::new(), GraphBuilder::new());
+            for b in [&mut by_id, &mut deferred] {
+                b.add_shared(node("runtime/cgo"));
+            }
+            let mut block: Vec<(usize, Vec<usize>)> = Vec::new();
+            let flush = |deferred: &mut GraphBuilder, block: &mut Vec<(usize, Vec<usize>)>| {
+                // The block's distinct names, numbered by first use; usize::MAX is "C".
+                let mut names: Vec<String> = Vec::new();
+                let mut targets = Vec::new();
+                let mut sources = Vec::new();
+                for (at, imports) in block.drain(..) {
+                    let start = targets.len() as u32;
+                    for to in imports {
+                        let name = if to == usize::MAX {
+                            "C".to_owned()
+                        } else {
+                            id(to)
+                        };
+                        let number = match names.iter().position(|n| *n == name) {
+                            Some(number) => number,
+                            None => {
+                                names.push(name);
+                                names.len() - 1
+                            }
+                        };
+                        targets.push(number as u32);
+                    }
+                    let slot = deferred.slot_of(&id(at));
+                    sources.push((slot, start, targets.len() as u32));
+                }
+                let hasher = deferred.id_hasher();
+                let alias = names
+                    .iter()
+                    .position(|n| n == "C")
+                    .map(|number| (number as u32, "runtime/cgo", EdgeKind::Cgo));
+                deferred.add_deferred(DeferredEdges {
+                    hashes: names.iter().map(|n| hasher.hash(n)).collect(),
+                    names: names.iter().collect(),
+                    alias,
+                    targets,
+                    sources,
+                });
+            };
+            for i in 0..n {
+                let at = (i * 7919) % n;
+                // Every 41st id is only imported: a placeholder, named as missing.
+                if at % 41 == 7 {
+                    continue;
+                }
+                let imports: Vec<usize> = (0..next(7))
+                    .map(|_| if next(50) == 0 { usize::MAX } else { next(n) })
+                    .collect();
+                by_id.add_shared(node(&id(at)));
+                let edges: Vec<(String, EdgeKind)> = imports
+                    .iter()
+                    .map(|&to| match to {
+                        usize::MAX => ("runtime/cgo".to_owned(), EdgeKind::Cgo),
+                        to => (id(to), EdgeKind::Import),
+                    })
+                    .collect();
+                by_id.add_edges_from(&id(at), edges.iter().map(|(to, kind)| (to.as_str(), *kind)));
+                deferred.add_shared(node(&id(at)));
+                block.push((at, imports));
+                if block.len() == 97 {
+                    flush(&mut deferred, &mut block);
+                }
+            }
+            flush(&mut deferred, &mut block);
+            deferred.resolve_deferred();
+            assert!(deferred.is_imported("runtime/cgo"));
+            let roots = [id(1)];
+            let a = by_id.finish(&roots, Granularity::Package, BuildConfig::default());
+            let b = deferred.finish(&roots, Granularity::Package, BuildConfig::default());
+            assert_eq!(edges(&a), edges(&b), "n = {n}");
+            assert!(
+                n < 1_000 || !a.problems.is_empty(),
+                "n = {n}: ids only imported"
+            );
+            assert_eq!(a.problems, b.problems, "n = {n}");
+            let missing = |g: &DepGraph| g.nodes().iter().filter(|node| node.missing).count();
+            assert_eq!(missing(&a), missing(&b));
+        }
     }
 }
