@@ -1157,7 +1157,7 @@ impl GraphBuilder {
     /// the blocks (on every core for many blocks; the id table is only read), then, in input
     /// order, a `missing` placeholder made for each id no node has, and the targets marked
     /// imported. [`GraphBuilder::finish`] calls it; a caller that asks
-    /// [`GraphBuilder::is_imported`] first calls it before.
+    /// [`GraphBuilder::is_imported`] before `finish` calls it first.
     pub fn resolve_deferred(&mut self) {
         let first = self.resolved_blocks;
         if first == self.deferred.len() {
