@@ -1254,28 +1254,40 @@ fn measure<T>(mut f: impl FnMut() -> T) -> (Sample, T) {
     let mut cpu_total = Some(Duration::ZERO);
     let mut last = None;
     while times.len() < MIN_RUNS || (times.len() < MAX_RUNS && started.elapsed() < BUDGET) {
-        let cpu_start = thread_cpu_ns();
-        let start = Instant::now();
-        let out = black_box(f());
-        times.push(start.elapsed());
-        cpu_total = match (cpu_total, cpu_start, thread_cpu_ns()) {
-            (Some(total), Some(a), Some(b)) => {
-                Some(total + Duration::from_nanos(b.saturating_sub(a)))
-            }
-            _ => None,
-        };
-        last = Some(out);
+        last = Some(timed_run(&mut f, &mut times, &mut cpu_total));
     }
+    (sample_of(times, cpu_total), last.expect("at least one run"))
+}
+
+/// Runs `f` once: its wall time pushed on `times`, its time on a CPU added to `cpu_total`
+/// (which becomes `None` where the kernel does not tell).
+fn timed_run<T>(
+    f: &mut impl FnMut() -> T,
+    times: &mut Vec<Duration>,
+    cpu_total: &mut Option<Duration>,
+) -> T {
+    let cpu_start = thread_cpu_ns();
+    let start = Instant::now();
+    let out = black_box(f());
+    times.push(start.elapsed());
+    *cpu_total = match (*cpu_total, cpu_start, thread_cpu_ns()) {
+        (Some(total), Some(a), Some(b)) => Some(total + Duration::from_nanos(b.saturating_sub(a))),
+        _ => None,
+    };
+    out
+}
+
+/// The sample of a case's runs.
+fn sample_of(mut times: Vec<Duration>, cpu_total: Option<Duration>) -> Sample {
     times.sort();
-    let sample = Sample {
+    Sample {
         min: times[0],
         median: times[times.len() / 2],
         cpu_mean: cpu_total
             .filter(|&total| total >= CPU_MIN_TOTAL)
             .map(|total| total / times.len() as u32),
         runs: times.len(),
-    };
-    (sample, last.expect("at least one run"))
+    }
 }
 
 /// Runs every case of `cases` once per round, round after round, at least `MIN_RUNS` rounds
@@ -1291,34 +1303,15 @@ fn measure_rounds(cases: &mut [&mut dyn FnMut()]) -> Vec<Sample> {
     let mut cpu: Vec<Option<Duration>> = vec![Some(Duration::ZERO); cases.len()];
     let mut rounds = 0;
     while rounds < MIN_RUNS || (rounds < MAX_RUNS && started.elapsed() < BUDGET) {
-        for (i, case) in cases.iter_mut().enumerate() {
-            let cpu_start = thread_cpu_ns();
-            let start = Instant::now();
-            case();
-            times[i].push(start.elapsed());
-            cpu[i] = match (cpu[i], cpu_start, thread_cpu_ns()) {
-                (Some(total), Some(a), Some(b)) => {
-                    Some(total + Duration::from_nanos(b.saturating_sub(a)))
-                }
-                _ => None,
-            };
+        for ((case, times), cpu) in cases.iter_mut().zip(&mut times).zip(&mut cpu) {
+            timed_run(case, times, cpu);
         }
         rounds += 1;
     }
     times
         .into_iter()
         .zip(cpu)
-        .map(|(mut times, cpu_total)| {
-            times.sort();
-            Sample {
-                min: times[0],
-                median: times[times.len() / 2],
-                cpu_mean: cpu_total
-                    .filter(|&total| total >= CPU_MIN_TOTAL)
-                    .map(|total| total / times.len() as u32),
-                runs: times.len(),
-            }
-        })
+        .map(|(times, cpu_total)| sample_of(times, cpu_total))
         .collect()
 }
 

@@ -33,7 +33,7 @@ struct IdTable {
 }
 
 /// How a graph's id table hashes ids: a loader may hash ids on its own threads with it and
-/// hand the builder the hashes ([`GraphBuilder::slot_of_hashed`]).
+/// hand the builder the hashes ([`GraphBuilder::add_node_slot_hashed`], [`DeferredEdges`]).
 #[derive(Clone, Debug, Default)]
 pub struct IdHasher(foldhash::fast::RandomState);
 
@@ -1027,8 +1027,8 @@ impl GraphBuilder {
         self.slots.hasher.clone()
     }
 
-    /// [`GraphBuilder::slot_of`] for an id hashed by [`GraphBuilder::id_hasher`].
-    pub fn slot_of_hashed(&mut self, hash: u64, id: &str) -> u32 {
+    /// The slot of the id hashed to `hash`, a `missing` placeholder's if no node has it yet.
+    fn slot_of_hashed(&mut self, hash: u64, id: &str) -> u32 {
         if let Some(slot) = self.find_slot_hashed(hash, id) {
             return slot as u32;
         }
@@ -1058,8 +1058,9 @@ impl GraphBuilder {
         self.add_at_slot_hashed(node, hash)
     }
 
-    /// [`GraphBuilder::add_node_slot`] for a node whose id [`GraphBuilder::id_hasher`]
-    /// hashed to `hash` and whose facts are `facts`; a duplicate is handed back.
+    /// Adds `node` (see [`GraphBuilder::add_node`]), whose id [`GraphBuilder::id_hasher`]
+    /// hashed to `hash` and whose facts are `facts`: its slot, or the node handed back when a
+    /// complete node with its id was added before.
     pub fn add_node_slot_hashed(
         &mut self,
         node: NodeRef,
@@ -1119,29 +1120,6 @@ impl GraphBuilder {
         }
         self.lists.push((from, to.clone()));
         true
-    }
-
-    /// The slot of `id`, a `missing` placeholder's if no node has it yet (for a loader that
-    /// resolves each distinct import once and then adds edges by slot).
-    pub fn slot_of(&mut self, id: &str) -> u32 {
-        self.slot(id)
-    }
-
-    /// Adds `node` (see [`GraphBuilder::add_node`]); its slot, or `None` when a complete node
-    /// with its id was added before.
-    pub fn add_node_slot(&mut self, node: NodeRef) -> Option<u32> {
-        self.add_at_slot(node)
-    }
-
-    /// Edges from slot `from` to the slots of `to` (slots from [`GraphBuilder::slot_of`] and
-    /// [`GraphBuilder::add_node_slot`]).
-    pub fn add_slot_edges(&mut self, from: u32, to: impl IntoIterator<Item = (u32, EdgeKind)>) {
-        let start = self.edges.len();
-        for (to, kind) in to {
-            self.imported[to as usize] = true;
-            self.edges.push((from, to, kind));
-        }
-        self.extend_run(from, start);
     }
 
     /// Edges from slots already added to targets named by id, resolved later (see
@@ -1703,19 +1681,24 @@ mod tests {
         assert_eq!(b.find("m/cgo"), Some(NodeIndex::new(2)));
         assert_eq!(b.find("m/none"), None);
     }
+
+    /// A xorshift generator: `next(bound)` is below `bound`.
+    fn xorshift(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        }
+    }
+
     /// Rows gathered from each node's run of edges and list (on every core from
     /// `PARALLEL_SORT_MIN` nodes) equal the rows of the counting sort and a plain oracle:
     /// every pair once, of several kinds the greatest, no self edge, the same in both
     /// directions. A node whose edges are not one run sends the builder to the counting sort.
     #[test]
     fn gathered_rows_equal_counted_rows() {
-        let mut state = 0x853c_49e6_748f_ea9bu64;
-        let mut next = move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut next = xorshift(0x853c_49e6_748f_ea9bu64);
         let kinds = [EdgeKind::Import, EdgeKind::Cgo, EdgeKind::Linker];
         for (case, n) in [3, 40, 300, 5_000, 9_000].into_iter().enumerate() {
             let id = |i: usize| format!("m{}/p{i}", i % 7);
@@ -1805,13 +1788,7 @@ mod tests {
     /// (`"C"`) resolved to its id with its kind; on one thread and on every core.
     #[test]
     fn deferred_edges_equal_edges_added_by_id() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         for n in [30, 6_000] {
             let id = |i: usize| format!("m{}/p{i}", i % 5);
             let (mut by_id, mut deferred) = (GraphBuilder::new(), GraphBuilder::new());
@@ -1841,7 +1818,7 @@ mod tests {
                         };
                         targets.push(number as u32);
                     }
-                    let slot = deferred.slot_of(&id(at));
+                    let slot = deferred.find_slot(&id(at)).expect("added") as u32;
                     sources.push((slot, start, targets.len() as u32));
                 }
                 let hasher = deferred.id_hasher();

@@ -45,19 +45,19 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
         let counts = super::check::count_texts(&run.result.findings);
         // Each finding's lines depend only on the graph and the finding: rendered on every
         // core for many findings, written in order.
-        let texts: Vec<String> = if run.result.findings.len() >= PARALLEL_FINDINGS {
-            run.result
-                .findings
+        let findings = &run.result.findings;
+        let text = |(finding, count): (&Finding, String)| finding_text(graph, finding, &count);
+        let texts: Vec<String> = if findings.len() >= PARALLEL_FINDINGS {
+            findings
                 .par_iter()
                 .zip(counts)
-                .map(|(finding, count)| finding_text(graph, finding, &count))
+                .map(text)
                 .collect::<Result<_, _>>()?
         } else {
-            run.result
-                .findings
+            findings
                 .iter()
                 .zip(counts)
-                .map(|(finding, count)| finding_text(graph, finding, &count))
+                .map(text)
                 .collect::<Result<_, _>>()?
         };
         for text in texts {
