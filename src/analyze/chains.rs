@@ -725,20 +725,21 @@ impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
     /// Makes the shared passes: reachability, topological order, counts and dominators, for
     /// any target.
     pub fn new(graph: &'g G, roots: &[NodeIndex]) -> Self {
-        Self::build(graph, roots, None)
+        let mut index = Self::shared(graph, roots).0;
+        index.complete(None);
+        index
     }
 
     /// [`ChainIndex::new`] for these targets only: counts past `u64` are kept for them alone
     /// (see `path_counts_big`), and [`ChainIndex::summarize`] must be asked about no other.
     pub fn for_targets(graph: &'g G, roots: &[NodeIndex], targets: &[NodeIndex]) -> Self {
-        let mut wanted = vec![false; graph.node_count()];
-        for t in targets {
-            wanted[t.index()] = true;
-        }
-        Self::build(graph, roots, Some(wanted))
+        Self::shared(graph, roots).with_targets(targets)
     }
 
-    fn build(graph: &'g G, roots: &[NodeIndex], wanted: Option<Vec<bool>>) -> Self {
+    /// The passes that do not depend on the targets (all but the counts past `u64`), which a
+    /// caller may make while it is still finding its targets; [`SharedPasses::with_targets`]
+    /// completes the index.
+    pub fn shared(graph: &'g G, roots: &[NodeIndex]) -> SharedPasses<'g, G> {
         let n = graph.node_count();
         let mut is_root = vec![false; n];
         for r in roots {
@@ -769,58 +770,61 @@ impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
                 paths,
                 fits,
             } = fused_pass(graph, &order, &is_root);
-            let small = fits.then_some(paths);
-            let start = |v: u32| u64::from(is_root[v as usize]);
-            let keep = |v: u32| wanted.as_ref().is_none_or(|w| w[v as usize]);
-            let big = if small.is_none() {
-                // Only packages that reach a wanted target carry chains to one: the rest (the
-                // bottom of the standard library, mostly, imported from everywhere and holding
-                // the largest numbers) is left out of the big pass.
-                let ancestor = wanted.as_ref().map(|wanted| {
-                    let mut ancestor = vec![false; n];
-                    let mut queue: VecDeque<u32> = order
-                        .iter()
-                        .copied()
-                        .filter(|&v| wanted[v as usize])
-                        .collect();
-                    for &v in &queue {
-                        ancestor[v as usize] = true;
-                    }
-                    while let Some(v) = queue.pop_front() {
-                        for &u in graph.predecessors(v) {
-                            if forward[u as usize] && !ancestor[u as usize] {
-                                ancestor[u as usize] = true;
-                                queue.push_back(u);
-                            }
-                        }
-                    }
-                    ancestor
-                });
-                let relevant = |v: u32| ancestor.as_ref().is_none_or(|a| a[v as usize]);
-                let big_order: Vec<u32> = order.iter().copied().filter(|&v| relevant(v)).collect();
-                let big_edge_ok =
-                    |u: u32, v: u32| forward[u as usize] && relevant(u) && relevant(v);
-                path_counts_big(graph, &big_order, big_edge_ok, start, keep)
-            } else {
-                Vec::new()
-            };
             DagIndex {
                 rank,
                 order,
                 idom,
-                small,
-                big,
+                small: fits.then_some(paths),
+                big: Vec::new(),
                 from_roots,
             }
         });
-        ChainIndex {
+        SharedPasses(ChainIndex {
             graph,
             roots: roots.to_vec(),
             is_root,
             forward,
             dag,
-            wanted,
+            wanted: None,
+        })
+    }
+
+    /// The counts past `u64`, when some do not fit, for `wanted` (`None`: every node).
+    fn complete(&mut self, wanted: Option<Vec<bool>>) {
+        let (graph, forward, is_root) = (self.graph, &self.forward, &self.is_root);
+        if let Some(dag) = self.dag.as_mut().filter(|dag| dag.small.is_none()) {
+            let order = &dag.order;
+            let start = |v: u32| u64::from(is_root[v as usize]);
+            let keep = |v: u32| wanted.as_ref().is_none_or(|w| w[v as usize]);
+            // Only packages that reach a wanted target carry chains to one: the rest (the
+            // bottom of the standard library, mostly, imported from everywhere and holding
+            // the largest numbers) is left out of the big pass.
+            let ancestor = wanted.as_ref().map(|wanted| {
+                let mut ancestor = vec![false; graph.node_count()];
+                let mut queue: VecDeque<u32> = order
+                    .iter()
+                    .copied()
+                    .filter(|&v| wanted[v as usize])
+                    .collect();
+                for &v in &queue {
+                    ancestor[v as usize] = true;
+                }
+                while let Some(v) = queue.pop_front() {
+                    for &u in graph.predecessors(v) {
+                        if forward[u as usize] && !ancestor[u as usize] {
+                            ancestor[u as usize] = true;
+                            queue.push_back(u);
+                        }
+                    }
+                }
+                ancestor
+            });
+            let relevant = |v: u32| ancestor.as_ref().is_none_or(|a| a[v as usize]);
+            let big_order: Vec<u32> = order.iter().copied().filter(|&v| relevant(v)).collect();
+            let big_edge_ok = |u: u32, v: u32| forward[u as usize] && relevant(u) && relevant(v);
+            dag.big = path_counts_big(graph, &big_order, big_edge_ok, start, keep);
         }
+        self.wanted = wanted;
     }
 
     /// What [`summarize`] answers for the single target `target`.
@@ -868,6 +872,23 @@ impl<'g, G: Adjacency + Sync> ChainIndex<'g, G> {
         }
         choke_points.reverse();
         assemble(count, big_count, true, chains, choke_points, false)
+    }
+}
+
+/// A [`ChainIndex`] but for the counts past `u64` of the targets it will be asked about
+/// ([`ChainIndex::shared`]).
+pub struct SharedPasses<'g, G>(ChainIndex<'g, G>);
+
+impl<'g, G: Adjacency + Sync> SharedPasses<'g, G> {
+    /// The index for these targets only, as [`ChainIndex::for_targets`] makes it.
+    pub fn with_targets(self, targets: &[NodeIndex]) -> ChainIndex<'g, G> {
+        let mut index = self.0;
+        let mut wanted = vec![false; index.graph.node_count()];
+        for t in targets {
+            wanted[t.index()] = true;
+        }
+        index.complete(Some(wanted));
+        index
     }
 }
 

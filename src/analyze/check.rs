@@ -719,12 +719,17 @@ fn finding(graph: &DepGraph, rule: &Rule, package: NodeIndex, library: Option<St
 /// Chains (and, when asked, the smallest cut) of every finding: the shared passes once, then
 /// each finding's own search on every core. Each finding's answer depends only on the graph
 /// and its package, so the result is the same whatever the number of threads.
-fn with_chains(graph: &DepGraph, findings: &mut [Finding], options: &CheckOptions) {
+fn with_chains(
+    graph: &DepGraph,
+    shared: chains::SharedPasses<'_, DepGraph>,
+    findings: &mut [Finding],
+    options: &CheckOptions,
+) {
     if findings.is_empty() {
         return;
     }
     let targets: Vec<NodeIndex> = findings.iter().map(|f| f.package).collect();
-    let index = chains::ChainIndex::for_targets(graph, graph.roots(), &targets);
+    let index = shared.with_targets(&targets);
     findings.par_iter_mut().for_each(|finding| {
         finding.chains = index.summarize(finding.package, options.max_chains);
         if options.cuts {
@@ -745,6 +750,73 @@ pub fn check(
 ) -> CheckResult {
     graph.keep_orders(true);
     let reachable = reachable_set(graph);
+    // The chain passes all findings share do not depend on which findings there are: they
+    // are made beside the rules' evaluation.
+    let (found, shared) = rayon::join(
+        || evaluate_rules(graph, catalog, &reachable),
+        || chains::ChainIndex::shared(graph, graph.roots()),
+    );
+    let Evaluated {
+        mut findings,
+        rule_hits,
+        linkage_hits,
+        generic_warnings,
+    } = found;
+    let mut static_link = static_report(graph, &rule_hits, &reachable, probe);
+    // Each finding's chains, and each root's verdict, on every core.
+    let ((), targets) = rayon::join(
+        || {
+            with_chains(graph, shared, &mut findings, options);
+            findings.sort_by(|a, b| {
+                (
+                    std::cmp::Reverse(a.severity),
+                    &a.rule,
+                    graph.id(a.package),
+                    &a.library,
+                )
+                    .cmp(&(
+                        std::cmp::Reverse(b.severity),
+                        &b.rule,
+                        graph.id(b.package),
+                        &b.library,
+                    ))
+            });
+        },
+        || verdicts(graph, &rule_hits, &linkage_hits, options, &static_link),
+    );
+    // Warnings of generic findings that survived folding (an explaining rule knows better).
+    let surviving: HashSet<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule.as_str(), graph.id(f.package)))
+        .collect();
+    static_link.warnings.extend(
+        generic_warnings
+            .into_iter()
+            .filter(|w| surviving.contains(&(w.rule.as_str(), w.package.as_str()))),
+    );
+    static_link.warnings.sort();
+    static_link
+        .warnings
+        .dedup_by(|a, b| a.symbol == b.symbol && a.package == b.package);
+    CheckResult {
+        targets,
+        findings,
+        static_link,
+    }
+}
+
+/// What the rules found, before chains: the findings, folded, and the hits the verdicts and
+/// the static link report read.
+struct Evaluated<'c> {
+    findings: Vec<Finding>,
+    rule_hits: Vec<(&'c Rule, NodeIndex)>,
+    linkage_hits: Vec<(&'c Rule, NodeIndex)>,
+    generic_warnings: Vec<StaticWarning>,
+}
+
+/// The catalog's rules and the generic detectors on the packages a root reaches, with the
+/// findings another finding explains folded into it.
+fn evaluate_rules<'c>(graph: &DepGraph, catalog: &'c Catalog, reachable: &[bool]) -> Evaluated<'c> {
     let is_reachable = |idx: NodeIndex| reachable[idx.index()];
 
     // Catalog rules.
@@ -966,42 +1038,11 @@ pub fn check(
         finding.explains.sort();
         finding.explains.dedup();
     }
-    with_chains(graph, &mut findings, options);
-    findings.sort_by(|a, b| {
-        (
-            std::cmp::Reverse(a.severity),
-            &a.rule,
-            graph.id(a.package),
-            &a.library,
-        )
-            .cmp(&(
-                std::cmp::Reverse(b.severity),
-                &b.rule,
-                graph.id(b.package),
-                &b.library,
-            ))
-    });
-
-    let mut static_link = static_report(graph, &rule_hits, &reachable, probe);
-    let targets = verdicts(graph, &rule_hits, &linkage_hits, options, &static_link);
-    // Warnings of generic findings that survived folding (an explaining rule knows better).
-    let surviving: HashSet<(&str, &str)> = findings
-        .iter()
-        .map(|f| (f.rule.as_str(), graph.id(f.package)))
-        .collect();
-    static_link.warnings.extend(
-        generic_warnings
-            .into_iter()
-            .filter(|w| surviving.contains(&(w.rule.as_str(), w.package.as_str()))),
-    );
-    static_link.warnings.sort();
-    static_link
-        .warnings
-        .dedup_by(|a, b| a.symbol == b.symbol && a.package == b.package);
-    CheckResult {
-        targets,
+    Evaluated {
         findings,
-        static_link,
+        rule_hits,
+        linkage_hits,
+        generic_warnings,
     }
 }
 
@@ -1222,10 +1263,10 @@ fn verdicts(
     options: &CheckOptions,
     static_link: &StaticLinkReport,
 ) -> Vec<Target> {
-    let mut targets = Vec::new();
     let facts = GraphFacts::of(graph);
     let roots_reach = RootsReach::of(graph);
-    for (root_number, &root) in graph.roots().iter().enumerate() {
+    // Each root's verdict on its own, on every core, in the roots' order.
+    let verdict = |root_number: usize, root: NodeIndex| -> Target {
         let reach = roots_reach.reach(graph, root_number);
         let mut rule_reasons: Vec<String> = Vec::new();
         let mut dynamic = false;
@@ -1246,13 +1287,12 @@ fn verdicts(
             || graph.granularity() != crate::model::Granularity::Package
         {
             // Cargo (and module graphs): the rules decide; rustc's linking is the target's.
-            targets.push(Target {
+            return Target {
                 package: root,
                 linkage: if dynamic { "dynamic" } else { "static" },
                 reasons: rule_reasons,
                 link: None,
-            });
-            continue;
+            };
         }
         let link_facts = link_facts(graph, root, &reach, rule_hits, &facts);
         let mut decision = link::decide(&link_facts, &options.link);
@@ -1312,14 +1352,19 @@ fn verdicts(
             }
             _ => {}
         }
-        targets.push(Target {
+        Target {
             package: root,
             linkage: decision.linkage.as_str(),
             reasons,
             link: Some(decision),
-        });
-    }
-    targets
+        }
+    };
+    graph
+        .roots()
+        .par_iter()
+        .enumerate()
+        .map(|(root_number, &root)| verdict(root_number, root))
+        .collect()
 }
 
 fn static_report(
