@@ -40,7 +40,7 @@ pub fn working(message: &str) {
         bar
     });
     let shown: String = message.chars().take(160).collect();
-    bar.set_message(crate::report::escape::text_line(&shown));
+    bar.set_message(crate::report::escape::text_line(&shown).into_owned());
 }
 
 /// Clears the line.

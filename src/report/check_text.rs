@@ -7,7 +7,6 @@ use std::io::Write;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use crate::analyze::chain_ids;
 use crate::analyze::check::Finding;
 use crate::model::DepGraph;
 use crate::rules::Severity;
@@ -311,7 +310,7 @@ fn finding_text(
     let effects: Vec<&str> = finding.effects.iter().map(|e| e.as_str()).collect();
     writeln!(&mut out, "    effects: {}", effects.join(", "))?;
     let chains = &finding.chains;
-    let chokes: Vec<String> = chains
+    let chokes: Vec<_> = chains
         .choke_points
         .iter()
         .map(|&i| text_line(&graph.node(i).id))
@@ -332,9 +331,9 @@ fn finding_text(
         }
     )?;
     for chain in chains.chains.iter().take(CHAINS_SHOWN) {
-        let ids: Vec<String> = chain_ids(graph, chain)
+        let ids: Vec<_> = chain
             .iter()
-            .map(|id| text_line(id))
+            .map(|&i| text_line(&graph.node(i).id))
             .collect();
         writeln!(&mut out, "      {}", ids.join(" > "))?;
     }

@@ -126,7 +126,7 @@ fn finding_text(graph: &DepGraph, changed: &ChangedFinding, out: &mut dyn Write)
         }
     )?;
     for chain in &changed.new_chains {
-        let ids: Vec<String> = chain.chain.iter().map(|id| text_line(id)).collect();
+        let ids: Vec<_> = chain.chain.iter().map(|id| text_line(id)).collect();
         writeln!(out, "      {}{}", ids.join(" > "), touched_note(chain))?;
     }
     writeln!(out, "    fix: {}", text_line(&fix_line(graph, finding)))?;

@@ -7,6 +7,8 @@
 //! U+200E, U+200F, U+061C), which can make a terminal or a browser show text other than what
 //! it is, are shown as visible `\u{...}` escapes everywhere.
 
+use std::borrow::Cow;
+
 /// Escapes text for a double-quoted DOT string: `\` and `"` are escaped, line breaks become
 /// `\n` (a centred line break in a label), other control characters are dropped, and `&`
 /// becomes `&amp;` (Graphviz decodes entities in labels, so `&lt;` would otherwise show as `<`).
@@ -53,7 +55,7 @@ fn visible(c: char, out: &mut String) {
 /// BEL) and bidi controls are shown as escapes, and a backslash as `\\`, so a hostile
 /// package path can neither forge lines, colour the terminal, reorder what is shown, nor pass
 /// for an escape.
-pub fn text_line(text: &str) -> String {
+pub fn text_line(text: &str) -> Cow<'_, str> {
     // Printable ASCII but the backslash (nearly every id and file name): nothing to escape,
     // told by bytes, without decoding characters.
     if text
@@ -61,7 +63,7 @@ pub fn text_line(text: &str) -> String {
         .all(|b| (b' '..=b'~').contains(&b) && b != b'\\')
         || !text.chars().any(|c| is_hidden(c) || c == '\\')
     {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -73,7 +75,7 @@ pub fn text_line(text: &str) -> String {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Escapes the message of a GitHub workflow command (`::error ...::MESSAGE`): `%`, CR and LF

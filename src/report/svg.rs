@@ -436,7 +436,7 @@ impl RenderBackend for Canvas {
 /// The label layout-rs draws: the package and, for a third-party package, its module (crates
 /// carry their version in their id already).
 fn node_label(label: &str, module: Option<&str>) -> String {
-    let mut text = super::escape::text_line(label);
+    let mut text = super::escape::text_line(label).into_owned();
     if let Some(module) = module
         && module != "standard library"
         && module != label

@@ -22,12 +22,12 @@ fn plural(n: u64, word: &str) -> String {
 
 fn hop_line(graph: &DepGraph, chain: &[NodeIndex], pos: usize) -> String {
     let node = graph.node(chain[pos]);
-    let mut line = text_line(&node.id);
+    let mut line = text_line(&node.id).into_owned();
     let mut notes = Vec::new();
     if graph.granularity() == Granularity::Package
         && let Some(module) = node.module_label()
     {
-        notes.push(text_line(&module));
+        notes.push(text_line(&module).into_owned());
     }
     match pos
         .checked_sub(1)
@@ -89,7 +89,7 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
             if answer.resolved.kind == TargetKind::NotFound
                 && !answer.resolved.suggestions.is_empty()
             {
-                let names: Vec<String> = answer
+                let names: Vec<_> = answer
                     .resolved
                     .suggestions
                     .iter()
@@ -130,7 +130,7 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
                 "# choke points: none (no single package is on every chain)"
             )?;
         } else {
-            let names: Vec<String> = summary
+            let names: Vec<_> = summary
                 .choke_points
                 .iter()
                 .map(|&i| text_line(&graph.node(i).id))
@@ -143,7 +143,7 @@ pub fn render_why(graph: &DepGraph, answers: &[WhyAnswer], out: &mut dyn Write) 
         }
         if let Some(cut) = &answer.cut {
             if cut.possible && !cut.no_chain {
-                let names: Vec<String> = cut
+                let names: Vec<_> = cut
                     .packages
                     .iter()
                     .map(|&i| text_line(&graph.node(i).id))

@@ -100,11 +100,11 @@ fn label(graph: &DepGraph, idx: NodeIndex) -> String {
         if node.crate_facts().proc_macro {
             label.push_str(" (proc-macro)");
         }
-        return text_line(&label);
+        return text_line(&label).into_owned();
     }
     match node.module_label() {
         Some(module) => format!("{} [{}]", text_line(&node.id), text_line(&module)),
-        None => text_line(&node.id),
+        None => text_line(&node.id).into_owned(),
     }
 }
 
