@@ -112,6 +112,17 @@ impl ModuleInfo {
             None => self.path.clone(),
         }
     }
+
+    /// `text` is [`ModuleInfo::display`] (told without making it).
+    pub fn displays_as(&self, text: &str) -> bool {
+        match &self.version {
+            Some(version) => text
+                .strip_prefix(self.path.as_str())
+                .and_then(|rest| rest.strip_prefix('@'))
+                .is_some_and(|rest| rest == version.as_str()),
+            None => text == self.path.as_str(),
+        }
+    }
 }
 
 /// One node of the graph: a package (or a module, at module granularity).
@@ -313,7 +324,7 @@ impl Node {
     pub fn module_label(&self) -> Option<String> {
         let module = self.module.as_ref()?;
         // Crate ids already carry their version.
-        if module.main || self.standard || self.id == module.display() {
+        if module.main || self.standard || module.displays_as(&self.id) {
             return None;
         }
         Some(module.display())
@@ -1617,6 +1628,41 @@ mod tests {
             id: id.into(),
             ..Node::default()
         })
+    }
+
+    #[test]
+    fn displays_as_agrees_with_display() {
+        let module = |path: &str, version: Option<&str>| ModuleInfo {
+            path: path.to_owned(),
+            version: version.map(str::to_owned),
+            main: false,
+            replace: None,
+            dir: None,
+        };
+        let modules = [
+            module("example.com/m", Some("v1.2.3")),
+            module("example.com/m", None),
+            module("example.com/m@v1", Some("v1")),
+        ];
+        let texts = [
+            "example.com/m@v1.2.3",
+            "example.com/m",
+            "example.com/m@v1.2.",
+            "example.com/m@v1.2.34",
+            "example.com/mv1.2.3",
+            "example.com/m@v1@v1",
+            "example.com/m@v1",
+            "",
+        ];
+        for module in &modules {
+            for text in texts {
+                assert_eq!(
+                    module.displays_as(text),
+                    module.display() == text,
+                    "{module:?} {text}"
+                );
+            }
+        }
     }
 
     fn edges(graph: &DepGraph) -> Vec<(String, String, EdgeKind)> {

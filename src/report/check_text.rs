@@ -313,7 +313,7 @@ fn finding_text(
     let chokes: Vec<_> = chains
         .choke_points
         .iter()
-        .map(|&i| text_line(&graph.node(i).id))
+        .map(|&i| text_line(graph.id(i)))
         .collect();
     let shown = chains.chains.len().min(CHAINS_SHOWN);
     writeln!(
@@ -331,10 +331,7 @@ fn finding_text(
         }
     )?;
     for chain in chains.chains.iter().take(CHAINS_SHOWN) {
-        let ids: Vec<_> = chain
-            .iter()
-            .map(|&i| text_line(&graph.node(i).id))
-            .collect();
+        let ids: Vec<_> = chain.iter().map(|&i| text_line(graph.id(i))).collect();
         writeln!(&mut out, "      {}", ids.join(" > "))?;
     }
     for chain in &finding.new_chains {
