@@ -717,8 +717,9 @@ fn finding(graph: &DepGraph, rule: &Rule, package: NodeIndex, library: Option<St
 }
 
 /// Chains (and, when asked, the smallest cut) of every finding: the shared passes once, then
-/// each finding's own search on every core. Each finding's answer depends only on the graph
-/// and its package, so the result is the same whatever the number of threads.
+/// each package's own search on every core, once for all the findings on it (a cgo package
+/// with system libraries has several). Each answer depends only on the graph and the
+/// package, so the result is the same whatever the number of threads.
 fn with_chains(
     graph: &DepGraph,
     shared: chains::SharedPasses<'_, DepGraph>,
@@ -728,16 +729,28 @@ fn with_chains(
     if findings.is_empty() {
         return;
     }
-    let targets: Vec<NodeIndex> = findings.iter().map(|f| f.package).collect();
-    let index = shared.with_targets(&targets);
+    let mut packages: Vec<NodeIndex> = findings.iter().map(|f| f.package).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    let index = shared.with_targets(&packages);
+    let answers: Vec<(ChainSummary, Option<super::cut::Cut>)> = packages
+        .par_iter()
+        .map(|&package| {
+            let chains = index.summarize(package, options.max_chains);
+            let cut = options.cuts.then(|| {
+                super::cut::from_summary(graph, &chains, &|_| false)
+                    .unwrap_or_else(|| super::cut::min_cut(graph, &[package], &|_| false))
+            });
+            (chains, cut)
+        })
+        .collect();
     findings.par_iter_mut().for_each(|finding| {
-        finding.chains = index.summarize(finding.package, options.max_chains);
-        if options.cuts {
-            finding.cut = Some(
-                super::cut::from_summary(graph, &finding.chains, &|_| false)
-                    .unwrap_or_else(|| super::cut::min_cut(graph, &[finding.package], &|_| false)),
-            );
-        }
+        let at = packages
+            .binary_search(&finding.package)
+            .expect("every finding's package was searched");
+        let (chains, cut) = &answers[at];
+        finding.chains = chains.clone();
+        finding.cut = cut.clone();
     });
 }
 
