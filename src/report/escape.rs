@@ -54,7 +54,7 @@ fn visible(c: char, out: &mut String) {
 /// Makes text safe for one line of plain-text output: control characters (newlines, ESC,
 /// BEL) and bidi controls are shown as escapes, and a backslash as `\\`, so a hostile
 /// package path can neither forge lines, colour the terminal, reorder what is shown, nor pass
-/// for an escape.
+/// for an escape. Text with nothing to escape comes back borrowed.
 pub fn text_line(text: &str) -> Cow<'_, str> {
     // Printable ASCII but the backslash (nearly every id and file name): nothing to escape,
     // told by bytes, without decoding characters.
