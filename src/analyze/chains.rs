@@ -1189,19 +1189,10 @@ fn intersect(idom: &[u32], mut a: u32, mut b: u32) -> u32 {
 mod tests {
     use super::*;
     use crate::model::Csr;
+    use crate::model::testing::xorshift;
 
     fn graph(n: usize, edges: &[(usize, usize)]) -> Csr {
         Csr::from_edges(n, edges)
-    }
-
-    /// A xorshift generator: `next(bound)` is below `bound`.
-    fn xorshift(mut state: u64) -> impl FnMut(usize) -> usize {
-        move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        }
     }
 
     /// A random DAG of 2 to 41 nodes, each after the first importing 1 to 4 earlier ones

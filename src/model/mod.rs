@@ -1619,8 +1619,23 @@ fn push_row(
     }
 }
 
+/// Helpers the unit tests of several modules share.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A xorshift generator: `next(bound)` is below `bound`.
+    pub(crate) fn xorshift(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::xorshift;
     use super::*;
 
     fn node(id: &str) -> NodeRef {
@@ -1726,16 +1741,6 @@ mod tests {
         assert_eq!(a.roots(), b.roots());
         assert_eq!(b.find("m/cgo"), Some(NodeIndex::new(2)));
         assert_eq!(b.find("m/none"), None);
-    }
-
-    /// A xorshift generator: `next(bound)` is below `bound`.
-    fn xorshift(mut state: u64) -> impl FnMut(usize) -> usize {
-        move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        }
     }
 
     /// Rows gathered from each node's run of edges and list (on every core from

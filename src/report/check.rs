@@ -1,5 +1,5 @@
-//! What every `check` renderer receives, and the helpers they share: the fix of a finding as
-//! one line, and where in the repository a finding points.
+//! What every `check` renderer receives, and the helpers they share: a finding's first line,
+//! its fix as one line, and where in the repository a finding points.
 
 use rayon::prelude::*;
 
@@ -9,6 +9,8 @@ use crate::load::locate::{Location, SourceIndex};
 use crate::model::DepGraph;
 use crate::rules::version::Version;
 use crate::rules::{Catalog, CgoOff, Severity};
+
+use super::escape::text_line;
 
 /// One checked configuration.
 pub struct CheckRun {
@@ -215,6 +217,22 @@ pub fn finding_location(sources: &SourceIndex, graph: &DepGraph, finding: &Findi
 }
 
 /// The package id, with `module@version` for non-std, non-main packages.
+/// A finding's first line in text: `  SEVERITY RULE: SUMMARY [FLAG; FLAG]`.
+pub fn headline(finding: &Finding, flags: &[String]) -> String {
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", flags.join("; "))
+    };
+    format!(
+        "  {} {}: {}{}",
+        finding.severity.as_str(),
+        finding.rule,
+        text_line(&finding.summary),
+        text_line(&flags)
+    )
+}
+
 pub fn package_label(graph: &DepGraph, finding: &Finding) -> String {
     let node = graph.node(finding.package);
     match node.module_label() {

@@ -289,19 +289,7 @@ fn finding_text(
         Some(false) => flags.push("in baseline".to_owned()),
         None => {}
     }
-    let flags = if flags.is_empty() {
-        String::new()
-    } else {
-        format!(" [{}]", flags.join("; "))
-    };
-    writeln!(
-        out,
-        "  {} {}: {}{}",
-        finding.severity.as_str(),
-        finding.rule,
-        text_line(&finding.summary),
-        text_line(&flags)
-    )?;
+    writeln!(out, "{}", super::check::headline(finding, &flags))?;
     let mut package = package_label(graph, finding);
     if let Some(library) = &finding.library {
         package.push_str(&format!(", library {library}"));

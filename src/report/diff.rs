@@ -94,18 +94,7 @@ fn finding_text(graph: &DepGraph, changed: &ChangedFinding, out: &mut dyn Write)
     if finding.allowed.is_some() {
         flags.push("allowed".to_owned());
     }
-    writeln!(
-        out,
-        "  {} {}: {}{}",
-        finding.severity.as_str(),
-        finding.rule,
-        text_line(&finding.summary),
-        if flags.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", flags.join("; "))
-        }
-    )?;
+    writeln!(out, "{}", super::check::headline(finding, &flags))?;
     writeln!(
         out,
         "    package: {}",
