@@ -242,6 +242,37 @@ pub fn parse(
     state.finish(source, roots, config)
 }
 
+/// [`parse`] for a stream in a regular file, from byte `start` (after what format
+/// detection skipped) to its end: each worker reads its own blocks (see `go_stream`).
+#[cfg(unix)]
+pub fn parse_file(
+    file: &std::fs::File,
+    start: u64,
+    source: &str,
+    roots: &RootMode,
+    config: BuildConfig,
+) -> Result<Parsed> {
+    let blocks = (super::go_stream::BLOCK, super::go_stream::worker_count());
+    parse_file_in_blocks(file, start, blocks, source, roots, config)
+}
+
+/// [`parse_file`] with `blocks`: their size in bytes, and the workers that read them.
+#[cfg(unix)]
+fn parse_file_in_blocks(
+    file: &std::fs::File,
+    start: u64,
+    (block, workers): (usize, usize),
+    source: &str,
+    roots: &RootMode,
+    config: BuildConfig,
+) -> Result<Parsed> {
+    let mut state = Stream::default();
+    let hasher = state.builder.id_hasher();
+    let mut add = |chunk| state.add_chunk(chunk, source);
+    super::go_stream::parse_file(file, start, (block, workers), source, &hasher, &mut add)?;
+    state.finish(source, roots, config)
+}
+
 /// Builds the graph from packages already in hand (the native loader's), through the same
 /// conversion and checks as a stream.
 pub fn parse_packages(
@@ -866,6 +897,107 @@ pub(crate) mod tests {
         .unwrap()
         .to_string();
         assert!(err.contains("truncated go list stream"), "{err}");
+    }
+
+    /// The stream in a temporary file.
+    #[cfg(unix)]
+    fn in_file(stream: &[u8]) -> std::fs::File {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, stream).unwrap();
+        file
+    }
+
+    /// A graph's nodes, edges (with their kinds), roots and problems, and the load's notes.
+    type Everything = (
+        Vec<NodeRef>,
+        Vec<Vec<(String, EdgeKind)>>,
+        Vec<petgraph::graph::NodeIndex>,
+        Vec<String>,
+        Vec<String>,
+    );
+
+    fn everything(parsed: &Parsed) -> Everything {
+        use petgraph::graph::NodeIndex;
+        let graph = &parsed.graph;
+        let edges: Vec<Vec<(String, EdgeKind)>> = (0..graph.nodes().len())
+            .map(|i| {
+                let edges = graph.edges_from(NodeIndex::new(i));
+                edges
+                    .map(|(to, kind)| (graph.node(to).id.to_string(), kind))
+                    .collect()
+            })
+            .collect();
+        (
+            graph.nodes().to_vec(),
+            edges,
+            graph.roots().to_vec(),
+            graph.problems.clone(),
+            parsed.notes.clone(),
+        )
+    }
+
+    /// A file read by offset, each worker finding its own blocks, gives the graph and the
+    /// errors a reader gives, whatever the block size and the number of workers.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_read_by_offset_loads_what_a_reader_loads() {
+        let (tricky, _) = tricky_stream();
+        let files: Vec<String> = (0..3000).map(|i| format!("file_{i:05}.go")).collect();
+        let long = serde_json::json!({"ImportPath": "example.com/long", "GoFiles": files,
+            "Imports": ["example.com/p1", "fmt"]});
+        let mut with_long = serde_json::to_vec_pretty(&long).unwrap();
+        for i in 0..300 {
+            let short = serde_json::json!({"ImportPath": format!("example.com/p{i}"),
+                "Imports": ["fmt", format!("example.com/p{}", i / 2)]});
+            with_long.extend_from_slice(b"\n");
+            with_long.extend(serde_json::to_vec_pretty(&short).unwrap());
+        }
+        // A bad object past the third block; a stream cut short.
+        let mut bad = tricky.clone();
+        let at = 3 * BLOCK / 2
+            + bad[3 * BLOCK / 2..]
+                .windows(2)
+                .position(|w| w == b"}\n")
+                .unwrap()
+            + 2;
+        bad.splice(at..at, b"{\"ImportPath\": #}".iter().copied());
+        let truncated = &tricky[..tricky.len() - 5];
+        let load = |stream: &[u8], blocks: Option<(usize, usize)>| {
+            let config = BuildConfig::default();
+            match blocks {
+                None => parse(stream, "t", &RootMode::All, config),
+                Some(blocks) => {
+                    parse_file_in_blocks(&in_file(stream), 0, blocks, "t", &RootMode::All, config)
+                }
+            }
+        };
+        for stream in [&tricky[..], &with_long[..]] {
+            let expected = everything(&load(stream, None).unwrap());
+            for blocks in [(997, 2), (4096, 3), (BLOCK, 2), (1 << 30, 2)] {
+                let parsed = load(stream, Some(blocks)).unwrap();
+                assert!(everything(&parsed) == expected, "blocks {blocks:?}");
+            }
+        }
+        for stream in [&bad[..], truncated] {
+            let expected = load(stream, None).err().unwrap().to_string();
+            for blocks in [(997, 2), (4096, 3), (BLOCK, 2)] {
+                let err = load(stream, Some(blocks)).err().unwrap().to_string();
+                assert_eq!(err, expected, "blocks {blocks:?}");
+            }
+        }
+        // From past a byte-order mark and blanks, as format detection leaves it.
+        let mut marked = b"\xEF\xBB\xBF \n".to_vec();
+        marked.extend_from_slice(&tricky);
+        let file = in_file(&marked);
+        let parsed = parse_file_in_blocks(
+            &file,
+            5,
+            (4096, 2),
+            "t",
+            &RootMode::All,
+            BuildConfig::default(),
+        );
+        assert!(everything(&parsed.unwrap()) == everything(&load(&tricky, None).unwrap()));
     }
 
     #[test]

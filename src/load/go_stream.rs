@@ -10,6 +10,14 @@
 //! block waits for more input (searched again only once the bytes held have doubled:
 //! linear, however long).
 //!
+//! A regular file is not read by the calling thread: each worker reads its own blocks at
+//! their offsets ([`parse_file`]). Block `k` runs from the first boundary at or after `k`
+//! times the block size to the first one at or after the next block's start, so each
+//! worker finds its cuts alone, every byte lands in exactly one block, and a package longer
+//! than a block leaves the blocks it covers empty. Reading and the page faults of fresh
+//! buffers then run on every core, where one reading thread, which had to share the cores
+//! with the workers, held both of them back at the start of a small input.
+//!
 //! Workers (one per core) parse blocks in any order. A block's packages go into one
 //! [`crate::model::Arena`] (every id, name, directory and file name of the block: no
 //! allocation per string), its packages' `Module`s are shared (one `ModuleInfo` per distinct
@@ -97,11 +105,30 @@ pub(super) enum Failure {
     NoImportPath,
 }
 
-/// A block as a worker sees it.
+/// A block as the reading thread hands it to a worker.
 struct Block {
     seq: usize,
     bytes: Vec<u8>,
     /// The input ends with it.
+    last: bool,
+}
+
+impl Block {
+    fn piece(&self) -> Piece<'_> {
+        Piece {
+            seq: self.seq,
+            bytes: &self.bytes,
+            last: self.last,
+        }
+    }
+}
+
+/// A block as a worker parses it: its number, its bytes (a [`Block`]'s, or a part of the
+/// buffer a worker read it into), and whether the input ends with it.
+#[derive(Clone, Copy)]
+struct Piece<'a> {
+    seq: usize,
+    bytes: &'a [u8],
     last: bool,
 }
 
@@ -125,8 +152,12 @@ pub(super) fn parse(
     hasher: &IdHasher,
     add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
 ) -> Result<()> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    parse_with(reader, source, hasher, workers, add)
+    parse_with(reader, source, hasher, worker_count(), add)
+}
+
+/// One worker per core, at most eight.
+pub(super) fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// [`parse`] with `workers` worker threads.
@@ -146,9 +177,9 @@ fn parse_with(
         // Small inputs (most fixtures, most live loads of small modules): no threads.
         let mut place = Placement::default();
         let parsed = parse_block(
-            &Block {
+            Piece {
                 seq: 0,
-                bytes: first,
+                bytes: &first,
                 last: true,
             },
             hasher,
@@ -177,7 +208,7 @@ fn parse_with(
                     if stop.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let parsed = parse_block(&block, hasher);
+                    let parsed = parse_block(block.piece(), hasher);
                     let _ = free_tx.try_send(block.bytes);
                     if parsed_tx.send(parsed).is_err() {
                         return;
@@ -188,27 +219,7 @@ fn parse_with(
         drop((parsed_tx, free_tx));
         let merger = std::thread::Builder::new()
             .name("go-list-merge".into())
-            .spawn_scoped(scope, || -> Result<()> {
-                let mut place = Placement::default();
-                let mut waiting: std::collections::BTreeMap<usize, Parsed> = Default::default();
-                let mut next = 0;
-                let mut result = Ok(());
-                for parsed in parsed_rx {
-                    if result.is_err() {
-                        continue;
-                    }
-                    waiting.insert(parsed.seq, parsed);
-                    while let Some(parsed) = waiting.remove(&next) {
-                        next += 1;
-                        if let Err(err) = place.deliver(parsed, add) {
-                            stop.store(true, Ordering::Relaxed);
-                            result = Err(err);
-                            break;
-                        }
-                    }
-                }
-                result
-            })?;
+            .spawn_scoped(scope, || merge_in_order(parsed_rx, &stop, add))?;
         let read = cut_blocks(
             reader,
             first,
@@ -224,6 +235,278 @@ fn parse_with(
         merged?;
         read
     })
+}
+
+/// Hands the parsed blocks to `add` in input order, whatever order they come in; after the
+/// first error, sets `stop` and drops the rest.
+fn merge_in_order(
+    parsed_rx: mpsc::Receiver<Parsed>,
+    stop: &AtomicBool,
+    add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
+) -> Result<()> {
+    let mut place = Placement::default();
+    let mut waiting: std::collections::BTreeMap<usize, Parsed> = Default::default();
+    let mut next = 0;
+    let mut result = Ok(());
+    for parsed in parsed_rx {
+        if result.is_err() {
+            continue;
+        }
+        waiting.insert(parsed.seq, parsed);
+        while let Some(parsed) = waiting.remove(&next) {
+            next += 1;
+            if let Err(err) = place.deliver(parsed, add) {
+                stop.store(true, Ordering::Relaxed);
+                result = Err(err);
+                break;
+            }
+        }
+    }
+    result
+}
+
+/// Reads the `go list` stream in `file` from byte `start` to its end in `blocks` (their
+/// size in bytes, and the workers that read them), each worker reading and parsing its own
+/// (see the module's header), and hands the packages to `add` as [`parse`] does.
+#[cfg(unix)]
+pub(super) fn parse_file(
+    file: &std::fs::File,
+    start: u64,
+    (block, workers): (usize, usize),
+    source: &str,
+    hasher: &IdHasher,
+    add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
+) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let cannot_read =
+        |err: std::io::Error| anyhow::anyhow!("{source}: cannot read go list stream: {err}");
+    let end = file.metadata().map_err(cannot_read)?.len();
+    let size = end.saturating_sub(start);
+    if workers < 2 || size <= block as u64 {
+        // One block, or one core: the reading path (one block parsed in place).
+        let mut reader = file;
+        reader.seek(SeekFrom::Start(start)).map_err(cannot_read)?;
+        return parse_with(reader, source, hasher, workers, add);
+    }
+    let span = FileSpan {
+        file,
+        start,
+        size,
+        block,
+    };
+    let n_blocks = size.div_ceil(block as u64) as usize;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // The first read error, by block: the blocks before it are still delivered.
+    let failed: Mutex<Option<(usize, std::io::Error)>> = Mutex::new(None);
+    let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(2 * workers);
+    let merged = std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..workers {
+            let (parsed_tx, next, stop, failed, span) =
+                (parsed_tx.clone(), &next, &stop, &failed, &span);
+            let worker = std::thread::Builder::new().name("go-list-parse".into());
+            worker.spawn_scoped(scope, move || {
+                let mut buf = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let seq = next.fetch_add(1, Ordering::Relaxed);
+                    if seq >= n_blocks {
+                        return;
+                    }
+                    let (range, last) = match span.read_block(seq, &mut buf) {
+                        Ok(read) => read,
+                        Err(err) => {
+                            let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
+                            if failed.as_ref().is_none_or(|(at, _)| seq < *at) {
+                                *failed = Some((seq, err));
+                            }
+                            stop.store(true, Ordering::Relaxed);
+                            return;
+                        }
+                    };
+                    let piece = Piece {
+                        seq,
+                        bytes: &buf[range],
+                        last,
+                    };
+                    if parsed_tx.send(parse_block(piece, hasher)).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        }
+        drop(parsed_tx);
+        // This thread merges; the workers are joined when the scope ends.
+        merge_in_order(parsed_rx, &stop, add)
+    });
+    merged?;
+    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some((_, err)) => Err(cannot_read(err)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(unix)]
+/// Bytes read past a block's nominal end at first, where its last package most often
+/// ends (a `go list` package is a few kB); more are read while no boundary is found.
+const SLACK: usize = 16 << 10;
+
+/// A stream in a file: `size` bytes from `start`, in blocks of `block` bytes.
+#[cfg(unix)]
+struct FileSpan<'f> {
+    file: &'f std::fs::File,
+    start: u64,
+    size: u64,
+    block: usize,
+}
+
+#[cfg(unix)]
+impl FileSpan<'_> {
+    /// Reads block `seq` into `buf`: where it lies in `buf`, and whether the input ends
+    /// with it. It runs from the first boundary at or after `seq * block` (the input's
+    /// start for the first block) to the first boundary at or after the next block's
+    /// start (the input's end when there is none). It is empty when no boundary falls
+    /// within its own `block` bytes: the block before it runs past them.
+    fn read_block(
+        &self,
+        seq: usize,
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<(std::ops::Range<usize>, bool)> {
+        let lo = seq as u64 * self.block as u64;
+        let hi = (lo + self.block as u64).min(self.size);
+        // From one byte before the block: a boundary at its first byte follows a `}` there.
+        let base = lo.saturating_sub(1);
+        let mut filled = 0;
+        self.read_more(base, buf, &mut filled, (hi - base) as usize + SLACK)?;
+        let relative = |at: u64| (at - base) as usize;
+        let first = if seq == 0 {
+            0
+        } else {
+            match self.boundary(base, buf, &mut filled, relative(lo), relative(hi))? {
+                Some(at) => at,
+                None => return Ok((0..0, false)),
+            }
+        };
+        let end = match hi < self.size {
+            true => self.boundary(base, buf, &mut filled, relative(hi), usize::MAX)?,
+            false => None,
+        };
+        let end = end.unwrap_or_else(|| relative(self.size));
+        if end == relative(self.size) {
+            // Read to the input's end (a search that found nothing already has).
+            self.read_more(base, buf, &mut filled, end)?;
+        }
+        Ok((first..end, end == relative(self.size)))
+    }
+
+    /// The first boundary at or after `from` and before `limit` in the bytes from `base`,
+    /// reading more of them into `buf` as the search needs; `None` when there is none.
+    fn boundary(
+        &self,
+        base: u64,
+        buf: &mut Vec<u8>,
+        filled: &mut usize,
+        from: usize,
+        limit: usize,
+    ) -> std::io::Result<Option<usize>> {
+        let (mut at, mut step) = (from, SLACK);
+        loop {
+            let complete = base + *filled as u64 >= self.size;
+            match first_boundary(&buf[..*filled], from, at, limit, complete) {
+                Search::Found(p) => return Ok(Some(p)),
+                Search::Absent => return Ok(None),
+                Search::More(resume) => {
+                    // Twice as much each time: linear in the bytes read, however long.
+                    at = resume;
+                    self.read_more(base, buf, filled, *filled + step)?;
+                    step *= 2;
+                }
+            }
+        }
+    }
+
+    /// Reads the bytes from `base` into `buf` until `want` of them are there or the input
+    /// ends; `filled` counts those read. The buffer only grows (zeroed once, then reused).
+    fn read_more(
+        &self,
+        base: u64,
+        buf: &mut Vec<u8>,
+        filled: &mut usize,
+        want: usize,
+    ) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let want = want.min((self.size - base) as usize);
+        if want <= *filled {
+            return Ok(());
+        }
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let offset = self.start + base + *filled as u64;
+        self.file.read_exact_at(&mut buf[*filled..want], offset)?;
+        *filled = want;
+        Ok(())
+    }
+}
+
+/// What a search for a boundary found.
+#[cfg(unix)]
+#[derive(Debug, PartialEq, Eq)]
+enum Search {
+    /// The boundary.
+    Found(usize),
+    /// None in range.
+    Absent,
+    /// The bytes end before it is known: search again from here with more of them.
+    More(usize),
+}
+
+/// The first boundary `p` with `from <= p < limit` in `bytes` (`1 <= from`), searching
+/// newlines from `at` (`from`, or where the last search stopped): a `}` at `p - 1`, then
+/// blanks holding a newline, then `{`. `complete`: `bytes` runs to the input's end. Each
+/// run of blanks is looked at once.
+#[cfg(unix)]
+fn first_boundary(
+    bytes: &[u8],
+    from: usize,
+    mut at: usize,
+    limit: usize,
+    complete: bool,
+) -> Search {
+    while let Some(offset) = memchr::memchr(b'\n', &bytes[at.min(bytes.len())..]) {
+        let newline = at + offset;
+        let mut start = newline;
+        while start > 0 && is_blank(bytes[start - 1]) {
+            start -= 1;
+        }
+        if start >= limit {
+            return Search::Absent;
+        }
+        let mut after = newline + 1;
+        while after < bytes.len() && is_blank(bytes[after]) {
+            after += 1;
+        }
+        if after == bytes.len() {
+            return match complete {
+                true => Search::Absent,
+                false => Search::More(newline),
+            };
+        }
+        if start >= from && bytes[start - 1] == b'}' && bytes[after] == b'{' {
+            return Search::Found(start);
+        }
+        at = after;
+    }
+    // No newline left: one still to come starts its run of blanks at or after the last
+    // byte that is not blank.
+    let settled = bytes
+        .iter()
+        .rposition(|&b| !is_blank(b))
+        .map_or(0, |p| p + 1);
+    if complete || settled >= limit {
+        Search::Absent
+    } else {
+        Search::More(at.min(bytes.len()))
+    }
 }
 
 /// Fills `buf` with up to `want` more bytes; true at the end of the input.
@@ -371,8 +654,8 @@ impl Placement {
 /// Parses every package of a block: strings taken as bytes and the block's text checked to
 /// be UTF-8 once; where it is not, the block is parsed again checking each string, so that
 /// the error names the string's place.
-fn parse_block(block: &Block, hasher: &IdHasher) -> Parsed {
-    let bytes = &block.bytes[..];
+fn parse_block(block: Piece<'_>, hasher: &IdHasher) -> Parsed {
+    let bytes = block.bytes;
     let (parsed, newlines) = match fast(block, hasher) {
         Some((chunk, newlines)) => ((Ok(chunk), None), newlines),
         None => (
@@ -406,9 +689,9 @@ fn parse_block(block: &Block, hasher: &IdHasher) -> Parsed {
 
 /// The block read by the scanner (`go_scan`), and its newlines, when it reads all of it
 /// and its text is UTF-8; `None` leaves it to serde.
-fn fast(block: &Block, hasher: &IdHasher) -> Option<(Chunk, usize)> {
+fn fast(block: Piece<'_>, hasher: &IdHasher) -> Option<(Chunk, usize)> {
     let mut builder = ChunkBuilder::new(block.bytes.len(), false, hasher);
-    let newlines = super::go_scan::read_block(&block.bytes, &mut builder).ok()?;
+    let newlines = super::go_scan::read_block(block.bytes, &mut builder).ok()?;
     Some((builder.finish(hasher).ok()?, newlines))
 }
 
@@ -417,7 +700,7 @@ type BlockError = (&'static str, String, usize, usize);
 
 /// One pass over a block's packages (`strict`: each string checked to be UTF-8 as read).
 fn parse_packages(
-    block: &Block,
+    block: Piece<'_>,
     strict: bool,
     hasher: &IdHasher,
 ) -> (
@@ -428,7 +711,7 @@ fn parse_packages(
     BLOCK_BEING_PARSED.with(|cell| *cell.borrow_mut() = Some(builder));
     let mut error = None;
     let mut no_import_path = false;
-    for package in serde_json::Deserializer::from_slice(&block.bytes).into_iter::<Package>() {
+    for package in serde_json::Deserializer::from_slice(block.bytes).into_iter::<Package>() {
         match package {
             Ok(Package(true)) => {}
             Ok(Package(false)) => {
@@ -1324,6 +1607,102 @@ mod tests {
         assert_eq!(Field::Other.bit(), 0);
     }
 
+    /// Boundaries are found from either side of a block's start, and a search that runs
+    /// out of bytes says where to go on.
+    #[cfg(unix)]
+    #[test]
+    fn first_boundary_cases() {
+        use Search::*;
+        let b = |text: &str, from: usize, limit: usize, complete: bool| {
+            first_boundary(text.as_bytes(), from, from, limit, complete)
+        };
+        // `}` then a newline then `{`: the boundary is just after the `}`.
+        assert_eq!(b("x}\n{", 1, usize::MAX, false), Found(2));
+        assert_eq!(b("x} \t\n \n {", 1, usize::MAX, false), Found(2));
+        // Not one: no newline, no `{` after, a `}` not before.
+        assert_eq!(b("x} {\n", 1, usize::MAX, true), Absent);
+        assert_eq!(b("x}\n]\n", 1, usize::MAX, true), Absent);
+        assert_eq!(b("x]\n{\n", 1, usize::MAX, true), Absent);
+        // The first at or after `from`, not one before it.
+        assert_eq!(b("}\n{}\n{", 1, usize::MAX, true), Found(1));
+        assert_eq!(b("}\n{}\n{", 2, usize::MAX, true), Found(4));
+        // A run of blanks that starts before `from` is not one at or after it.
+        assert_eq!(b("x}  \n{}\n{", 3, usize::MAX, true), Found(7));
+        // Before `limit` only.
+        assert_eq!(b("x}\n{", 1, 2, true), Absent);
+        assert_eq!(b("x}\n{", 1, 3, true), Found(2));
+        // Out of bytes after the newline: more, from that newline; at the end: none.
+        assert_eq!(b("xx}\n  ", 1, usize::MAX, false), More(3));
+        assert_eq!(b("xx}\n  ", 1, usize::MAX, true), Absent);
+        assert_eq!(
+            first_boundary(b"xx}\n  {", 1, 3, usize::MAX, false),
+            Found(3)
+        );
+        // Out of bytes with no newline: more, unless what is left already starts past
+        // `limit`.
+        assert_eq!(b("xx}  ", 1, usize::MAX, false), More(1));
+        assert_eq!(b("xx}  ", 1, 3, false), Absent);
+        assert_eq!(b("xx}  ", 1, 4, false), More(1));
+    }
+
+    /// Every block of a file read by offset, at many block sizes: in order they give the
+    /// stream back, each cut between two objects, and each worker finds its own cuts.
+    #[cfg(unix)]
+    #[test]
+    fn file_blocks_cut_the_input_between_objects() {
+        let (tricky, _) = tricky_stream();
+        // A package longer than many blocks, between short ones.
+        let files: Vec<String> = (0..3000).map(|i| format!("file_{i:05}.go")).collect();
+        let long = serde_json::json!({"ImportPath": "example.com/long", "GoFiles": files});
+        let mut with_long = b"{\"ImportPath\": \"a\"}\n".to_vec();
+        with_long.extend(serde_json::to_vec_pretty(&long).unwrap());
+        with_long.extend(b"\n  \n{\"ImportPath\": \"b\"}\n\n");
+        // A file read from past its first bytes (what format detection skipped).
+        let mut padded = b"\xEF\xBB\xBF \n".to_vec();
+        padded.extend_from_slice(&with_long);
+        let small = [7, 64, 1000, 4096, 65536];
+        let large = [1000, 4096, 65536, 1 << 20];
+        let streams = [
+            (&tricky[..], 0, &large[..]),
+            (&with_long[..], 0, &small[..]),
+            (&padded[..], 5, &small[..]),
+        ];
+        for (stream, start, blocks) in streams {
+            let mut file = tempfile::tempfile().unwrap();
+            std::io::Write::write_all(&mut file, stream).unwrap();
+            let size = (stream.len() - start) as u64;
+            for &block in blocks {
+                let span = FileSpan {
+                    file: &file,
+                    start: start as u64,
+                    size,
+                    block,
+                };
+                let n_blocks = size.div_ceil(block as u64) as usize;
+                let (mut whole, mut empty, mut buf) = (Vec::new(), 0, Vec::new());
+                for seq in 0..n_blocks {
+                    let (range, last) = span.read_block(seq, &mut buf).unwrap();
+                    let bytes = &buf[range];
+                    empty += usize::from(bytes.is_empty());
+                    whole.extend_from_slice(bytes);
+                    if !bytes.is_empty() {
+                        assert_eq!(last, whole.len() == size as usize, "block {seq} of {block}");
+                    }
+                    if !bytes.is_empty() && !last {
+                        assert!(bytes.ends_with(b"}"), "block {seq} of {block}");
+                        let values = serde_json::Deserializer::from_slice(bytes)
+                            .into_iter::<serde_json::Value>();
+                        assert!(values.into_iter().all(|v| v.is_ok()));
+                    }
+                }
+                assert!(whole == stream[start..], "block size {block}");
+                if blocks == small && block <= 4096 {
+                    assert!(empty > 0, "the long package leaves empty blocks");
+                }
+            }
+        }
+    }
+
     fn blocks_of(stream: impl Read) -> Vec<Block> {
         let mut blocks = Vec::new();
         cut_blocks(
@@ -1378,9 +1757,9 @@ mod tests {
         for (name, stream) in &streams {
             for block in blocks_of(&stream[..]) {
                 let hasher = IdHasher::default();
-                let (serde, error) = parse_packages(&block, false, &hasher);
+                let (serde, error) = parse_packages(block.piece(), false, &hasher);
                 let serde = serde.unwrap();
-                match fast(&block, &hasher) {
+                match fast(block.piece(), &hasher) {
                     Some((chunk, newlines)) => {
                         assert_eq!(newlines, memchr::memchr_iter(b'\n', &block.bytes).count());
                         assert!(
@@ -1457,11 +1836,11 @@ mod tests {
             };
             let hasher = IdHasher::default();
             assert!(
-                fast(&block, &hasher).is_none(),
+                fast(block.piece(), &hasher).is_none(),
                 "{}",
                 String::from_utf8_lossy(input)
             );
-            let parsed = parse_block(&block, &hasher);
+            let parsed = parse_block(block.piece(), &hasher);
             let (_, message, line, _) = parsed.error.expect("an error");
             assert!(message.contains(says), "{message}");
             assert_eq!(line, 1);

@@ -238,8 +238,8 @@ pub fn load(request: &LoadRequest) -> Result<Parsed> {
                 )
             } else {
                 let file = File::open(path).with_context(|| format!("{path}: cannot open"))?;
-                parse_recording_with(
-                    BufReader::with_capacity(1 << 16, file),
+                parse_file_recording(
+                    file,
                     path,
                     *format,
                     &request.roots,
@@ -300,6 +300,35 @@ pub fn parse_recording_with(
         }
         InputFormat::CargoMetadata => cargo::parse(reader, source, cargo_options, config),
     }
+}
+
+/// [`parse_recording_with`] for a recording in a file: a `go list` stream in a regular file
+/// is read by the workers at their blocks' offsets ([`go_list::parse_file`]); anything else
+/// through a reader.
+fn parse_file_recording(
+    file: File,
+    source: &str,
+    format: InputFormat,
+    roots: &RootMode,
+    cargo_options: &cargo::CargoOptions,
+    mut config: BuildConfig,
+) -> Result<Parsed> {
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let format = match format {
+        InputFormat::Auto => detect(&mut reader, source)?,
+        forced => forced,
+    };
+    #[cfg(unix)]
+    if format == InputFormat::GoList && reader.get_ref().metadata().is_ok_and(|m| m.is_file()) {
+        use std::io::Seek;
+        // Past what detection skipped (a byte-order mark, leading blanks).
+        let start = reader
+            .stream_position()
+            .with_context(|| format!("{source}: cannot read"))?;
+        config.input_format = "go-list-json".to_owned();
+        return go_list::parse_file(reader.get_ref(), start, source, roots, config);
+    }
+    parse_recording_with(reader, source, format, roots, cargo_options, config)
 }
 
 /// Top-level keys of `cargo metadata --format-version 1` (a `go list` object starts with

@@ -1,5 +1,7 @@
 //! Answers that must not change with size or with the number of threads: chain counts past
-//! `u64` are exact in every format, and `check` gives byte-identical output on 1 and 4 threads.
+//! `u64` are exact in every format, `check` gives byte-identical output on 1 and 4 threads,
+//! and a stream of many blocks gives the same bytes read from a file (each worker reading its
+//! own blocks) as from a pipe (one reading thread).
 //!
 //! The big graphs are real recordings with a ladder of diamonds inserted under the main
 //! package (each diamond doubles the number of chains), so every count is the recording's own
@@ -218,4 +220,56 @@ fn check_output_does_not_depend_on_the_thread_count() {
         }
     }
     assert!(compared >= 20, "only {compared} outputs compared");
+}
+
+/// A stream of several blocks (the loader reads 1 MiB at a time): from a file the workers read
+/// their blocks at their offsets; from standard input one thread reads them in turn. Both give
+/// the same bytes, on 1 and on 4 threads.
+#[test]
+fn a_file_and_a_pipe_give_the_same_answers() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ladder = dir.path().join("ladder.json");
+    with_ladder(
+        &repo_path("fixtures/go/myagent-more/recorded/default.json"),
+        4000,
+        &ladder,
+    );
+    let size = std::fs::metadata(&ladder).expect("ladder").len();
+    assert!(size > 2 << 20, "{size} bytes: not several blocks");
+    let bytes = std::fs::read(&ladder).expect("ladder");
+    let file = ladder.to_str().expect("utf-8 path");
+    let commands: [&[&str]; 3] = [
+        &["why", "plugin", "net"],
+        &["why", "runtime/cgo", "--modules", "--format", "json"],
+        &["check", "--format", "json"],
+    ];
+    for words in commands {
+        for threads in ["1", "4"] {
+            let (run_status, from_file) = run(&[words, &["--input", file]].concat(), threads);
+            let mut child = audit_command(&[words, &["--input", "-"]].concat())
+                .env("RAYON_NUM_THREADS", threads)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run audit");
+            let mut stdin = child.stdin.take().expect("stdin");
+            let input = bytes.clone();
+            let feeder = std::thread::spawn(move || stdin.write_all(&input));
+            let piped = child.wait_with_output().expect("audit output");
+            feeder.join().expect("feeder").expect("write stdin");
+            // The input is named where the configuration is: `-` for the pipe.
+            let from_file = String::from_utf8(from_file)
+                .expect("UTF-8")
+                .replace(file, "-");
+            let piped_text = String::from_utf8(piped.stdout).expect("UTF-8");
+            assert!(
+                piped.status.code() == Some(run_status) && from_file == piped_text,
+                "{words:?} on {threads} thread(s): file and pipe differ"
+            );
+            assert!(from_file.contains("plugin") || from_file.contains("runtime/cgo"));
+        }
+    }
 }
