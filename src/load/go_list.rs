@@ -908,6 +908,7 @@ pub(crate) mod tests {
     }
 
     /// A graph's nodes, edges (with their kinds), roots and problems, and the load's notes.
+    #[cfg(unix)]
     type Everything = (
         Vec<NodeRef>,
         Vec<Vec<(String, EdgeKind)>>,
@@ -916,6 +917,7 @@ pub(crate) mod tests {
         Vec<String>,
     );
 
+    #[cfg(unix)]
     fn everything(parsed: &Parsed) -> Everything {
         use petgraph::graph::NodeIndex;
         let graph = &parsed.graph;
