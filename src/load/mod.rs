@@ -311,7 +311,7 @@ fn parse_file_recording(
     format: InputFormat,
     roots: &RootMode,
     cargo_options: &cargo::CargoOptions,
-    mut config: BuildConfig,
+    config: BuildConfig,
 ) -> Result<Parsed> {
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let format = match format {
@@ -325,7 +325,10 @@ fn parse_file_recording(
         let start = reader
             .stream_position()
             .with_context(|| format!("{source}: cannot read"))?;
-        config.input_format = "go-list-json".to_owned();
+        let config = BuildConfig {
+            input_format: "go-list-json".to_owned(),
+            ..config
+        };
         return go_list::parse_file(reader.get_ref(), start, source, roots, config);
     }
     parse_recording_with(reader, source, format, roots, cargo_options, config)
