@@ -1,17 +1,17 @@
 //! The `go list -json` stream read in blocks that end between two packages, and the blocks
 //! parsed on every core, each straight into the nodes of the graph.
 //!
-//! The reader (the calling thread) reads the input (a file, a pipe, a live `go list`) in
-//! blocks of [`BLOCK`] bytes and cuts each one after the last `}` that is followed by
-//! blanks holding a newline and then `{`: in JSON that is always the end of one top-level
-//! value and the start of the next (a raw newline cannot be inside a string, and `} {` is
-//! valid only between top-level values), so each block holds whole packages and can be
-//! parsed on its own. What follows the cut starts the next block; a package longer than a
+//! From a pipe (a live `go list`, standard input), the reader (the calling thread) reads
+//! the input in blocks of [`BLOCK`] bytes and cuts each one after the last `}` that is
+//! followed by blanks holding a newline and then `{`: in JSON that is always the end of one
+//! top-level value and the start of the next (a raw newline cannot be inside a string, and
+//! `} {` is valid only between top-level values), so each block holds whole packages and
+//! can be parsed on its own. What follows the cut starts the next block; a package longer than a
 //! block waits for more input (searched again only once the bytes held have doubled:
 //! linear, however long).
 //!
-//! A regular file is not read by the calling thread: each worker reads its own blocks at
-//! their offsets ([`parse_file`]). Block `k` runs from the first boundary at or after `k`
+//! A regular file is not read by the calling thread, which only merges: each worker reads
+//! its own blocks at their offsets ([`parse_file`]). Block `k` runs from the first boundary at or after `k`
 //! times the block size to the first one at or after the next block's start, so each
 //! worker finds its cuts alone, every byte lands in exactly one block, and a package longer
 //! than a block leaves the blocks it covers empty. Reading and the page faults of fresh
