@@ -234,11 +234,25 @@ pub fn parse(
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
+    into_graph(source, roots, config, |hasher, add| {
+        super::go_stream::parse(reader, source, hasher, add)
+    })
+}
+
+/// The graph of the packages `read` hands over chunk by chunk (hashed by `hasher`), in input
+/// order: what a stream, read by one thread or by the workers, ends in.
+fn into_graph(
+    source: &str,
+    roots: &RootMode,
+    config: BuildConfig,
+    read: impl FnOnce(
+        &crate::model::IdHasher,
+        &mut (dyn FnMut(Chunk) -> Result<()> + Send),
+    ) -> Result<()>,
+) -> Result<Parsed> {
     let mut state = Stream::default();
     let hasher = state.builder.id_hasher();
-    super::go_stream::parse(reader, source, &hasher, &mut |chunk| {
-        state.add_chunk(chunk, source)
-    })?;
+    read(&hasher, &mut |chunk| state.add_chunk(chunk, source))?;
     state.finish(source, roots, config)
 }
 
@@ -266,11 +280,9 @@ fn parse_file_in_blocks(
     roots: &RootMode,
     config: BuildConfig,
 ) -> Result<Parsed> {
-    let mut state = Stream::default();
-    let hasher = state.builder.id_hasher();
-    let mut add = |chunk| state.add_chunk(chunk, source);
-    super::go_stream::parse_file(file, start, (block, workers), source, &hasher, &mut add)?;
-    state.finish(source, roots, config)
+    into_graph(source, roots, config, |hasher, add| {
+        super::go_stream::parse_file(file, start, (block, workers), source, hasher, add)
+    })
 }
 
 /// Builds the graph from packages already in hand (the native loader's), through the same

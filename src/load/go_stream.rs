@@ -168,8 +168,7 @@ fn parse_with(
     workers: usize,
     add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
 ) -> Result<()> {
-    let cannot_read =
-        |err: std::io::Error| anyhow::anyhow!("{source}: cannot read go list stream: {err}");
+    let cannot_read = |err| cannot_read(source, err);
     let mut reader = reader;
     let mut first = Vec::new();
     let eof = fill(&mut reader, &mut first, BLOCK).map_err(cannot_read)?;
@@ -278,8 +277,7 @@ pub(super) fn parse_file(
     add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
 ) -> Result<()> {
     use std::io::{Seek, SeekFrom};
-    let cannot_read =
-        |err: std::io::Error| anyhow::anyhow!("{source}: cannot read go list stream: {err}");
+    let cannot_read = |err| cannot_read(source, err);
     let end = file.metadata().map_err(cannot_read)?.len();
     let size = end.saturating_sub(start);
     if workers < 2 || size <= block as u64 {
@@ -507,6 +505,11 @@ fn first_boundary(
     } else {
         Search::More(at.min(bytes.len()))
     }
+}
+
+/// The error of an input that cannot be read.
+fn cannot_read(source: &str, err: std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!("{source}: cannot read go list stream: {err}")
 }
 
 /// Fills `buf` with up to `want` more bytes; true at the end of the input.
