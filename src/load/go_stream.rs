@@ -10,13 +10,15 @@
 //! block waits for more input (searched again only once the bytes held have doubled:
 //! linear, however long).
 //!
-//! A regular file is not read by the calling thread, which only merges: each worker reads
-//! its own blocks at their offsets ([`parse_file`]). Block `k` runs from the first boundary at or after `k`
-//! times the block size to the first one at or after the next block's start, so each
-//! worker finds its cuts alone, every byte lands in exactly one block, and a package longer
-//! than a block leaves the blocks it covers empty. Reading and the page faults of fresh
-//! buffers then run on every core, where one reading thread, which had to share the cores
-//! with the workers, held both of them back at the start of a small input.
+//! A regular file is read by the workers, each block at its offset ([`parse_file`]), and
+//! the calling thread is one of them: between two blocks of its own it merges what the
+//! others parsed, so there are only as many threads as cores. Block `k` runs from the first
+//! boundary at or after `k` times the block size to the first one at or after the next
+//! block's start, so each worker finds its cuts alone, every byte lands in exactly one
+//! block, and a package longer than a block leaves the blocks it covers empty. Reading and
+//! the page faults of fresh buffers then run on every core, where one reading thread, which
+//! had to share the cores with the workers, held both of them back at the start of a small
+//! input.
 //!
 //! Workers (one per core) parse blocks in any order. A block's packages go into one
 //! [`crate::model::Arena`] (every id, name, directory and file name of the block: no
@@ -243,25 +245,54 @@ fn merge_in_order(
     stop: &AtomicBool,
     add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
 ) -> Result<()> {
-    let mut place = Placement::default();
-    let mut waiting: std::collections::BTreeMap<usize, Parsed> = Default::default();
-    let mut next = 0;
-    let mut result = Ok(());
+    let mut merge = InOrder::default();
     for parsed in parsed_rx {
-        if result.is_err() {
-            continue;
+        merge.take(parsed, stop, add);
+    }
+    merge.result
+}
+
+/// Parsed blocks put back in input order: each is handed to `add` once those before it
+/// have been; after the first error, `stop` is set and the rest are dropped.
+struct InOrder {
+    place: Placement,
+    waiting: std::collections::BTreeMap<usize, Parsed>,
+    next: usize,
+    result: Result<()>,
+}
+
+impl Default for InOrder {
+    fn default() -> Self {
+        InOrder {
+            place: Placement::default(),
+            waiting: Default::default(),
+            next: 0,
+            result: Ok(()),
         }
-        waiting.insert(parsed.seq, parsed);
-        while let Some(parsed) = waiting.remove(&next) {
-            next += 1;
-            if let Err(err) = place.deliver(parsed, add) {
+    }
+}
+
+impl InOrder {
+    fn take(
+        &mut self,
+        parsed: Parsed,
+        stop: &AtomicBool,
+        add: &mut (dyn FnMut(Chunk) -> Result<()> + Send),
+    ) {
+        if self.result.is_err() {
+            return;
+        }
+        self.waiting.insert(parsed.seq, parsed);
+        while let Some(parsed) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            if let Err(err) = self.place.deliver(parsed, add) {
                 stop.store(true, Ordering::Relaxed);
-                result = Err(err);
-                break;
+                self.result = Err(err);
+                self.waiting.clear();
+                return;
             }
         }
     }
-    result
 }
 
 /// Reads the `go list` stream in `file` from byte `start` to its end in `blocks` (their
@@ -297,44 +328,69 @@ pub(super) fn parse_file(
     let stop = AtomicBool::new(false);
     // The first read error, by block: the blocks before it are still delivered.
     let failed: Mutex<Option<(usize, std::io::Error)>> = Mutex::new(None);
+    // Takes the next block, reads it into `buf` and parses it; `None` when no block is
+    // left, or after the first error (a read error is kept in `failed`).
+    let work = |buf: &mut Vec<u8>| -> Option<Parsed> {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let seq = next.fetch_add(1, Ordering::Relaxed);
+        if seq >= n_blocks {
+            return None;
+        }
+        match span.read_block(seq, buf) {
+            Ok((range, last)) => {
+                let piece = Piece {
+                    seq,
+                    bytes: &buf[range],
+                    last,
+                };
+                Some(parse_block(piece, hasher))
+            }
+            Err(err) => {
+                let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
+                if failed.as_ref().is_none_or(|(at, _)| seq < *at) {
+                    *failed = Some((seq, err));
+                }
+                stop.store(true, Ordering::Relaxed);
+                None
+            }
+        }
+    };
     let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(2 * workers);
     let merged = std::thread::scope(|scope| -> Result<()> {
-        for _ in 0..workers {
-            let (parsed_tx, next, stop, failed, span) =
-                (parsed_tx.clone(), &next, &stop, &failed, &span);
+        // This thread is a worker too: it merges, in input order, what the others parsed
+        // between two blocks of its own, so that there are only as many threads as workers.
+        for _ in 1..workers {
+            let (parsed_tx, work) = (parsed_tx.clone(), &work);
             let worker = std::thread::Builder::new().name("go-list-parse".into());
             worker.spawn_scoped(scope, move || {
                 let mut buf = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    let seq = next.fetch_add(1, Ordering::Relaxed);
-                    if seq >= n_blocks {
-                        return;
-                    }
-                    let (range, last) = match span.read_block(seq, &mut buf) {
-                        Ok(read) => read,
-                        Err(err) => {
-                            let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
-                            if failed.as_ref().is_none_or(|(at, _)| seq < *at) {
-                                *failed = Some((seq, err));
-                            }
-                            stop.store(true, Ordering::Relaxed);
-                            return;
-                        }
-                    };
-                    let piece = Piece {
-                        seq,
-                        bytes: &buf[range],
-                        last,
-                    };
-                    if parsed_tx.send(parse_block(piece, hasher)).is_err() {
+                while let Some(parsed) = work(&mut buf) {
+                    if parsed_tx.send(parsed).is_err() {
                         return;
                     }
                 }
             })?;
         }
         drop(parsed_tx);
-        // This thread merges; the workers are joined when the scope ends.
-        merge_in_order(parsed_rx, &stop, add)
+        let mut merge = InOrder::default();
+        let mut buf = Vec::new();
+        loop {
+            while let Ok(parsed) = parsed_rx.try_recv() {
+                merge.take(parsed, &stop, add);
+            }
+            match work(&mut buf) {
+                Some(parsed) => merge.take(parsed, &stop, add),
+                None => break,
+            }
+        }
+        drop(buf);
+        // The other workers' last blocks; the receiver ends when they are done.
+        for parsed in parsed_rx {
+            merge.take(parsed, &stop, add);
+        }
+        merge.result
     });
     merged?;
     match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
