@@ -90,6 +90,36 @@ pub fn topological_order<G: Adjacency + ?Sized>(graph: &G) -> Option<Vec<u32>> {
     (order.len() == n).then_some(order)
 }
 
+/// `order` when it is a topological order of every node of `graph` (each node once, each
+/// before its successors): one pass over the edges.
+pub fn checked_topological_order<G: Adjacency + ?Sized>(
+    graph: &G,
+    order: &[u32],
+) -> Option<Vec<u32>> {
+    let n = graph.node_count();
+    if order.len() != n {
+        return None;
+    }
+    let mut position = vec![u32::MAX; n];
+    for (p, &v) in order.iter().enumerate() {
+        let slot = position.get_mut(v as usize)?;
+        if *slot != u32::MAX {
+            return None;
+        }
+        *slot = p as u32;
+    }
+    for (p, &v) in order.iter().enumerate() {
+        if graph
+            .successors(v)
+            .iter()
+            .any(|&w| position[w as usize] <= p as u32)
+        {
+            return None;
+        }
+    }
+    Some(order.to_vec())
+}
+
 /// A node's number in the adjacency rows.
 fn num(v: NodeIndex) -> u32 {
     v.index() as u32
@@ -1188,6 +1218,31 @@ fn intersect(idom: &[u32], mut a: u32, mut b: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An order is kept only when it holds every node once, each before its successors.
+    #[test]
+    fn checked_topological_order_refuses_what_is_not_one() {
+        // 0 -> 1 -> 2, 0 -> 2, 3 alone.
+        let csr = Csr::from_edges(4, &[(0, 1), (0, 2), (1, 2)]);
+        assert_eq!(
+            checked_topological_order(&csr, &[3, 0, 1, 2]),
+            Some(vec![3, 0, 1, 2])
+        );
+        assert_eq!(
+            checked_topological_order(&csr, &[0, 1, 2, 3]),
+            Some(vec![0, 1, 2, 3])
+        );
+        for wrong in [
+            &[0, 2, 1, 3][..],
+            &[1, 0, 2, 3],
+            &[0, 1, 2],
+            &[0, 1, 2, 3, 3],
+            &[0, 1, 2, 2],
+            &[0, 1, 2, 4],
+        ] {
+            assert_eq!(checked_topological_order(&csr, wrong), None, "{wrong:?}");
+        }
+    }
     use crate::model::Csr;
     use crate::model::testing::xorshift;
 

@@ -576,6 +576,10 @@ pub struct DepGraph {
     petgraph: std::sync::OnceLock<DiGraph<NodeRef, EdgeKind>>,
     /// A topological order of every node (`None`: a cycle), found on first use.
     topological: std::sync::OnceLock<Option<Vec<u32>>>,
+    /// The nodes in the reverse of the order they arrived in, when the loader gave them
+    /// dependencies first (`go list -deps`): checked, it is the topological order, and
+    /// costs one pass over the edges instead of Kahn's algorithm.
+    arrival: Vec<u32>,
     /// [`DepGraph::root_distances`], found on first use.
     from_roots: std::sync::OnceLock<Vec<u32>>,
     index: IdTable,
@@ -791,10 +795,16 @@ impl Adjacency for DepGraph {
         (roots == self.roots.as_slice()).then(|| self.root_distances())
     }
 
-    /// Found once (Kahn's algorithm), then kept: `check` and the chain index both walk it.
+    /// Found once, then kept: `check` and the chain index both walk it. The reverse of the
+    /// arrival order when that is one (checked in one pass over the edges), else Kahn's
+    /// algorithm. Any topological order serves: counts, dominators and chains do not
+    /// depend on which.
     fn topological_order(&self) -> Option<std::borrow::Cow<'_, [u32]>> {
         self.topological
-            .get_or_init(|| crate::analyze::chains::topological_order(&self.csr))
+            .get_or_init(|| {
+                crate::analyze::chains::checked_topological_order(&self.csr, &self.arrival)
+                    .or_else(|| crate::analyze::chains::topological_order(&self.csr))
+            })
             .as_deref()
             .map(std::borrow::Cow::Borrowed)
     }
@@ -1341,6 +1351,9 @@ impl GraphBuilder {
         for (p, &slot) in order.iter().enumerate() {
             renumber[slot as usize] = p as u32;
         }
+        // Slots are numbered as ids first arrive: with dependencies first, their reverse
+        // puts every package before its imports.
+        let arrival: Vec<u32> = renumber.iter().rev().copied().collect();
         let Self {
             slots: mut index,
             mut problems,
@@ -1415,6 +1428,7 @@ impl GraphBuilder {
             petgraph: std::sync::OnceLock::new(),
             topological: std::sync::OnceLock::new(),
             from_roots: std::sync::OnceLock::new(),
+            arrival,
             index,
             roots: root_idxs,
             granularity,
@@ -1745,6 +1759,56 @@ mod tests {
         assert_eq!(a.roots(), b.roots());
         assert_eq!(b.find("m/cgo"), Some(NodeIndex::new(2)));
         assert_eq!(b.find("m/none"), None);
+    }
+
+    /// The kept topological order is the reverse of the arrival order when the packages came
+    /// dependencies first, as `go list -deps` writes them; else Kahn's. Either is a
+    /// topological order; a cycle has none.
+    #[test]
+    fn the_reverse_arrival_order_is_kept_when_it_is_topological() {
+        let build = |arrival: &[(&str, &[&str])]| {
+            let mut builder = GraphBuilder::new();
+            for &(from, to) in arrival {
+                assert!(builder.add_shared(node(from)));
+                builder.add_edges_from(from, to.iter().map(|&to| (to, EdgeKind::Import)));
+            }
+            builder.finish(&[], Granularity::Package, BuildConfig::default())
+        };
+        let order = |g: &DepGraph| -> Option<Vec<String>> {
+            let order = g.topological_order()?;
+            Some(
+                order
+                    .iter()
+                    .map(|&v| g.ids.get(v as usize).to_owned())
+                    .collect(),
+            )
+        };
+        let kahn = |g: &DepGraph| -> Option<Vec<String>> {
+            let order = crate::analyze::chains::topological_order(&g.csr)?;
+            Some(
+                order
+                    .iter()
+                    .map(|&v| g.ids.get(v as usize).to_owned())
+                    .collect(),
+            )
+        };
+        // Dependencies first: the reverse of their arrival, which Kahn's algorithm (from
+        // the lowest index) would not give.
+        let deps_first = build(&[("c/y", &[]), ("b/x", &[]), ("a/main", &["b/x", "c/y"])]);
+        assert_eq!(order(&deps_first).unwrap(), ["a/main", "b/x", "c/y"]);
+        assert_eq!(kahn(&deps_first).unwrap(), ["a/main", "b/x", "c/y"]);
+        let deps_first = build(&[("b/y", &[]), ("c/x", &[]), ("a/main", &["b/y", "c/x"])]);
+        assert_eq!(order(&deps_first).unwrap(), ["a/main", "c/x", "b/y"]);
+        assert_eq!(kahn(&deps_first).unwrap(), ["a/main", "b/y", "c/x"]);
+        // An importer before its imports: Kahn's.
+        let importer_first = build(&[("a/main", &["c/x", "b/y"]), ("b/y", &[]), ("c/x", &[])]);
+        assert_eq!(order(&importer_first), kahn(&importer_first));
+        assert_eq!(order(&importer_first).unwrap(), ["a/main", "b/y", "c/x"]);
+        let late = build(&[("b/y", &["c/x"]), ("c/x", &[]), ("a/main", &["b/y"])]);
+        assert_eq!(order(&late).unwrap(), ["a/main", "b/y", "c/x"]);
+        // A cycle: none.
+        let cycle = build(&[("b/y", &["a/x"]), ("a/x", &["b/y"])]);
+        assert_eq!(order(&cycle), None);
     }
 
     /// Rows gathered from each node's run of edges and list (on every core from
