@@ -52,12 +52,19 @@ impl CheckOutput<'_> {
 }
 
 /// Each finding's chain count in decimal, in order. Counts past `u64` have up to thousands of
-/// digits, and their conversion costs as much as the search: made on every core.
+/// digits, and their conversion costs as much as the search: made on every core when there
+/// are several (a count that fits in `u64` costs less than waking a thread).
 pub fn count_texts(findings: &[Finding]) -> Vec<String> {
-    findings
-        .par_iter()
-        .map(|finding| finding.chains.count_text())
-        .collect()
+    let text = |finding: &Finding| finding.chains.count_text();
+    let big = findings
+        .iter()
+        .filter(|finding| finding.chains.big_count.is_some())
+        .count();
+    if big > 1 {
+        findings.par_iter().map(text).collect()
+    } else {
+        findings.iter().map(text).collect()
+    }
 }
 
 /// The fix as one line: tags (with the version they need), upgrade, `CGO_ENABLED=0`, alternative.

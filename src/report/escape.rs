@@ -58,11 +58,11 @@ fn visible(c: char, out: &mut String) {
 pub fn text_line(text: &str) -> Cow<'_, str> {
     // Printable ASCII but the backslash (nearly every id and file name): nothing to escape,
     // told by bytes, without decoding characters.
-    if text
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'\\')
-        || !text.chars().any(|c| is_hidden(c) || c == '\\')
-    {
+    // (A fold with no early exit: the compiler checks many bytes at a time.)
+    let plain = text.bytes().fold(true, |plain, b| {
+        plain & (b' '..=b'~').contains(&b) & (b != b'\\')
+    });
+    if plain || !text.chars().any(|c| is_hidden(c) || c == '\\') {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -185,6 +185,18 @@ mod tests {
         // A literal backslash cannot pass for an escape.
         assert_eq!(text_line("a\\nb"), "a\\\\nb");
         assert_ne!(text_line("a\\nb"), text_line("a\nb"));
+        // Anywhere in a long id (the plain test reads many bytes at a time), and only what
+        // is hidden: printable non-ASCII stays.
+        let long = "github.com/example-organization/some-module/v2/internal/pkg";
+        assert!(matches!(text_line(long), Cow::Borrowed(_)));
+        assert!(matches!(text_line("github.com/é/ü"), Cow::Borrowed(_)));
+        for at in [0, 17, 33, long.len()] {
+            for (byte, shown) in [("\u{7f}", "\\u{7f}"), ("\t", "\\t"), ("\\", "\\\\")] {
+                let text = format!("{}{byte}{}", &long[..at], &long[at..]);
+                let want = format!("{}{shown}{}", &long[..at], &long[at..]);
+                assert_eq!(text_line(&text), want, "{text:?}");
+            }
+        }
     }
 
     #[test]
