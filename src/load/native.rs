@@ -1474,7 +1474,7 @@ fn walk_from(root: &Path) -> Vec<String> {
         /// Threads waiting for a directory.
         waiting: usize,
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let threads = super::go_stream::worker_count();
     let queue = Mutex::new(Queue {
         dirs: vec![String::new()],
         busy: threads,
