@@ -1218,6 +1218,8 @@ fn intersect(idom: &[u32], mut a: u32, mut b: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Csr;
+    use crate::model::testing::xorshift;
 
     /// An order is kept only when it holds every node once, each before its successors.
     #[test]
@@ -1243,8 +1245,6 @@ mod tests {
             assert_eq!(checked_topological_order(&csr, wrong), None, "{wrong:?}");
         }
     }
-    use crate::model::Csr;
-    use crate::model::testing::xorshift;
 
     fn graph(n: usize, edges: &[(usize, usize)]) -> Csr {
         Csr::from_edges(n, edges)

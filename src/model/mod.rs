@@ -576,9 +576,9 @@ pub struct DepGraph {
     petgraph: std::sync::OnceLock<DiGraph<NodeRef, EdgeKind>>,
     /// A topological order of every node (`None`: a cycle), found on first use.
     topological: std::sync::OnceLock<Option<Vec<u32>>>,
-    /// The nodes in the reverse of the order they arrived in, when the loader gave them
-    /// dependencies first (`go list -deps`): checked, it is the topological order, and
-    /// costs one pass over the edges instead of Kahn's algorithm.
+    /// The nodes in the reverse of the order they arrived in: the topological order when the
+    /// loader gave them dependencies first (`go list -deps`), which one pass over the edges
+    /// confirms, instead of Kahn's algorithm.
     arrival: Vec<u32>,
     /// [`DepGraph::root_distances`], found on first use.
     from_roots: std::sync::OnceLock<Vec<u32>>,
@@ -1792,11 +1792,11 @@ mod tests {
                     .collect(),
             )
         };
-        // Dependencies first: the reverse of their arrival, which Kahn's algorithm (from
-        // the lowest index) would not give.
+        // Dependencies first: the reverse of their arrival.
         let deps_first = build(&[("c/y", &[]), ("b/x", &[]), ("a/main", &["b/x", "c/y"])]);
         assert_eq!(order(&deps_first).unwrap(), ["a/main", "b/x", "c/y"]);
         assert_eq!(kahn(&deps_first).unwrap(), ["a/main", "b/x", "c/y"]);
+        // Also where Kahn's algorithm (from the lowest index) would give another order.
         let deps_first = build(&[("b/y", &[]), ("c/x", &[]), ("a/main", &["b/y", "c/x"])]);
         assert_eq!(order(&deps_first).unwrap(), ["a/main", "c/x", "b/y"]);
         assert_eq!(kahn(&deps_first).unwrap(), ["a/main", "b/y", "c/x"]);
