@@ -529,22 +529,14 @@ fn first_boundary(
     complete: bool,
 ) -> Search {
     while let Some(offset) = memchr::memchr(b'\n', &bytes[at.min(bytes.len())..]) {
-        let newline = at + offset;
-        let mut start = newline;
-        while start > 0 && is_blank(bytes[start - 1]) {
-            start -= 1;
-        }
+        let (start, after) = blanks_around(bytes, at + offset);
         if start >= limit {
             return Search::Absent;
-        }
-        let mut after = newline + 1;
-        while after < bytes.len() && is_blank(bytes[after]) {
-            after += 1;
         }
         if after == bytes.len() {
             return match complete {
                 true => Search::Absent,
-                false => Search::More(newline),
+                false => Search::More(at + offset),
             };
         }
         if start >= from && bytes[start - 1] == b'}' && bytes[after] == b'{' {
@@ -638,20 +630,27 @@ fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// The run of blanks holding the newline at `newline`: where it starts, and where it ends
+/// (the first byte after it that is not blank, or the end of `bytes`).
+fn blanks_around(bytes: &[u8], newline: usize) -> (usize, usize) {
+    let mut start = newline;
+    while start > 0 && is_blank(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut after = newline + 1;
+    while after < bytes.len() && is_blank(bytes[after]) {
+        after += 1;
+    }
+    (start, after)
+}
+
 /// The end of the last top-level value of `bytes` that another one follows: just after a
 /// `}` followed by blanks holding a newline and then `{`. Each run of blanks is looked at
 /// once.
 fn last_boundary(bytes: &[u8]) -> Option<usize> {
     let mut end = bytes.len();
     while let Some(newline) = memchr::memrchr(b'\n', &bytes[..end]) {
-        let mut start = newline;
-        while start > 0 && is_blank(bytes[start - 1]) {
-            start -= 1;
-        }
-        let mut after = newline + 1;
-        while after < bytes.len() && is_blank(bytes[after]) {
-            after += 1;
-        }
+        let (start, after) = blanks_around(bytes, newline);
         if start > 0 && bytes[start - 1] == b'}' && bytes.get(after) == Some(&b'{') {
             return Some(start);
         }

@@ -1774,24 +1774,13 @@ mod tests {
             }
             builder.finish(&[], Granularity::Package, BuildConfig::default())
         };
-        let order = |g: &DepGraph| -> Option<Vec<String>> {
-            let order = g.topological_order()?;
-            Some(
-                order
-                    .iter()
-                    .map(|&v| g.ids.get(v as usize).to_owned())
-                    .collect(),
-            )
+        let ids = |g: &DepGraph, order: &[u32]| -> Vec<String> {
+            (order.iter())
+                .map(|&v| g.ids.get(v as usize).to_owned())
+                .collect()
         };
-        let kahn = |g: &DepGraph| -> Option<Vec<String>> {
-            let order = crate::analyze::chains::topological_order(&g.csr)?;
-            Some(
-                order
-                    .iter()
-                    .map(|&v| g.ids.get(v as usize).to_owned())
-                    .collect(),
-            )
-        };
+        let order = |g: &DepGraph| Some(ids(g, &g.topological_order()?));
+        let kahn = |g: &DepGraph| Some(ids(g, &crate::analyze::chains::topological_order(&g.csr)?));
         // Dependencies first: the reverse of their arrival.
         let deps_first = build(&[("c/y", &[]), ("b/x", &[]), ("a/main", &["b/x", "c/y"])]);
         assert_eq!(order(&deps_first).unwrap(), ["a/main", "b/x", "c/y"]);

@@ -223,7 +223,6 @@ pub fn finding_location(sources: &SourceIndex, graph: &DepGraph, finding: &Findi
     }
 }
 
-/// The package id, with `module@version` for non-std, non-main packages.
 /// A finding's first line in text: `  SEVERITY RULE: SUMMARY [FLAG; FLAG]`.
 pub fn headline(finding: &Finding, flags: &[String]) -> String {
     let flags = if flags.is_empty() {
@@ -240,6 +239,7 @@ pub fn headline(finding: &Finding, flags: &[String]) -> String {
     )
 }
 
+/// The package id, with `module@version` for non-std, non-main packages.
 pub fn package_label(graph: &DepGraph, finding: &Finding) -> String {
     let node = graph.node(finding.package);
     match node.module_label() {
