@@ -16,7 +16,8 @@
 //! only faster. A test holds the two equal on every recorded stream.
 
 use super::go_stream::{ChunkBuilder, Draft, Extra, Field, Raw, RawModule};
-use crate::model::ListSpan;
+use crate::model::{ListSpan, ModuleInfo};
+use std::sync::Arc;
 
 /// The scanner gave up on a block: serde reads it instead.
 #[derive(Debug, PartialEq, Eq)]
@@ -31,11 +32,7 @@ const MAX_DEPTH: u32 = 100;
 /// them are blanks between tokens: JSON has no raw newline inside a string); `Err(Unread)`
 /// at the first thing it does not read (the chunk is then to be thrown away).
 pub(super) fn read_block(bytes: &[u8], chunk: &mut ChunkBuilder) -> Scan<usize> {
-    let mut scanner = Scanner {
-        bytes,
-        pos: 0,
-        newlines: 0,
-    };
+    let mut scanner = Scanner::new(bytes);
     loop {
         scanner.skip_blank();
         if scanner.pos == bytes.len() {
@@ -49,6 +46,16 @@ struct Scanner<'b> {
     bytes: &'b [u8],
     pos: usize,
     newlines: usize,
+    /// The last `Module` object parsed in this block.
+    last_module: Option<LastModule>,
+}
+
+/// A `Module` object's text in the block (`start..end`), its newlines, and what it read as.
+struct LastModule {
+    start: usize,
+    end: usize,
+    newlines: usize,
+    info: Arc<ModuleInfo>,
 }
 
 /// Bytes where a string stops being plain: `"`, `\` or a control character, as a mask of
@@ -64,6 +71,15 @@ fn specials(word: u64) -> u64 {
 }
 
 impl<'b> Scanner<'b> {
+    fn new(bytes: &'b [u8]) -> Self {
+        Scanner {
+            bytes,
+            pos: 0,
+            newlines: 0,
+            last_module: None,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -474,6 +490,34 @@ impl<'b> Scanner<'b> {
         Ok(module)
     }
 
+    /// A package's `Module` (not `null`): the previous one's when its text is the same byte
+    /// for byte, which one comparison tells (the same bytes are the same JSON value), else
+    /// parsed. Most packages follow another of their module in a `go list` stream, and
+    /// their `Module` objects are nearly half its bytes.
+    fn module_info(&mut self, chunk: &mut ChunkBuilder) -> Scan<Arc<ModuleInfo>> {
+        self.skip_blank();
+        if let Some(last) = &self.last_module {
+            let text = &self.bytes[last.start..last.end];
+            if self.bytes[self.pos..].starts_with(text) {
+                self.pos += text.len();
+                self.newlines += last.newlines;
+                return Ok(last.info.clone());
+            }
+        }
+        let (start, newlines) = (self.pos, self.newlines);
+        let module = self.module(0)?;
+        let info = chunk
+            .module::<serde_json::Error>(module)
+            .map_err(|_| Unread)?;
+        self.last_module = Some(LastModule {
+            start,
+            end: self.pos,
+            newlines: self.newlines - newlines,
+            info: info.clone(),
+        });
+        Ok(info)
+    }
+
     /// A string as a [`Raw`] (owned when it had escapes).
     fn raw(&mut self) -> Scan<Raw<'b>> {
         let mut scratch = Vec::new();
@@ -534,12 +578,7 @@ impl<'b> Scanner<'b> {
                 Field::Match => matches = s.strings()?,
                 Field::Module => {
                     if !s.null() {
-                        let module = s.module(0)?;
-                        draft.module = Some(
-                            chunk
-                                .module::<serde_json::Error>(module)
-                                .map_err(|_| Unread)?,
-                        );
+                        draft.module = Some(s.module_info(chunk)?);
                     }
                 }
                 Field::Imports => {
@@ -624,11 +663,7 @@ mod tests {
     #[test]
     fn numbers_and_literals_by_the_grammar() {
         let skip = |s: &str| {
-            let mut scanner = Scanner {
-                bytes: s.as_bytes(),
-                pos: 0,
-                newlines: 0,
-            };
+            let mut scanner = Scanner::new(s.as_bytes());
             scanner.skip_value(0).is_ok() && scanner.pos == s.len()
         };
         for good in [

@@ -1812,6 +1812,37 @@ mod tests {
             {"ImportPath": "fmt", "Standard": true, "Error": {"Err": "x\ny", "Pos": ""}, "DepsErrors": [{"Err": "z"}]}"#
                 .to_vec(),
         ));
+        // Module objects the same as the package before's byte for byte (whose reading is
+        // reused), and ones that differ from it only late, only in blanks, or in nesting.
+        let module = "{\n\t\t\"Path\": \"m\",\n\t\t\"Version\": \"v1\",\n\t\t\"Dir\": \"/d\"\n\t}";
+        let package = |id: &str, module: &str| {
+            format!(
+                "{{\n\t\"ImportPath\": \"{id}\",\n\t\"Module\": {module},\n\t\"Name\": \"p\"\n}}\n"
+            )
+        };
+        streams.push((
+            "modules".into(),
+            [
+                package("m/a", module),
+                package("m/b", module),
+                package("m/c", &module.replace("v1", "v2")),
+                package("m/d", &module.replace("v1", "v2")),
+                package("m/e", &module.replace('\t', " ")),
+                package("m/f", &module.replace("}", ", \"Main\": true}")),
+                package(
+                    "m/g",
+                    &module.replace("}", ",\n\"Replace\": {\"Path\": \"r\"}}"),
+                ),
+                package(
+                    "m/h",
+                    &module.replace("}", ",\n\"Replace\": {\"Path\": \"r\"}}"),
+                ),
+                package("m/i", "null"),
+                package("m/j", module),
+            ]
+            .concat()
+            .into_bytes(),
+        ));
         let mut fast_blocks = 0;
         let mut left_to_serde = Vec::new();
         for (name, stream) in &streams {
