@@ -117,9 +117,21 @@ impl<'b> Scanner<'b> {
         }
     }
 
-    /// The position of the first special byte at or after `from`.
+    /// The position of the first special byte at or after `from`: 16 bytes at a time (SSE2 or
+    /// NEON, through `wide`'s safe vectors), then a word of 8, then byte by byte.
     fn find_special(&self, mut from: usize) -> Scan<usize> {
         let bytes = self.bytes;
+        while let Some(chunk) = bytes.get(from..from + 16) {
+            let v = wide::u8x16::new(chunk.try_into().map_err(|_| Unread)?);
+            let special = v.simd_eq(wide::u8x16::splat(b'"'))
+                | v.simd_eq(wide::u8x16::splat(b'\\'))
+                | v.min(wide::u8x16::splat(0x1f)).simd_eq(v);
+            let mask = special.to_bitmask();
+            if mask != 0 {
+                return Ok(from + mask.trailing_zeros() as usize);
+            }
+            from += 16;
+        }
         while from + 8 <= bytes.len() {
             let word = u64::from_le_bytes(bytes[from..from + 8].try_into().map_err(|_| Unread)?);
             let mask = specials(word);
@@ -658,6 +670,36 @@ mod tests {
         assert_eq!(at(b"abcdefg\n"), Some(7));
         assert_eq!(at(b"a\x7f\xff\xc3\xa9 ~!"), None);
         assert_eq!(at(b"ab\x1fd\"fgh"), Some(2));
+    }
+
+    /// The first special byte is found wherever it lies: in a 16-byte step, in an 8-byte
+    /// word or in the bytes after; bytes from 0x20 up (DEL and non-ASCII too) are not special.
+    #[test]
+    fn find_special_finds_the_first_special_byte_at_any_place() {
+        let plain: Vec<u8> = (0u8..=255)
+            .filter(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+            .collect();
+        for len in 1..=48 {
+            for at in 0..len {
+                for special in [b'"', b'\\', 0, b'\n', 0x1f] {
+                    let mut bytes: Vec<u8> = (0..len)
+                        .map(|i| plain[(i * 7 + len) % plain.len()])
+                        .collect();
+                    bytes[at] = special;
+                    if at + 1 < len {
+                        bytes[len - 1] = b'"';
+                    }
+                    let scanner = Scanner::new(&bytes);
+                    assert_eq!(scanner.find_special(0), Ok(at), "{bytes:?}");
+                }
+            }
+            let bytes: Vec<u8> = (0..len).map(|i| plain[(i * 5) % plain.len()]).collect();
+            assert_eq!(
+                Scanner::new(&bytes).find_special(0),
+                Err(Unread),
+                "{bytes:?}"
+            );
+        }
     }
 
     #[test]
