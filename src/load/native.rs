@@ -764,7 +764,7 @@ impl NativeGo {
                     let package = package_of(modules, &loaded, &matches);
                     let (mut node, imports) =
                         SharedPackage::convert(package).expect("a native package has a path");
-                    node.source = source::source_of(&node, &imports_c);
+                    node.source = source::source_of(&node, &imports_c).map(Box::new);
                     let shared = Arc::new(SharedPackage {
                         node: crate::model::NodeRef::new(node),
                         imports,

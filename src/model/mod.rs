@@ -168,8 +168,10 @@ pub struct Node {
     pub dir: Option<Str>,
     /// What the package's source files say (constraints, `#cgo` directives, calls), read by the
     /// loader for the packages whose files matter to dynamic linking; `None` when not read.
+    /// Boxed: few packages have it, and a node is allocated, moved and dropped for every
+    /// package of a graph.
     #[serde(skip)]
-    pub source: Option<PackageSource>,
+    pub source: Option<Box<PackageSource>>,
 }
 
 /// What a Cargo crate's node knows beyond a Go package's.
@@ -779,7 +781,7 @@ impl DepGraph {
     /// Attaches the source facts the loader read for a package (the only mutation after
     /// building: the loader reads files once the graph says which packages matter).
     pub fn set_source(&mut self, idx: NodeIndex, source: PackageSource) {
-        self.nodes[idx.index()].make_mut().source = Some(source);
+        self.nodes[idx.index()].make_mut().source = Some(Box::new(source));
         self.facts[idx.index()] = NodeFacts::of(&self.nodes[idx.index()]);
         // A petgraph view made before holds the node as it was.
         self.petgraph = std::sync::OnceLock::new();

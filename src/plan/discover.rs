@@ -151,10 +151,10 @@ mod tests {
             id: "example.com/system".into(),
             cgo_files: ["dlopen_linux.go"].into(),
             ignored_go_files: ["dlopen_other.go"].into(),
-            source: Some(PackageSource {
+            source: Some(Box::new(PackageSource {
                 files: vec![dlopen, other],
                 problems: Vec::new(),
-            }),
+            })),
             ..Node::default()
         };
         let context = Context {
