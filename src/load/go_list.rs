@@ -541,6 +541,7 @@ impl Stream {
             failure,
             id_hashes,
             import_hashes,
+            import_local,
             facts,
         } = chunk;
         self.builder.reserve(nodes.len(), 0);
@@ -570,6 +571,7 @@ impl Stream {
             alias,
             targets: imports,
             sources,
+            local: import_local,
         });
         let n_packages = self.n_packages;
         match failure {

@@ -67,6 +67,9 @@ pub(super) struct Chunk {
     /// (hashed here, on the worker, not by the merger).
     pub id_hashes: Vec<u64>,
     pub import_hashes: Vec<u64>,
+    /// For each import path, the package of this block it names (its position + 1), 0 when
+    /// none does: those need no lookup in the graph's id table.
+    pub import_local: Vec<u32>,
     /// Each node's [`NodeFacts`] (read here, while the node is in this core's cache).
     pub facts: Vec<NodeFacts>,
 }
@@ -1234,8 +1237,18 @@ impl ChunkBuilder {
             .map(|draft| draft.node(&arena))
             .collect();
         let nodes: Vec<NodeRef> = NodeRef::all(block).collect();
-        let id_hashes = nodes.iter().map(|node| hasher.hash(&node.id)).collect();
+        let id_hashes: Vec<u64> = nodes.iter().map(|node| hasher.hash(&node.id)).collect();
         let facts = nodes.iter().map(|node| NodeFacts::of(node)).collect();
+        // The imports this block's own packages answer: one probe of the block's names per
+        // package, here on the worker, instead of a lookup in the whole graph's table.
+        let mut import_local = vec![0u32; self.name_hashes.len()];
+        let (names_text, ends) = (names.as_bytes(), &self.name_ends);
+        for (k, (node, &hash)) in nodes.iter().zip(&id_hashes).enumerate() {
+            let id = node.id.as_bytes();
+            if let Some(&i) = (self.name_table).find(hash, |&i| nth(names_text, ends, i) == id) {
+                import_local[i as usize] = k as u32 + 1;
+            }
+        }
         let import_hashes = self.name_hashes;
         Ok(Chunk {
             nodes,
@@ -1245,6 +1258,7 @@ impl ChunkBuilder {
             failure: None,
             id_hashes,
             import_hashes,
+            import_local,
             facts,
         })
     }

@@ -933,6 +933,10 @@ pub struct DeferredEdges {
     pub targets: Vec<u32>,
     /// Each source's slot and its run of `targets` (start, end).
     pub sources: Vec<(u32, u32, u32)>,
+    /// For each name, the source of this block whose id it is (one more than its position
+    /// in `sources`; 0 when the loader found none there, and empty when it did not look):
+    /// its slot, with no lookup.
+    pub local: Vec<u32>,
 }
 
 /// A block of [`DeferredEdges`] and, once resolved, each name's slot and edge kind.
@@ -943,6 +947,23 @@ struct Deferred {
 }
 
 impl Deferred {
+    /// The slot of name `i` when a source of this block has it as id (and it stands for no
+    /// other id).
+    fn local_slot(&self, i: usize) -> Option<u32> {
+        let at = self.edges.local.get(i)?.checked_sub(1)?;
+        if self
+            .edges
+            .alias
+            .is_some_and(|(number, _, _)| number as usize == i)
+        {
+            return None;
+        }
+        self.edges
+            .sources
+            .get(at as usize)
+            .map(|&(slot, _, _)| slot)
+    }
+
     /// The id looked up for name `i`, its hash, and the kind of its edges.
     fn lookup(&self, i: usize, hash_of: impl Fn(&str) -> u64) -> (&str, u64, EdgeKind) {
         match self.edges.alias {
@@ -1170,6 +1191,9 @@ impl GraphBuilder {
             let resolve = |block: &mut Deferred| {
                 block.resolved = (0..block.edges.names.len())
                     .map(|i| {
+                        if let Some(slot) = block.local_slot(i) {
+                            return (slot, EdgeKind::Import);
+                        }
                         let (id, hash, kind) = block.lookup(i, |id| this.slots.hash(id));
                         let slot = this.find_slot_hashed(hash, id);
                         (slot.map_or(u32::MAX, |slot| slot as u32), kind)
@@ -1895,7 +1919,8 @@ mod tests {
     /// Edges handed over by name in blocks (`add_deferred`), resolved once all nodes are in,
     /// give the graph of the same edges added by id as they came: the same rows, the same
     /// placeholders for ids no node has, the same first missing import named, and an alias
-    /// (`"C"`) resolved to its id with its kind; on one thread and on every core.
+    /// (`"C"`) resolved to its id with its kind; on one thread and on every core; whether
+    /// or not the loader says which names the block's own sources have as ids.
     #[test]
     fn deferred_edges_equal_edges_added_by_id() {
         let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
@@ -1906,7 +1931,15 @@ mod tests {
                 b.add_shared(node("runtime/cgo"));
             }
             let mut block: Vec<(usize, Vec<usize>)> = Vec::new();
-            let flush = |deferred: &mut GraphBuilder, block: &mut Vec<(usize, Vec<usize>)>| {
+            let mut flushed = 0usize;
+            let mut flush = |deferred: &mut GraphBuilder, block: &mut Vec<(usize, Vec<usize>)>| {
+                // Every other block tells which of its names its own sources have.
+                flushed += 1;
+                let own: Vec<String> = if flushed.is_multiple_of(2) {
+                    block.iter().map(|&(at, _)| id(at)).collect()
+                } else {
+                    Vec::new()
+                };
                 // The block's distinct names, numbered by first use; usize::MAX is "C".
                 let mut names: Vec<String> = Vec::new();
                 let mut targets = Vec::new();
@@ -1936,12 +1969,24 @@ mod tests {
                     .iter()
                     .position(|n| n == "C")
                     .map(|number| (number as u32, "runtime/cgo", EdgeKind::Cgo));
+                let local = if own.is_empty() {
+                    Vec::new()
+                } else {
+                    (names.iter())
+                        .map(|name| {
+                            own.iter()
+                                .position(|o| o == name)
+                                .map_or(0, |k| k as u32 + 1)
+                        })
+                        .collect()
+                };
                 deferred.add_deferred(DeferredEdges {
                     hashes: names.iter().map(|n| hasher.hash(n)).collect(),
                     names: names.iter().collect(),
                     alias,
                     targets,
                     sources,
+                    local,
                 });
             };
             for i in 0..n {
