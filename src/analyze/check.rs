@@ -754,26 +754,6 @@ fn with_chains(
     });
 }
 
-/// `a()` and `b()` side by side. On a pool thread, `rayon::join`. On any other thread `a`
-/// runs here while `b` goes to the pool, where `rayon::join` would hand both to the pool and
-/// wait: the calling thread's core then works instead of waiting, and one pool thread taking
-/// `b` is enough (a second may wake too late to take its half of a join: on a small VM, a
-/// millisecond or more).
-fn join_here<A: Send, B: Send>(
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    if rayon::current_thread_index().is_some() {
-        return rayon::join(a, b);
-    }
-    let mut out_b = None;
-    let out_a = rayon::in_place_scope(|scope| {
-        scope.spawn(|_| out_b = Some(b()));
-        a()
-    });
-    (out_a, out_b.expect("a scope ends when what it spawned has"))
-}
-
 /// Evaluates `catalog` on `graph`.
 pub fn check(
     graph: &DepGraph,
@@ -785,7 +765,7 @@ pub fn check(
     let reachable = reachable_set(graph);
     // The chain passes all findings share do not depend on which findings there are: they
     // are made beside the rules' evaluation.
-    let (found, shared) = join_here(
+    let (found, shared) = crate::model::join_here(
         || evaluate_rules(graph, catalog, &reachable),
         || chains::ChainIndex::shared(graph, graph.roots()),
     );

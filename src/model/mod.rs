@@ -676,7 +676,7 @@ impl DepGraph {
     /// the two cost well under a millisecond and waking a thread gains nothing measurable.
     pub fn keep_orders(&self, distances: bool) {
         if distances && self.nodes.len() >= 20_000 {
-            rayon::join(
+            join_here(
                 || {
                     self.topological_order();
                 },
@@ -1202,7 +1202,16 @@ impl GraphBuilder {
             };
             if blocks.len() - first > 1 && self.nodes.len() >= PARALLEL_SORT_MIN {
                 use rayon::prelude::*;
-                blocks[first..].par_iter_mut().for_each(resolve);
+                // The calling thread resolves its share of the blocks while the pool takes
+                // the others ([`join_here`]).
+                let pending = &mut blocks[first..];
+                let share = pending.len() / rayon::current_num_threads().max(1);
+                let (here, pool) = pending.split_at_mut(share);
+                let resolve = &resolve;
+                join_here(
+                    || here.iter_mut().for_each(resolve),
+                    || pool.par_iter_mut().for_each(resolve),
+                );
             } else {
                 blocks[first..].iter_mut().for_each(resolve);
             }
@@ -1394,26 +1403,12 @@ impl GraphBuilder {
             deferred_runs,
             ..
         } = self;
-        // The rows (then the reverse rows) on one side; on the other the nodes and their
-        // facts moved into the sorted order (pointers moved: the nodes themselves are not
-        // copied) and the id table renumbered. Two threads for a large graph.
-        let (csr_and_kinds, (nodes, facts)) = join_if(
+        // The nodes and their facts moved into the sorted order (pointers moved: the nodes
+        // themselves are not copied) and the id table renumbered on one side; on the other
+        // the rows (in pieces, for the pool) and the reverse rows. Two threads for a large
+        // graph.
+        let ((nodes, facts), csr_and_kinds) = join_if(
             n >= PARALLEL_SORT_MIN,
-            || {
-                let targets = RowSources {
-                    renumber: &renumber,
-                    numbered: &numbered,
-                    edges: &edges,
-                    lists: &lists,
-                    deferred: &deferred,
-                    deferred_runs: &deferred_runs,
-                };
-                let (out_start, out_to, kinds) = (!scattered)
-                    .then(|| targets.gathered(&order, &runs))
-                    .flatten()
-                    .unwrap_or_else(|| targets.counted());
-                (Csr::from_parts(out_start, out_to), kinds)
-            },
             || {
                 let mut arrived: Vec<Option<NodeRef>> = arrived.into_iter().map(Some).collect();
                 let facts: Vec<NodeFacts> = order
@@ -1430,6 +1425,21 @@ impl GraphBuilder {
                     *slot = renumber[*slot as usize];
                 }
                 (nodes, facts)
+            },
+            || {
+                let targets = RowSources {
+                    renumber: &renumber,
+                    numbered: &numbered,
+                    edges: &edges,
+                    lists: &lists,
+                    deferred: &deferred,
+                    deferred_runs: &deferred_runs,
+                };
+                let (out_start, out_to, kinds) = (!scattered)
+                    .then(|| targets.gathered(&order, &runs))
+                    .flatten()
+                    .unwrap_or_else(|| targets.counted());
+                (Csr::from_parts(out_start, out_to), kinds)
             },
         );
         let (csr, kinds) = csr_and_kinds;
@@ -1471,14 +1481,34 @@ impl GraphBuilder {
 /// whole `why` 12.4 → 11.8 ms), and at 30k the two were even.
 const PARALLEL_SORT_MIN: usize = 16_384;
 
-/// `a()` and `b()`, on two threads when `parallel`.
+/// `a()` and `b()` side by side. On a pool thread, `rayon::join`. On any other thread `a`
+/// runs here while `b` goes to the pool, where `rayon::join` would hand both to the pool and
+/// wait: the calling thread's core then works instead of waiting, and one pool thread taking
+/// `b` is enough (a second may wake too late to take its half of a join: on a small VM, a
+/// millisecond or more).
+pub(crate) fn join_here<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if rayon::current_thread_index().is_some() {
+        return rayon::join(a, b);
+    }
+    let mut out_b = None;
+    let out_a = rayon::in_place_scope(|scope| {
+        scope.spawn(|_| out_b = Some(b()));
+        a()
+    });
+    (out_a, out_b.expect("a scope ends when what it spawned has"))
+}
+
+/// `a()` and `b()`: side by side when `parallel` ([`join_here`]), else one after the other.
 fn join_if<A: Send, B: Send>(
     parallel: bool,
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
     if parallel {
-        rayon::join(a, b)
+        join_here(a, b)
     } else {
         (a(), b())
     }
@@ -1919,12 +1949,13 @@ mod tests {
     /// Edges handed over by name in blocks (`add_deferred`), resolved once all nodes are in,
     /// give the graph of the same edges added by id as they came: the same rows, the same
     /// placeholders for ids no node has, the same first missing import named, and an alias
-    /// (`"C"`) resolved to its id with its kind; on one thread and on every core; whether
-    /// or not the loader says which names the block's own sources have as ids.
+    /// (`"C"`) resolved to its id with its kind; on one thread and, from 16,384 nodes, the
+    /// calling thread and the pool each taking a share of the blocks; whether or not the
+    /// loader says which names the block's own sources have as ids.
     #[test]
     fn deferred_edges_equal_edges_added_by_id() {
         let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
-        for n in [30, 6_000] {
+        for n in [30, 6_000, 20_000] {
             let id = |i: usize| format!("m{}/p{i}", i % 5);
             let (mut by_id, mut deferred) = (GraphBuilder::new(), GraphBuilder::new());
             for b in [&mut by_id, &mut deferred] {
