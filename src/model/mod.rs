@@ -1375,7 +1375,16 @@ impl GraphBuilder {
                 .map(|slot| (self.ids.get(slot as usize), slot))
                 .collect();
             if n >= PARALLEL_SORT_MIN {
-                rayon::slice::ParallelSliceMut::par_sort_unstable(&mut ids[..]);
+                // The calling thread sorts its share while the pool sorts the rest
+                // ([`join_here`]), then the two runs are merged (no two entries are equal:
+                // the same order as one sort).
+                let share = n / rayon::current_num_threads().max(1);
+                let (here, pool) = ids.split_at_mut(share);
+                join_here(
+                    || here.sort_unstable(),
+                    || rayon::slice::ParallelSliceMut::par_sort_unstable(pool),
+                );
+                ids = merge_sorted(here, pool);
             } else {
                 ids.sort_unstable();
             }
@@ -1499,6 +1508,24 @@ pub(crate) fn join_here<A: Send, B: Send>(
         a()
     });
     (out_a, out_b.expect("a scope ends when what it spawned has"))
+}
+
+/// The items of two ascending runs, ascending (of two equal items, `a`'s first).
+fn merge_sorted<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if b[j] < a[i] {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// `a()` and `b()`: side by side when `parallel` ([`join_here`]), else one after the other.
@@ -1815,6 +1842,42 @@ mod tests {
         assert_eq!(a.roots(), b.roots());
         assert_eq!(b.find("m/cgo"), Some(NodeIndex::new(2)));
         assert_eq!(b.find("m/none"), None);
+    }
+
+    /// Two ascending runs merge into one, every item kept; and the ids of a graph large
+    /// enough to be sorted in two shares (the calling thread's and the pool's, then merged)
+    /// come out in order, each once, whatever order they arrived in.
+    #[test]
+    fn ids_sorted_in_shares_come_out_in_order() {
+        assert_eq!(
+            merge_sorted(&[1, 4, 4, 9], &[0, 4, 5, 10, 11]),
+            [0, 1, 4, 4, 4, 5, 9, 10, 11]
+        );
+        assert_eq!(merge_sorted::<u8>(&[], &[2, 3]), [2, 3]);
+        assert_eq!(merge_sorted::<u8>(&[2, 3], &[]), [2, 3]);
+        let n = 20_000;
+        let mut builder = GraphBuilder::new();
+        for i in 0..n {
+            builder.add_shared(node(&format!(
+                "m{}/p{}",
+                (i * 7919) % 13,
+                (i * 104_729) % n
+            )));
+        }
+        let graph = builder.finish(&[], Granularity::Package, BuildConfig::default());
+        let ids: Vec<&str> = (0..graph.node_count())
+            .map(|i| graph.id(NodeIndex::new(i)))
+            .collect();
+        assert_eq!(ids.len(), n);
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids ascending, each once"
+        );
+        assert!(
+            ids.iter()
+                .enumerate()
+                .all(|(i, id)| graph.node(NodeIndex::new(i)).id == **id)
+        );
     }
 
     /// The kept topological order is the reverse of the arrival order when the packages came
