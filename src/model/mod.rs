@@ -1483,11 +1483,12 @@ impl GraphBuilder {
     }
 }
 
-/// Graphs with at least this many nodes sort their ids, and gather their rows, on every core.
-/// Below it one thread does it faster: waking the pool's sleeping threads cost more than
-/// they saved on a 10k-package stream (in process, interleaved with the bare parse: the
-/// id sort 1.1-1.8 ms on two threads, 0.84 ms on one; the rows 1.4-3.0 ms, 1.0 ms; the
-/// whole `why` 12.4 → 11.8 ms), and at 30k the two were even.
+/// Graphs with at least this many nodes share their id sort, import lookups and rows
+/// between the calling thread and the pool ([`join_here`]). Below it one thread does it
+/// faster: waking the pool's sleeping threads cost more than they saved on a 10k-package
+/// stream (in process, interleaved with the bare parse, when the pool did all of it: the id
+/// sort 1.1-1.8 ms on two threads, 0.84 ms on one; the rows 1.4-3.0 ms, 1.0 ms; the whole
+/// `why` 12.4 → 11.8 ms).
 const PARALLEL_SORT_MIN: usize = 16_384;
 
 /// `a()` and `b()` side by side. On a pool thread, `rayon::join`. On any other thread `a`
