@@ -1245,7 +1245,10 @@ impl ChunkBuilder {
         let (names_text, ends) = (names.as_bytes(), &self.name_ends);
         for (k, (node, &hash)) in nodes.iter().zip(&id_hashes).enumerate() {
             let id = node.id.as_bytes();
-            if let Some(&i) = (self.name_table).find(hash, |&i| nth(names_text, ends, i) == id) {
+            if let Some(&i) = self
+                .name_table
+                .find(hash, |&i| nth(names_text, ends, i) == id)
+            {
                 import_local[i as usize] = k as u32 + 1;
             }
         }
