@@ -1511,6 +1511,46 @@ pub(crate) fn join_here<A: Send, B: Send>(
     (out_a, out_b.expect("a scope ends when what it spawned has"))
 }
 
+/// `work(i)` for every `i` in `0..n`, the results in index order. Off the pool, the calling
+/// thread and one pool job per other pool thread each take the next index from a shared
+/// counter: the calling thread works from the first item, and a pool thread that wakes late
+/// takes what is left when it wakes, where a parallel iterator would hand every item to the
+/// pool and wait (on a small VM a sleeping pool thread may take a millisecond or more to
+/// wake). On a pool thread, rayon's parallel iterator.
+pub(crate) fn share_here<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if rayon::current_thread_index().is_some() {
+        return (0..n).into_par_iter().map(&work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut taken = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                return taken;
+            }
+            taken.push((i, work(i)));
+        }
+    };
+    let helpers = rayon::current_num_threads().saturating_sub(1).min(n);
+    let mut theirs: Vec<Vec<(usize, T)>> = (0..helpers).map(|_| Vec::new()).collect();
+    let mine = rayon::in_place_scope(|scope| {
+        for slot in theirs.iter_mut() {
+            scope.spawn(|_| *slot = take());
+        }
+        take()
+    });
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    for (i, value) in mine.into_iter().chain(theirs.into_iter().flatten()) {
+        out[i] = Some(value);
+    }
+    out.into_iter()
+        .map(|value| value.expect("every index is taken once"))
+        .collect()
+}
+
 /// The items of two ascending runs, ascending (of two equal items, `a`'s first).
 fn merge_sorted<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
     let mut out = Vec::with_capacity(a.len() + b.len());
@@ -1848,6 +1888,47 @@ mod tests {
     /// Two ascending runs merge into one, every item kept; and the ids of a graph large
     /// enough to be sorted in two shares (the calling thread's and the pool's, then merged)
     /// come out in order, each once, whatever order they arrived in.
+    #[test]
+    fn shared_items_come_back_in_order_each_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for n in [0usize, 1, 2, 3, 1_000] {
+            let calls = AtomicUsize::new(0);
+            let work = |i: usize| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                // Uneven items, so the threads interleave.
+                std::hint::black_box(
+                    (0..(i % 7) * 100)
+                        .fold(i as u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64)),
+                );
+                i * i
+            };
+            let want: Vec<usize> = (0..n).map(|i| i * i).collect();
+            // Off the pool, and on a pool thread.
+            assert_eq!(share_here(n, work), want, "{n} items off the pool");
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(3)
+                .build()
+                .unwrap();
+            assert_eq!(
+                pool.install(|| share_here(n, work)),
+                want,
+                "{n} items on the pool"
+            );
+            assert_eq!(calls.load(Ordering::Relaxed), 2 * n, "each item once");
+        }
+        // Off the pool, the calling thread and a pool thread both take items (50 items of a
+        // millisecond each leave a pool thread time to wake).
+        if rayon::current_num_threads() >= 2 {
+            let here = std::thread::current().id();
+            let threads = share_here(50, |_| {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                std::thread::current().id() == here
+            });
+            assert!(threads.contains(&true), "the calling thread took none");
+            assert!(threads.contains(&false), "no pool thread took any");
+        }
+    }
+
     #[test]
     fn ids_sorted_in_shares_come_out_in_order() {
         assert_eq!(

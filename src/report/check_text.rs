@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
-use rayon::prelude::*;
 
 use crate::analyze::check::Finding;
 use crate::model::DepGraph;
@@ -41,24 +40,21 @@ pub fn render(output: &CheckOutput<'_>, out: &mut dyn Write) -> Result<()> {
         } else {
             writeln!(out, "\nfindings:")?;
         }
-        let counts = super::check::count_texts(&run.result.findings);
-        // Each finding's lines depend only on the graph and the finding: rendered on every
-        // core for many findings, written in order.
+        // Each finding's lines depend only on the graph and the finding: made on the calling
+        // thread and the pool's together for many findings (each count's digits with its
+        // lines), written in order.
         let findings = &run.result.findings;
-        let text = |(finding, count): (&Finding, String)| finding_text(graph, finding, &count);
-        let texts: Vec<String> = if findings.len() >= PARALLEL_FINDINGS {
-            findings
-                .par_iter()
-                .zip(counts)
-                .map(text)
-                .collect::<Result<_, _>>()?
+        let texts: Vec<Result<String, std::fmt::Error>> = if findings.len() >= SHARED_FINDINGS {
+            crate::model::share_here(findings.len(), |i| {
+                finding_text(graph, &findings[i], &findings[i].chains.count_text())
+            })
         } else {
-            findings
-                .iter()
-                .zip(counts)
-                .map(text)
-                .collect::<Result<_, _>>()?
+            let counts = super::check::count_texts(findings);
+            (findings.iter().zip(&counts))
+                .map(|(finding, count)| finding_text(graph, finding, count))
+                .collect()
         };
+        let texts = texts.into_iter().collect::<Result<Vec<String>, _>>()?;
         for text in texts {
             out.write_all(text.as_bytes())?;
         }
@@ -256,11 +252,10 @@ pub fn summary(output: &CheckOutput<'_>) -> String {
     sentences.join(" ")
 }
 
-/// Findings from which the text of each is rendered on every core. Fewer are faster on one
-/// thread: the 493 findings of the bench's 10k-package check take 0.73-0.76 ms there, and
-/// 0.5-1.5 ms on two (waking the pool's threads); its 30k and 100k checks (4.6 MB of text)
-/// gain on two.
-const PARALLEL_FINDINGS: usize = 1_024;
+/// Findings from which the texts are shared with the pool ([`crate::model::share_here`]).
+/// Fewer are made on one thread: the 493 findings of the bench's 10k-package check take
+/// 0.73-0.76 ms there, less than a sleeping pool thread may take to wake on a small VM.
+const SHARED_FINDINGS: usize = 1024;
 
 /// One finding's lines: its rule and summary, package, effects, chains, fix.
 fn finding_text(
