@@ -780,17 +780,19 @@ pub fn check(
     let ((), targets) = rayon::join(
         || {
             with_chains(graph, shared, &mut findings, options);
+            // Nodes are numbered in the order of their ids: packages compare as their ids
+            // do, without reading them.
             findings.sort_by(|a, b| {
                 (
                     std::cmp::Reverse(a.severity),
                     &a.rule,
-                    graph.id(a.package),
+                    a.package,
                     &a.library,
                 )
                     .cmp(&(
                         std::cmp::Reverse(b.severity),
                         &b.rule,
-                        graph.id(b.package),
+                        b.package,
                         &b.library,
                     ))
             });
