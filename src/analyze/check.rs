@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use petgraph::graph::NodeIndex;
-use rayon::prelude::*;
 
 use crate::model::{Adjacency, BuildConfig, DepGraph, NodeFacts};
 use crate::pattern;
@@ -717,41 +716,60 @@ fn finding(graph: &DepGraph, rule: &Rule, package: NodeIndex, library: Option<St
 }
 
 /// Chains (and, when asked, the smallest cut) of every finding: the shared passes once, then
-/// each package's own search on every core, once for all the findings on it (a cgo package
-/// with system libraries has several). Each answer depends only on the graph and the
+/// each package's own search, once for all the findings on it (a cgo package with system
+/// libraries has several), shared between the calling thread and the pool
+/// ([`crate::model::share_beside`]); `beside()` is made by the first pool thread to start,
+/// before it joins the searches, and returned. Each answer depends only on the graph and the
 /// package, so the result is the same whatever the number of threads.
-fn with_chains(
+fn with_chains<R: Send>(
     graph: &DepGraph,
     shared: chains::SharedPasses<'_, DepGraph>,
     findings: &mut [Finding],
     options: &CheckOptions,
-) {
+    beside: impl FnOnce() -> R + Send,
+) -> R {
     if findings.is_empty() {
-        return;
+        return beside();
     }
     let mut packages: Vec<NodeIndex> = findings.iter().map(|f| f.package).collect();
     packages.sort_unstable();
     packages.dedup();
     let index = shared.with_targets(&packages);
-    let answers: Vec<(ChainSummary, Option<super::cut::Cut>)> = packages
-        .par_iter()
-        .map(|&package| {
-            let chains = index.summarize(package, options.max_chains);
-            let cut = options.cuts.then(|| {
-                super::cut::from_summary(graph, &chains, &|_| false)
-                    .unwrap_or_else(|| super::cut::min_cut(graph, &[package], &|_| false))
-            });
-            (chains, cut)
-        })
-        .collect();
-    findings.par_iter_mut().for_each(|finding| {
-        let at = packages
-            .binary_search(&finding.package)
-            .expect("every finding's package was searched");
-        let (chains, cut) = &answers[at];
-        finding.chains = chains.clone();
-        finding.cut = cut.clone();
+    let (beside, answers) = crate::model::share_beside(beside, packages.len(), |i| {
+        let package = packages[i];
+        let chains = index.summarize(package, options.max_chains);
+        let cut = options.cuts.then(|| {
+            super::cut::from_summary(graph, &chains, &|_| false)
+                .unwrap_or_else(|| super::cut::min_cut(graph, &[package], &|_| false))
+        });
+        (chains, cut)
     });
+    // Each answer goes to its package's findings: moved into the last, cloned for the others.
+    let at = |finding: &Finding| {
+        packages
+            .binary_search(&finding.package)
+            .expect("every finding's package was searched")
+    };
+    let mut left = vec![0u32; packages.len()];
+    for finding in findings.iter() {
+        left[at(finding)] += 1;
+    }
+    let mut answers: Vec<Option<(ChainSummary, Option<super::cut::Cut>)>> =
+        answers.into_iter().map(Some).collect();
+    for finding in findings.iter_mut() {
+        let i = at(finding);
+        left[i] -= 1;
+        let (chains, cut) = if left[i] == 0 {
+            answers[i].take().expect("an answer is moved out once")
+        } else {
+            answers[i]
+                .clone()
+                .expect("an answer is cloned before it is moved")
+        };
+        finding.chains = chains;
+        finding.cut = cut;
+    }
+    beside
 }
 
 /// Evaluates `catalog` on `graph`.
@@ -776,29 +794,27 @@ pub fn check(
         generic_warnings,
     } = found;
     let mut static_link = static_report(graph, &rule_hits, &reachable, probe);
-    // Each finding's chains, and each root's verdict, on every core.
-    let ((), targets) = rayon::join(
-        || {
-            with_chains(graph, shared, &mut findings, options);
-            // Nodes are numbered in the order of their ids: packages compare as their ids
-            // do, without reading them.
-            findings.sort_by(|a, b| {
-                (
-                    std::cmp::Reverse(a.severity),
-                    &a.rule,
-                    a.package,
-                    &a.library,
-                )
-                    .cmp(&(
-                        std::cmp::Reverse(b.severity),
-                        &b.rule,
-                        b.package,
-                        &b.library,
-                    ))
-            });
-        },
-        || verdicts(graph, &rule_hits, &linkage_hits, options, &static_link),
-    );
+    // Each finding's chains on every core; the roots' verdicts made by the first pool thread
+    // to start, before it joins the chains (the calling thread starts on them at once).
+    let targets = with_chains(graph, shared, &mut findings, options, || {
+        verdicts(graph, &rule_hits, &linkage_hits, options, &static_link)
+    });
+    // Nodes are numbered in the order of their ids: packages compare as their ids do,
+    // without reading them.
+    findings.sort_by(|a, b| {
+        (
+            std::cmp::Reverse(a.severity),
+            &a.rule,
+            a.package,
+            &a.library,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                &b.rule,
+                b.package,
+                &b.library,
+            ))
+    });
     // Warnings of generic findings that survived folding (an explaining rule knows better).
     let surviving: HashSet<(&str, &str)> = findings
         .iter()
@@ -1280,7 +1296,7 @@ fn verdicts(
 ) -> Vec<Target> {
     let facts = GraphFacts::of(graph);
     let roots_reach = RootsReach::of(graph);
-    // Each root's verdict on its own, on every core, in the roots' order.
+    // Each root's verdict on its own, in the roots' order (beside the findings' chains).
     let verdict = |root_number: usize, root: NodeIndex| -> Target {
         let reach = roots_reach.reach(graph, root_number);
         let mut rule_reasons: Vec<String> = Vec::new();
@@ -1374,10 +1390,7 @@ fn verdicts(
             link: Some(decision),
         }
     };
-    graph
-        .roots()
-        .par_iter()
-        .enumerate()
+    (graph.roots().iter().enumerate())
         .map(|(root_number, &root)| verdict(root_number, root))
         .collect()
 }

@@ -1512,16 +1512,29 @@ pub(crate) fn join_here<A: Send, B: Send>(
 }
 
 /// `work(i)` for every `i` in `0..n`, the results in index order. Off the pool, the calling
-/// thread and one pool job per other pool thread each take the next index from a shared
-/// counter: the calling thread works from the first item, and a pool thread that wakes late
-/// takes what is left when it wakes, where a parallel iterator would hand every item to the
-/// pool and wait (on a small VM a sleeping pool thread may take a millisecond or more to
-/// wake). On a pool thread, rayon's parallel iterator.
+/// thread and one job per pool thread each take the next index from a shared counter: the
+/// calling thread works from the first item, and a pool thread that wakes late takes what is
+/// left when it wakes, where a parallel iterator would hand every item to the pool and wait
+/// (on a small VM a sleeping pool thread may take a millisecond or more to wake). On a pool
+/// thread, rayon's parallel iterator.
 pub(crate) fn share_here<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    share_beside(|| (), n, work).1
+}
+
+/// [`share_here`], with `first()` made by the first pool job to start, before it takes items
+/// (the calling thread starts on the items at once; of the pool's threads, one may wake much
+/// later than another, so the first to start makes it). On a pool thread, `first` beside
+/// rayon's parallel iterator.
+pub(crate) fn share_beside<R: Send, T: Send>(
+    first: impl FnOnce() -> R + Send,
+    n: usize,
+    work: impl Fn(usize) -> T + Sync,
+) -> (R, Vec<T>) {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
     if rayon::current_thread_index().is_some() {
-        return (0..n).into_par_iter().map(&work).collect();
+        return rayon::join(first, || (0..n).into_par_iter().map(&work).collect());
     }
     let next = AtomicUsize::new(0);
     let take = || {
@@ -1534,21 +1547,36 @@ pub(crate) fn share_here<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) ->
             taken.push((i, work(i)));
         }
     };
-    let helpers = rayon::current_num_threads().saturating_sub(1).min(n);
-    let mut theirs: Vec<Vec<(usize, T)>> = (0..helpers).map(|_| Vec::new()).collect();
+    let first = Mutex::new(Some(first));
+    let made = Mutex::new(None);
+    let mut theirs: Vec<Vec<(usize, T)>> = (0..rayon::current_num_threads())
+        .map(|_| Vec::new())
+        .collect();
     let mine = rayon::in_place_scope(|scope| {
         for slot in theirs.iter_mut() {
-            scope.spawn(|_| *slot = take());
+            scope.spawn(|_| {
+                let claimed = first.lock().unwrap_or_else(PoisonError::into_inner).take();
+                if let Some(first) = claimed {
+                    let value = first();
+                    *made.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
+                }
+                *slot = take();
+            });
         }
         take()
     });
+    // A pool has a thread, and the scope ends when every job has.
+    let made = (made.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .expect("the first pool job to start made `first`");
     let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
     for (i, value) in mine.into_iter().chain(theirs.into_iter().flatten()) {
         out[i] = Some(value);
     }
-    out.into_iter()
+    let out = out
+        .into_iter()
         .map(|value| value.expect("every index is taken once"))
-        .collect()
+        .collect();
+    (made, out)
 }
 
 /// The items of two ascending runs, ascending (of two equal items, `a`'s first).
@@ -1918,15 +1946,36 @@ mod tests {
         }
         // Off the pool, the calling thread and a pool thread both take items (50 items of a
         // millisecond each leave a pool thread time to wake).
-        if rayon::current_num_threads() >= 2 {
-            let here = std::thread::current().id();
-            let threads = share_here(50, |_| {
-                std::thread::sleep(std::time::Duration::from_millis(1));
+        let here = std::thread::current().id();
+        let on_caller = || {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            std::thread::current().id() == here
+        };
+        let threads = share_here(50, |_| on_caller());
+        assert!(threads.contains(&true), "the calling thread took none");
+        assert!(threads.contains(&false), "no pool thread took any");
+        // `first` is made by a pool thread while the calling thread starts on the items.
+        let (first_here, threads) = share_beside(
+            || {
+                std::thread::sleep(std::time::Duration::from_millis(20));
                 std::thread::current().id() == here
-            });
-            assert!(threads.contains(&true), "the calling thread took none");
-            assert!(threads.contains(&false), "no pool thread took any");
-        }
+            },
+            10,
+            |_| on_caller(),
+        );
+        assert!(!first_here, "`first` was made on the calling thread");
+        assert!(
+            threads.contains(&true),
+            "the calling thread waited for `first`"
+        );
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        assert_eq!(
+            pool.install(|| share_beside(|| 5, 3, |i| i)),
+            (5, vec![0, 1, 2])
+        );
     }
 
     #[test]
