@@ -779,13 +779,19 @@ pub fn check(
     options: &CheckOptions,
     probe: &mut dyn ArchiveProbe,
 ) -> CheckResult {
-    graph.keep_orders(true);
-    let reachable = reachable_set(graph);
     // The chain passes all findings share do not depend on which findings there are: they
-    // are made beside the rules' evaluation.
-    let (found, shared) = crate::model::join_here(
-        || evaluate_rules(graph, catalog, &reachable),
-        || chains::ChainIndex::shared(graph, graph.roots()),
+    // are made beside the rules' evaluation. The graph keeps the two orders both read: the
+    // root distances (what the roots reach, which the rules read) here, the topological
+    // order on the pool (each waits for the other's when it needs it; neither uses the pool).
+    let ((found, reachable), shared) = crate::model::join_here(
+        || {
+            let reachable = reachable_set(graph);
+            (evaluate_rules(graph, catalog, &reachable), reachable)
+        },
+        || {
+            graph.keep_orders(false);
+            chains::ChainIndex::shared(graph, graph.roots())
+        },
     );
     let Evaluated {
         mut findings,
