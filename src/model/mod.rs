@@ -1913,9 +1913,9 @@ mod tests {
         assert_eq!(b.find("m/none"), None);
     }
 
-    /// Two ascending runs merge into one, every item kept; and the ids of a graph large
-    /// enough to be sorted in two shares (the calling thread's and the pool's, then merged)
-    /// come out in order, each once, whatever order they arrived in.
+    /// A shared list's results come back in index order, each item made once, off the pool
+    /// and on it; off the pool the calling thread and the pool's threads both take items, and
+    /// `share_beside`'s `first` is made on a pool thread while the calling thread takes items.
     #[test]
     fn shared_items_come_back_in_order_each_once() {
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1978,6 +1978,9 @@ mod tests {
         );
     }
 
+    /// Two ascending runs merge into one, every item kept; and the ids of a graph large
+    /// enough to be sorted in two shares (the calling thread's and the pool's, then merged)
+    /// come out in order, each once, whatever order they arrived in.
     #[test]
     fn ids_sorted_in_shares_come_out_in_order() {
         assert_eq!(
