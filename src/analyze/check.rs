@@ -789,7 +789,7 @@ pub fn check(
             (evaluate_rules(graph, catalog, &reachable), reachable)
         },
         || {
-            graph.keep_orders(false);
+            graph.topological_order();
             chains::ChainIndex::shared(graph, graph.roots())
         },
     );
