@@ -745,19 +745,21 @@ fn with_chains<R: Send>(
         (chains, cut)
     });
     // Each answer goes to its package's findings: moved into the last, cloned for the others.
-    let at = |finding: &Finding| {
-        packages
-            .binary_search(&finding.package)
-            .expect("every finding's package was searched")
-    };
+    let at: Vec<usize> = findings
+        .iter()
+        .map(|finding| {
+            packages
+                .binary_search(&finding.package)
+                .expect("every finding's package was searched")
+        })
+        .collect();
     let mut left = vec![0u32; packages.len()];
-    for finding in findings.iter() {
-        left[at(finding)] += 1;
+    for &i in &at {
+        left[i] += 1;
     }
     let mut answers: Vec<Option<(ChainSummary, Option<super::cut::Cut>)>> =
         answers.into_iter().map(Some).collect();
-    for finding in findings.iter_mut() {
-        let i = at(finding);
+    for (finding, &i) in findings.iter_mut().zip(&at) {
         left[i] -= 1;
         let (chains, cut) = if left[i] == 0 {
             answers[i].take().expect("an answer is moved out once")
