@@ -1,8 +1,6 @@
 //! What every `check` renderer receives, and the helpers they share: a finding's first line,
 //! its fix as one line, and where in the repository a finding points.
 
-use rayon::prelude::*;
-
 use crate::analyze::check::{CheckResult, Finding};
 use crate::analyze::policy::AllowReport;
 use crate::load::locate::{Location, SourceIndex};
@@ -52,8 +50,9 @@ impl CheckOutput<'_> {
 }
 
 /// Each finding's chain count in decimal, in order. Counts past `u64` have up to thousands of
-/// digits, and their conversion costs as much as the search: made on every core when there
-/// are several (a count that fits in `u64` costs less than waking a thread).
+/// digits, and their conversion costs as much as the search: shared between the calling
+/// thread and the pool ([`crate::model::share_here`]) when there are several (a count that
+/// fits in `u64` costs less than waking a thread).
 pub fn count_texts(findings: &[Finding]) -> Vec<String> {
     let text = |finding: &Finding| finding.chains.count_text();
     let big = findings
@@ -61,7 +60,7 @@ pub fn count_texts(findings: &[Finding]) -> Vec<String> {
         .filter(|finding| finding.chains.big_count.is_some())
         .count();
     if big > 1 {
-        findings.par_iter().map(text).collect()
+        crate::model::share_here(findings.len(), |i| text(&findings[i]))
     } else {
         findings.iter().map(text).collect()
     }
